@@ -1,0 +1,87 @@
+"""The ``talkdown`` command line: a click group whose commands load lazily.
+
+Each command lives in ``simulator/commands/<name>.py``; importing only the one
+that runs keeps ``talkdown validate`` from paying for Textual's import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any, Final
+
+import click
+
+from simulator import __version__
+
+# name -> "module:attribute". These are our own modules, never names from a file.
+COMMANDS: Final[dict[str, str]] = {
+    "play": "simulator.commands.play:play",
+    "validate": "simulator.commands.validate:validate",
+    "run": "simulator.commands.run:run",
+    "schema": "simulator.commands.schema:schema",
+}
+HELP: Final[dict[str, str]] = {
+    "play": "Play a scenario in the terminal (the default command).",
+    "validate": "Check scenario files and folders for errors.",
+    "run": "Play a scenario non-interactively from a list of reply numbers.",
+    "schema": "Print the JSON Schema of the scenario format (for editors).",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._available(name))
+
+    @staticmethod
+    def _available(name: str) -> bool:
+        module = COMMANDS[name].split(":")[0]
+        return importlib.util.find_spec(module) is not None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not self._available(cmd_name):
+            return None
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="talkdown")
+@click.pass_context
+def cli(ctx: click.Context, **_: Any) -> None:
+    """talkdown: practise talking down angry customers, in your terminal.
+
+    Run with no command to pick a scenario and play. Trainers: see
+    'talkdown validate --help' and docs/authoring.md.
+    """
+    if ctx.invoked_subcommand is None:
+        play = cli.get_command(ctx, "play")
+        if play is None:
+            click.echo(ctx.get_help())
+            return
+        ctx.invoke(play)
+
+
+def main() -> None:
+    """Entry point of the ``talkdown`` script."""
+    try:
+        cli(prog_name="talkdown")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

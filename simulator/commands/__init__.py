@@ -1,0 +1,1 @@
+"""One module per ``talkdown`` command, plus helpers they share."""

@@ -1,0 +1,201 @@
+"""``talkdown run``: play a scenario from a list of reply numbers (batch / CI use)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulator.analysis import par_for
+from simulator.commands.common import db_option, fail, load_scenario_or_exit, max_bytes_option
+from simulator.engine import Conversation
+from simulator.model import Scenario
+
+
+def parse_choices(text: str) -> list[int]:
+    """``"1,3, 2"`` → ``[1, 3, 2]``; raises ``click.BadParameter`` on anything else."""
+    numbers: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise click.BadParameter(
+                f"'{part}' is not a reply number; give numbers like 1,3,2", param_hint="--choices"
+            )
+        numbers.append(int(part))
+    return numbers
+
+
+def _offered(scenario: Scenario, node_id: str) -> str:
+    choices = scenario.nodes[node_id].choices
+    return "; ".join(f"{i}) {c.say}" for i, c in enumerate(choices, 1))
+
+
+def _fmt(value: float | None) -> str:
+    return "not assessed" if value is None else f"{value:.1f}"
+
+
+def _clock(seconds: int) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
+    """The ``--format json`` object (CONTRACTS.md ``talkdown run``)."""
+    scores = conv.score(par)
+    return {
+        "scenario": conv.scenario.id,
+        "ending": conv.ending,
+        "ending_node": conv.ending_node,
+        "path": list(conv.path),
+        "choices": [e.choice for e in conv.events],
+        "mood": conv.mood_history,
+        "empathy": scores.empathy,
+        "assertiveness": scores.assertiveness,
+        "speed": scores.speed,
+        "overall": scores.overall,
+        "passed": scores.passed,
+        "seconds": conv.seconds,
+        "turns": conv.turn,
+        "par_seconds": par,
+        "preview": conv.start != conv.scenario.start
+        or conv.start_mood != conv.scenario.customer.mood
+        or bool(conv.start_flags),
+    }
+
+
+@click.command()
+@click.argument("scenario")
+@click.option(
+    "--choices", "choices_text", required=True, metavar="N,N,...",
+    help="Reply numbers in order, 1-based as on screen, e.g. 1,3,2.",
+)  # fmt: skip
+@click.option("--from", "from_node", metavar="NODE", help="Start at this node (a preview).")
+@click.option(
+    "--mood", type=click.IntRange(0, 100), help="Start with this mood (a preview)."
+)
+@click.option(
+    "--set", "set_flags", multiple=True, metavar="FLAG",
+    help="Start with this flag raised (repeatable; a preview).",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="Human-readable summary, or one JSON object.",
+)  # fmt: skip
+@click.option("--record", is_flag=True, help="Store the result as an attempt (mode 'batch').")
+@click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Trainee name (with --record).")
+@click.option("--cohort", envvar="TALKDOWN_COHORT", help="Cohort (with --record).")
+@db_option
+@max_bytes_option
+def run(
+    scenario: str,
+    choices_text: str,
+    from_node: str | None,
+    mood: int | None,
+    set_flags: tuple[str, ...],
+    fmt: str,
+    record: bool,
+    trainee: str | None,
+    cohort: str | None,
+    db: Path | None,
+    max_bytes: int,
+) -> None:
+    """Play SCENARIO (a file or a shipped id) with the given replies and score it.
+
+    Exit status: 0 played to an ending; 1 invalid scenario, a reply number out
+    of range, replies running out before an ending, or numbers left over after
+    it; 2 usage error.
+    """
+    numbers = parse_choices(choices_text)
+    preview = from_node is not None or mood is not None or bool(set_flags)
+    if preview and record:
+        raise click.UsageError("--from/--mood/--set runs are previews and cannot be --record'ed")
+    loaded = load_scenario_or_exit(scenario, max_bytes=max_bytes)
+    if from_node is not None and from_node not in loaded.nodes:
+        from simulator.problems import did_you_mean
+
+        fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
+    identity = _identity(trainee, cohort) if record else None
+    conv = Conversation(loaded, start=from_node, mood=mood, flags=set_flags)
+    for index, number in enumerate(numbers):
+        if conv.finished:
+            fail(
+                f"the conversation ended ({conv.ending}) after {index} repl"
+                f"{'y' if index == 1 else 'ies'}; {len(numbers) - index} number(s) left over: "
+                f"{','.join(map(str, numbers[index:]))}"
+            )
+        offered = len(conv.choices)
+        if not 1 <= number <= offered:
+            fail(
+                f"reply {number} (number {index + 1} in --choices) is not offered at node "
+                f"'{conv.node_id}', which offers 1-{offered}: {_offered(loaded, conv.node_id)}"
+            )
+        conv.choose(number, latency_ms=None)
+    if not conv.finished:
+        fail(
+            f"the replies ran out at node '{conv.node_id}' before an ending; "
+            f"it offers: {_offered(loaded, conv.node_id)}"
+        )
+    par = par_for(loaded, start=from_node, mood=mood, flags=set_flags)
+    payload = result_json(conv, par)
+    if identity is not None:
+        payload["attempt"] = _record(loaded, conv, par, identity, db)
+    if fmt == "json":
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        _print_text(conv, payload)
+    sys.exit(0)
+
+
+def _identity(trainee: str | None, cohort: str | None) -> tuple[str, str]:
+    from simulator.config import resolve_trainee
+
+    found = resolve_trainee(trainee, cohort)
+    if found is None:
+        raise click.UsageError(
+            "--record needs a trainee and cohort: pass --trainee NAME --cohort C, set "
+            "TALKDOWN_TRAINEE/TALKDOWN_COHORT, or play once in the app to remember them"
+        )
+    return found
+
+
+def _record(
+    scenario: Scenario,
+    conv: Conversation,
+    par: int | None,
+    identity: tuple[str, str],
+    db: Path | None,
+) -> str:
+    from simulator.recording import record_finished
+
+    return record_finished(conv, par, identity=identity, db=db, mode="batch")
+
+
+def _print_text(conv: Conversation, payload: dict[str, Any]) -> None:
+    scenario = conv.scenario
+    click.echo(f"{scenario.title} ({scenario.id})")
+    if payload["preview"]:
+        click.echo(f"Preview from node '{conv.start}' (scores relative to this start)")
+    click.echo("Path:    " + " → ".join(conv.path))
+    ending_text = conv.outcome or conv.closing_line
+    click.echo(f"Ending:  {conv.ending}" + (f" — {ending_text}" if ending_text else ""))
+    click.echo("Mood:    " + " → ".join(str(m) for m in payload["mood"]))
+    click.echo(
+        f"Scores:  empathy {_fmt(payload['empathy'])}, assertiveness "
+        f"{_fmt(payload['assertiveness'])}, speed {_fmt(payload['speed'])}"
+    )
+    verdict = "PASSED" if payload["passed"] else "not passed"
+    click.echo(
+        f"Overall: {_fmt(payload['overall'])} — {verdict} "
+        f"(pass mark {scenario.scoring.pass_mark:g}, and the ending must be resolved)"
+    )
+    par = payload["par_seconds"]
+    click.echo(
+        f"Time:    {_clock(conv.seconds)} simulated over {conv.turn} turn"
+        f"{'s' if conv.turn != 1 else ''}" + (f" (par {_clock(par)})" if par is not None else "")
+    )
+    if "attempt" in payload:
+        click.echo(f"Recorded as attempt {payload['attempt']}")

@@ -1,0 +1,129 @@
+"""The scenario model: immutable plain data that every later stage reads.
+
+The loader builds it; the engine, analysis, scoring, TUI and exports only read
+it. Line numbers are kept so later checks (and the author view) can point at
+the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from simulator.conditions import Condition
+
+Ending = Literal["resolved", "escalated", "lost"]
+ENDINGS: Final[tuple[str, ...]] = ("resolved", "escalated", "lost")
+CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "in-person", "social")
+
+MOOD_MIN: Final = 0
+MOOD_MAX: Final = 100
+MAX_CHOICES: Final = 9
+DEFAULT_SECONDS: Final = 30
+DEFAULT_WALKOUT_LINE: Final = "The customer ends the conversation."
+DEFAULT_SILENCE_MOOD: Final = 10
+DEFAULT_PASS_MARK: Final = 70.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One ``next`` entry: go to ``goto`` when ``condition`` holds (None: always)."""
+
+    goto: str
+    condition: Condition | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A reply the trainee can give, with its points and effects."""
+
+    say: str
+    routes: tuple[Route, ...]
+    empathy: int = 0
+    assertiveness: int = 0
+    mood: int = 0
+    seconds: int = DEFAULT_SECONDS
+    tags: tuple[str, ...] = ()
+    feedback: str = ""
+    set_flags: frozenset[str] = frozenset()
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A point in the conversation: a decision (with choices) or an ending."""
+
+    id: str
+    customer: str
+    choices: tuple[Choice, ...] = ()
+    ending: Ending | None = None
+    outcome: str = ""
+    line: int = 0
+
+    @property
+    def is_ending(self) -> bool:
+        """True for an ending node (it offers no replies)."""
+        return self.ending is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """Who the trainee is talking to and how close they are to leaving."""
+
+    name: str
+    persona: str
+    mood: int
+    walkout_at: int = MOOD_MAX
+    walkout_line: str = DEFAULT_WALKOUT_LINE
+    silence_mood: int = DEFAULT_SILENCE_MOOD
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each dimension counts in the overall score."""
+
+    empathy: float = 1.0
+    assertiveness: float = 1.0
+    speed: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringSpec:
+    """The scenario's scoring settings."""
+
+    weights: Weights = field(default_factory=Weights)
+    pass_mark: float = DEFAULT_PASS_MARK
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A whole scenario file, validated."""
+
+    id: str
+    title: str
+    summary: str
+    difficulty: int
+    minutes: int
+    customer: Customer
+    start: str
+    nodes: Mapping[str, Node]
+    tags: tuple[str, ...] = ()
+    channel: str = ""
+    scoring: ScoringSpec = field(default_factory=ScoringSpec)
+    format: int = 1
+    source: str = ""
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.nodes, MappingProxyType):
+            object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+
+    @property
+    def flags_used(self) -> frozenset[str]:
+        """Every flag some reply can raise."""
+        return frozenset(f for n in self.nodes.values() for c in n.choices for f in c.set_flags)

@@ -1,0 +1,101 @@
+"""Recording play-throughs in the store: one committed row per reply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simulator.engine import Conversation, Event
+
+if TYPE_CHECKING:
+    from simulator.store import Store
+
+
+class Recorder:
+    """Writes one conversation to the store as it is played."""
+
+    def __init__(
+        self,
+        store: Store,
+        conv: Conversation,
+        *,
+        name: str,
+        cohort: str,
+        mode: str,
+        timed_seconds: int | None = None,
+        email: str | None = None,
+        uuid: str | None = None,
+    ) -> None:
+        self.store = store
+        self.conv = conv
+        if uuid is None:
+            uuid = store.start_attempt(
+                name=name,
+                cohort=cohort,
+                scenario_id=conv.scenario.id,
+                scenario_title=conv.scenario.title,
+                content_hash=conv.scenario.content_hash,
+                mode=mode,
+                start_node=conv.start,
+                timed_seconds=timed_seconds,
+                email=email,
+            )
+        self.uuid = uuid
+
+    def record(self, event: Event) -> None:
+        """Commit one reply (or silence)."""
+        self.store.record_choice(
+            self.uuid,
+            seq=event.seq,
+            node=event.node,
+            choice=event.choice,
+            say=event.say,
+            empathy=event.empathy,
+            assertiveness=event.assertiveness,
+            tags=event.tags,
+            mood_before=event.mood_before,
+            mood_after=event.mood_after,
+            seconds=event.seconds,
+            latency_ms=event.latency_ms,
+            next_node=event.next_node,
+        )
+
+    def finish(self, par: int | None) -> None:
+        """Store the ending and scores of the finished conversation."""
+        scores = self.conv.score(par)
+        assert self.conv.ending is not None
+        self.store.finish_attempt(
+            self.uuid,
+            ending=self.conv.ending,
+            ending_node=self.conv.ending_node,
+            empathy=scores.empathy,
+            assertiveness=scores.assertiveness,
+            speed=scores.speed,
+            overall=scores.overall,
+            passed=scores.passed,
+        )
+
+
+def record_finished(
+    conv: Conversation,
+    par: int | None,
+    *,
+    identity: tuple[str, str],
+    db: Path | None,
+    mode: str,
+) -> str:
+    """Store an already finished conversation (``talkdown run --record``)."""
+    from simulator.store import Store
+
+    with Store.open_default(db) as store:
+        recorder = Recorder(store, conv, name=identity[0], cohort=identity[1], mode=mode)
+        for event in conv.events:
+            recorder.record(
+                Event(**{**_as_dict(event), "latency_ms": None})  # batch: no human latency
+            )
+        recorder.finish(par)
+        return recorder.uuid
+
+
+def _as_dict(event: Event) -> dict[str, object]:
+    return {name: getattr(event, name) for name in Event.__slots__}  # type: ignore[attr-defined]

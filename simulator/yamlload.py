@@ -1,0 +1,320 @@
+"""Safe, fast YAML loading that remembers where every mapping and key was.
+
+Uses PyYAML's C parser when present. Only the safe constructors are used, so
+tags such as ``!!python/object`` are refused, never constructed. Mappings come
+back as :class:`MarkedMap` (a ``dict`` with line/column of itself and of each
+key and value) so every later error can name ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+C_LOADER: Final = _BaseLoader.__name__ == "CSafeLoader"
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+# A document may expand (through aliases) to at most this many nodes, and to
+# at most this many times its own size: enough for any real reuse of anchors.
+MAX_EXPANDED_NODES: Final = 200_000
+MAX_EXPANSION_RATIO: Final = 20
+
+
+class MarkedMap(dict[Any, Any]):
+    """A mapping that knows its own position and that of each key and value."""
+
+    __slots__ = ("col", "key_marks", "line", "value_marks")
+
+    line: int
+    col: int
+    key_marks: dict[Any, tuple[int, int]]
+    value_marks: dict[Any, tuple[int, int]]
+
+    def key_at(self, key: Any) -> tuple[int, int]:
+        """Line and column (1-based) of ``key``, or of the mapping if absent."""
+        return self.key_marks.get(key, (self.line, self.col))
+
+    def value_at(self, key: Any) -> tuple[int, int]:
+        """Line and column (1-based) of the value of ``key``."""
+        return self.value_marks.get(key) or self.key_at(key)
+
+
+class MarkedList(list[Any]):
+    """A sequence that knows its position and that of each item."""
+
+    __slots__ = ("col", "item_marks", "line")
+
+    line: int
+    col: int
+    item_marks: list[tuple[int, int]]
+
+    def item_at(self, index: int) -> tuple[int, int]:
+        """Line and column (1-based) of item ``index``."""
+        if 0 <= index < len(self.item_marks):
+            return self.item_marks[index]
+        return (self.line, self.col)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A problem found while reading the file, before the scenario is checked."""
+
+    line: int
+    col: int
+    message: str
+    hint: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key that appears twice in one mapping (PyYAML would keep the last)."""
+
+    key: str
+    line: int
+    col: int
+    first_line: int
+
+
+class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader whose mappings and sequences carry their marks."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[DuplicateKey] = []
+
+    def construct_marked_map(self, node: yaml.MappingNode) -> Any:
+        data = MarkedMap()
+        data.line = node.start_mark.line + 1
+        data.col = node.start_mark.column + 1
+        data.key_marks = {}
+        data.value_marks = {}
+        yield data
+        # Keys pulled in by a merge (<<: *base) may be overridden; only keys
+        # written twice in this mapping itself are duplicates.
+        own = {id(k) for k, _ in node.value}
+        self.flatten_mapping(node)
+        owners: dict[Any, bool] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found an unhashable key",
+                    key_node.start_mark,
+                ) from None
+            mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            is_own = id(key_node) in own
+            if key in data.key_marks and is_own and owners.get(key):
+                self.duplicates.append(DuplicateKey(str(key), *mark, data.key_marks[key][0]))
+            owners[key] = is_own
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_marks[key] = mark
+            data.value_marks[key] = (
+                value_node.start_mark.line + 1,
+                value_node.start_mark.column + 1,
+            )
+
+    def construct_marked_seq(self, node: yaml.SequenceNode) -> Any:
+        data = MarkedList()
+        data.line = node.start_mark.line + 1
+        data.col = node.start_mark.column + 1
+        data.item_marks = [(n.start_mark.line + 1, n.start_mark.column + 1) for n in node.value]
+        yield data
+        data.extend(self.construct_object(child, deep=True) for child in node.value)
+
+
+_MarkingLoader.add_constructor("tag:yaml.org,2002:map", _MarkingLoader.construct_marked_map)
+_MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _MarkingLoader.construct_marked_seq)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """The result of reading one file: its data, or the problem that stopped it."""
+
+    data: Any
+    duplicates: tuple[DuplicateKey, ...]
+    problem: YamlProblem | None
+    text: str
+
+
+def _mark_of(exc: yaml.MarkedYAMLError) -> tuple[int, int]:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return (1, 1)
+    return (mark.line + 1, mark.column + 1)
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int | None:
+    """Number of nodes after alias expansion, or None when over ``limit`` or recursive."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in on_path:
+            raise RecursionError
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            on_path.add(key)
+            children = (
+                node.value
+                if isinstance(node, yaml.SequenceNode)
+                else [n for pair in node.value for n in pair]
+            )
+            for child in children:
+                total += size(child)
+                if total > limit:
+                    raise OverflowError
+            on_path.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        return size(root)
+    except (RecursionError, OverflowError):
+        return None
+
+
+def _count_distinct(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    return len(seen)
+
+
+def decode(raw: bytes) -> tuple[str | None, YamlProblem | None]:
+    """Decode UTF-8 (a BOM is allowed), pointing at the first bad byte."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, YamlProblem(
+            line,
+            col,
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8 in your editor",
+            "encoding",
+        )
+    return text, None
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document safely, keeping marks and duplicate keys."""
+    loader = _MarkingLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(
+                None,
+                (),
+                YamlProblem(1, 1, "the file is empty", "start from 'talkdown new ID'", "empty"),
+                text,
+            )
+        # Only documents that use aliases at all can expand; skip the walk otherwise.
+        if "*" in text:
+            distinct = _count_distinct(node)
+            limit = min(MAX_EXPANDED_NODES, max(1000, distinct * MAX_EXPANSION_RATIO))
+            if _expanded_size(node, limit) is None:
+                line, col = node.start_mark.line + 1, node.start_mark.column + 1
+                return YamlDocument(
+                    None,
+                    (),
+                    YamlProblem(
+                        line,
+                        col,
+                        "aliases (*name) expand this document far beyond its size, "
+                        "or refer to themselves",
+                        "write the content out instead of nesting aliases",
+                        "alias-bomb",
+                    ),
+                    text,
+                )
+        data = loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        line, col = _mark_of(exc)
+        problem = str(exc.problem or "cannot construct this value")
+        if "could not determine a constructor" in problem:
+            tag = problem.split("tag", 1)[-1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
+            return YamlDocument(
+                None,
+                (),
+                YamlProblem(
+                    line,
+                    col,
+                    f"the YAML tag {tag} is not allowed in scenario files",
+                    "remove the tag; scenarios hold only plain text, numbers, lists and mappings",
+                    "yaml-tag",
+                ),
+                text,
+            )
+        return YamlDocument(
+            None, (), YamlProblem(line, col, problem, "fix the YAML here", "yaml"), text
+        )
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark_of(exc)
+        message = str(exc.problem or "invalid YAML")
+        if exc.context and "expected a single document" in exc.context:
+            message = "the file holds more than one YAML document"
+            hint = "keep one scenario per file and remove the extra '---'"
+        else:
+            hint = _syntax_hint(message)
+            if exc.problem_mark is not None and _char_at(text, exc.problem_mark) == "\t":
+                message, hint = "a tab character in the indentation", "indent with spaces"
+        return YamlDocument(None, (), YamlProblem(line, col, message, hint, "yaml"), text)
+    except yaml.YAMLError as exc:
+        return YamlDocument(
+            None, (), YamlProblem(1, 1, str(exc), "fix the YAML syntax", "yaml"), text
+        )
+    except RecursionError:
+        return YamlDocument(
+            None,
+            (),
+            YamlProblem(1, 1, "the YAML is nested too deeply", "flatten the structure", "yaml"),
+            text,
+        )
+    finally:
+        loader.dispose()
+    return YamlDocument(data, tuple(loader.duplicates), None, text)
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    lines = text.splitlines()
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return ""
+
+
+def _syntax_hint(message: str) -> str:
+    if "mapping values are not allowed" in message:
+        return "a line holds ': ' inside unquoted text; put the text in quotes"
+    if "could not find expected ':'" in message:
+        return "each field needs 'name: value'; check the indentation and quotes"
+    if "did not find expected key" in message or "expected <block end>" in message:
+        return "check the indentation of this line against the one above"
+    if "found undefined alias" in message:
+        return "define the anchor (&name) before using the alias (*name)"
+    return "fix the YAML syntax at this position"
