@@ -2,34 +2,103 @@
 
 Mood, flags and the counters a condition reads are fixed by the path taken, so
 reachability, par and best/worst are computed over states
-``(node, mood, flags, turn, empathy, assertiveness)`` — not bare nodes. Only
-what some condition reads is tracked (an unread flag or counter cannot change
-any route), and ``turn`` is capped just past the largest number compared with
-it (it only grows, so every larger value routes the same way). Each step uses
-:func:`simulator.rules.apply_reply`, the same rule the engine plays by.
+``(node, mood, flags, turn, empathy, assertiveness)``, not bare nodes.
+
+Two reductions keep that fast without losing exactness:
+
+* Only what some condition reads is tracked (an unread flag or counter cannot
+  change any route), and ``turn`` is capped just past the largest number it is
+  compared with (it only grows, so every larger value routes the same way).
+* States that differ only in mood are handled together: a *group*
+  ``(node, flags, turn, empathy, assertiveness)`` carries the set of its
+  reachable moods as a 101-bit integer. A reply's mood change is a clamped bit
+  shift; a route's condition is a bit mask over moods; walkout is the mask of
+  moods ≥ ``walkout_at``. One big-integer operation moves up to 101 states.
+
+Each mask is built by evaluating the scenario's own conditions through
+:mod:`simulator.rules`, the rule book the engine plays by, so the two agree.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Final
 
 from scoring import Decision, Scores, score_attempt
 from scoring.points import local_score, overall_score
-from simulator.model import Scenario
+from simulator.model import MOOD_MAX, Route, Scenario
 from simulator.rules import Vars, apply_reply
 
 WALKOUT: Final = "__walkout__"
 PATH_LIMIT: Final = 100_000  # complete paths enumerated exactly (CONTRACTS.md)
-STATE_BUDGET: Final = 1_000_000  # states explored before giving up on exactness
+GROUP_BUDGET: Final = 250_000  # (node, flags, counters) groups before giving up
+COUNT_CAP: Final = 10**18  # path counts saturate here ("more than")
+MOODS: Final = MOOD_MAX + 1
+FULL: Final = (1 << MOODS) - 1
+TOP: Final = 1 << MOOD_MAX
 
-# node, mood, flags, turn, empathy, assertiveness
-Key = tuple[str, int, frozenset[str], int, int, int]
-# reply number, seconds, successor
-Edge = tuple[int, int, Key]
+# node, flags, turn, empathy, assertiveness
+Group = tuple[str, frozenset[str], int, int, int]
+# a single state: group + mood
+State = tuple[Group, int]
+
+
+def shift(mask: int, delta: int) -> int:
+    """Moods after adding ``delta`` to every mood in ``mask``, clamped to 0..100."""
+    if delta > 0:
+        out = (mask << delta) & FULL
+        if mask >> (MOODS - delta):
+            out |= TOP
+        return out
+    if delta < 0:
+        k = -delta
+        out = mask >> k
+        if mask & ((1 << k) - 1):
+            out |= 1
+        return out
+    return mask
+
+
+def preimage(after: int, delta: int) -> int:
+    """Moods that land in ``after`` once ``delta`` is added (with clamping)."""
+    if delta > 0:
+        pre = after >> delta
+        if after & TOP:
+            pre |= FULL & ~((1 << (MOODS - delta)) - 1)
+        return pre
+    if delta < 0:
+        k = -delta
+        pre = (after << k) & FULL
+        if after & 1:
+            pre |= (1 << (k + 1)) - 1
+        return pre
+    return after
+
+
+def moods_in(mask: int) -> Iterator[int]:
+    """The moods set in ``mask``, ascending."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEdge:
+    """One reply from a group: its number, cost, mood change and where each mood goes.
+
+    ``routes`` pairs a mask of *after* moods with the group those moods reach;
+    moods in ``walkout`` end the call instead.
+    """
+
+    number: int
+    seconds: int
+    delta: int
+    walkout: int
+    routes: tuple[tuple[int, Group], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,33 +128,233 @@ class PathResult:
         }
 
 
-@dataclass(slots=True)
 class StateGraph:
-    """Every state reachable from a start, with its outgoing replies."""
+    """Every feasible state reachable from a start, as mood masks per group."""
 
-    scenario: Scenario
-    start: Key
-    succ: dict[Key, list[Edge]]
-    complete: bool  # False when the state budget ran out
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        start: str | None = None,
+        mood: int | None = None,
+        flags: Iterable[str] = (),
+        budget: int = GROUP_BUDGET,
+    ) -> None:
+        self.scenario = scenario
+        tracked, variables, turn_cap = _tracking(scenario)
+        self.tracked_flags = tracked
+        self.track_turn = "turn" in variables
+        self.track_emp = "empathy" in variables
+        self.track_ass = "assertiveness" in variables
+        self.turn_cap = turn_cap
+        self.walkout_mask = FULL & ~((1 << scenario.customer.walkout_at) - 1)
+        start_node = start or scenario.start
+        self.start_mood = scenario.customer.mood if mood is None else mood
+        self.start: Group = self._group(start_node, frozenset(flags) & tracked, 0, 0, 0)
+        self.walkout_group: Group = (WALKOUT, frozenset(), 0, 0, 0)
+        self._edges: dict[Group, tuple[GroupEdge, ...]] = {}
+        self._cond_masks: dict[tuple[int, frozenset[str], int, int, int], int] = {}
+        self._preds: dict[Group, list[tuple[Group, GroupEdge]]] | None = None
+        self._order: list[Group] | None | bool = False  # False: not computed yet
+        self.reach: dict[Group, int] = {}
+        self.complete = True
+        self._explore(budget)
 
-    def is_terminal(self, key: Key) -> bool:
-        """True for a walkout or an ending-node state."""
-        node = key[0]
-        return node == WALKOUT or self.scenario.nodes[node].is_ending
+    # -- building ----------------------------------------------------------------
 
-    def ending_of(self, key: Key) -> str:
-        """The ending kind of a terminal state."""
-        node = key[0]
-        if node == WALKOUT:
+    def _group(self, node: str, flags: frozenset[str], turn: int, emp: int, ass: int) -> Group:
+        if node == WALKOUT or self.scenario.nodes[node].is_ending:
+            return (node, frozenset(), 0, 0, 0)  # endings: only the node matters
+        return (node, flags, turn, emp, ass)
+
+    def is_terminal(self, group: Group) -> bool:
+        """True for the walkout and for ending nodes."""
+        return group[0] == WALKOUT or self.scenario.nodes[group[0]].is_ending
+
+    def ending_of(self, group: Group) -> str:
+        """The ending kind of a terminal group."""
+        if group[0] == WALKOUT:
             return "lost"
-        ending = self.scenario.nodes[node].ending
+        ending = self.scenario.nodes[group[0]].ending
         assert ending is not None
         return ending
 
+    def _cond_mask(self, route: Route, vars_after: Vars) -> int:
+        condition = route.condition
+        assert condition is not None
+        reads = condition.variables
+        # Key the cache on what this condition reads, so a mood-only condition
+        # is evaluated once however many flag combinations reach it.
+        cache_key = (
+            id(route),
+            vars_after.flags & condition.flags,
+            vars_after.turn if "turn" in reads else 0,
+            vars_after.empathy if "empathy" in reads else 0,
+            vars_after.assertiveness if "assertiveness" in reads else 0,
+        )
+        cached = self._cond_masks.get(cache_key)
+        if cached is not None:
+            return cached
+        if "mood" not in condition.variables:
+            mask = FULL if condition(vars_after) else 0
+        else:
+            mask = 0
+            for m in range(MOODS):
+                probe = Vars(m, vars_after.turn, vars_after.empathy,
+                             vars_after.assertiveness, vars_after.flags)  # fmt: skip
+                if condition(probe):
+                    mask |= 1 << m
+        self._cond_masks[cache_key] = mask
+        return mask
+
+    def edges(self, group: Group) -> tuple[GroupEdge, ...]:
+        """The replies offered in ``group`` and where each mood goes."""
+        found = self._edges.get(group)
+        if found is not None:
+            return found
+        node_id, flags, turn, emp, ass = group
+        if self.is_terminal(group):
+            self._edges[group] = ()
+            return ()
+        out = []
+        for number, choice in enumerate(self.scenario.nodes[node_id].choices, 1):
+            # Mood 0 stands in for every mood: only the non-mood parts are used here.
+            after, _ = apply_reply(Vars(0, turn, emp, ass, flags), choice, MOODS + 1)
+            nflags = after.flags & self.tracked_flags if choice.set_flags else flags
+            nturn = min(after.turn, self.turn_cap) if self.track_turn else 0
+            nemp = after.empathy if self.track_emp else 0
+            nass = after.assertiveness if self.track_ass else 0
+            remaining = FULL & ~self.walkout_mask
+            routes = []
+            for r in choice.routes:
+                if r.condition is None:
+                    sel = remaining
+                else:
+                    sel = remaining & self._cond_mask(r, after)
+                remaining &= ~sel
+                if sel:
+                    routes.append((sel, self._group(r.goto, nflags, nturn, nemp, nass)))
+                if not remaining:
+                    break
+            out.append(
+                GroupEdge(number, choice.seconds, choice.mood, self.walkout_mask, tuple(routes))
+            )
+        edges = tuple(out)
+        self._edges[group] = edges
+        return edges
+
+    def _explore(self, budget: int) -> None:
+        reach = self.reach
+        reach[self.start] = 1 << self.start_mood
+        pending: dict[Group, int] = {self.start: reach[self.start]}
+        queue: deque[Group] = deque([self.start])
+
+        def add(target: Group, bits: int) -> None:
+            old = reach.get(target)
+            if old is None:
+                if len(reach) >= budget:
+                    self.complete = False
+                    return
+                old = 0
+            new = bits & ~old
+            if not new:
+                return
+            reach[target] = old | new
+            if target in pending:
+                pending[target] |= new
+            else:
+                pending[target] = new
+                queue.append(target)
+
+        while queue:
+            group = queue.popleft()
+            new = pending.pop(group)
+            for edge in self.edges(group):
+                after = shift(new, edge.delta)
+                if after & edge.walkout:
+                    add(self.walkout_group, after & edge.walkout)
+                for sel, target in edge.routes:
+                    part = after & sel
+                    if part:
+                        add(target, part)
+
+    # -- facts -------------------------------------------------------------------
+
     @property
     def states(self) -> int:
-        """How many states were explored."""
-        return len(self.succ)
+        """How many (node, mood, flags, counters) states are reachable."""
+        return sum(mask.bit_count() for mask in self.reach.values())
+
+    def predecessors(self) -> dict[Group, list[tuple[Group, GroupEdge]]]:
+        """For each group, the (group, reply) pairs that can lead into it."""
+        if self._preds is not None:
+            return self._preds
+        preds: dict[Group, list[tuple[Group, GroupEdge]]] = {}
+        for group in self.reach:
+            for edge in self.edges(group):
+                if edge.walkout:
+                    preds.setdefault(self.walkout_group, []).append((group, edge))
+                for _, target in edge.routes:
+                    preds.setdefault(target, []).append((group, edge))
+        self._preds = preds
+        return preds
+
+    def topological(self) -> list[Group] | None:
+        """Reachable groups in topological order, or None if they form a cycle."""
+        if self._order is False:
+            self._order = _topological(self)
+        assert self._order is not True
+        return self._order
+
+    def good_after(self, edge: GroupEdge, good: dict[Group, int], walkout_good: bool) -> int:
+        """After-moods of ``edge`` that land in a good state."""
+        acc = edge.walkout if walkout_good else 0
+        for sel, target in edge.routes:
+            g = good.get(target)
+            if g:
+                acc |= sel & g
+        return acc
+
+    def backward(self, kinds: frozenset[str]) -> dict[Group, int]:
+        """For each group, the reachable moods from which an ending in ``kinds`` is reachable."""
+        walkout_good = "lost" in kinds
+        order = self.topological()
+        if order is not None:
+            acyclic: dict[Group, int] = {}
+            for group in reversed(order):
+                if self.is_terminal(group):
+                    if self.ending_of(group) in kinds:
+                        acyclic[group] = FULL
+                    continue
+                acc = 0
+                for edge in self.edges(group):
+                    acc |= preimage(self.good_after(edge, acyclic, walkout_good), edge.delta)
+                acc &= self.reach[group]
+                if acc:
+                    acyclic[group] = acc
+            return acyclic
+        preds = self.predecessors()
+        good: dict[Group, int] = {}
+        queue: deque[Group] = deque()
+        for group in self.reach:
+            if self.is_terminal(group) and self.ending_of(group) in kinds:
+                good[group] = FULL
+                queue.append(group)
+        queued = set(queue)
+        while queue:
+            target = queue.popleft()
+            queued.discard(target)
+            for group, _ in preds.get(target, ()):
+                acc = 0
+                for edge in self.edges(group):
+                    acc |= preimage(self.good_after(edge, good, walkout_good), edge.delta)
+                acc &= self.reach[group]
+                if acc != good.get(group, 0):
+                    good[group] = acc
+                    if group not in queued:
+                        queued.add(group)
+                        queue.append(group)
+        return good
 
 
 def _tracking(scenario: Scenario) -> tuple[frozenset[str], set[str], int]:
@@ -111,68 +380,10 @@ def explore(
     start: str | None = None,
     mood: int | None = None,
     flags: Iterable[str] = (),
-    budget: int = STATE_BUDGET,
+    budget: int = GROUP_BUDGET,
 ) -> StateGraph:
-    """Breadth-first exploration of every feasible state from ``start``."""
-    tracked_flags, variables, turn_cap = _tracking(scenario)
-    track_turn = "turn" in variables
-    track_emp = "empathy" in variables
-    track_ass = "assertiveness" in variables
-    walkout_at = scenario.customer.walkout_at
-    nodes = scenario.nodes
-    start_node = start or scenario.start
-    start_mood = scenario.customer.mood if mood is None else mood
-    start_key: Key = (start_node, start_mood, frozenset(flags) & tracked_flags, 0, 0, 0)
-    succ: dict[Key, list[Edge]] = {}
-    queue: deque[Key] = deque([start_key])
-    seen: set[Key] = {start_key}
-    complete = True
-    while queue:
-        key = queue.popleft()
-        node_id, m, fl, turn, emp, ass = key
-        edges: list[Edge] = []
-        succ[key] = edges
-        if node_id == WALKOUT:
-            continue
-        node = nodes[node_id]
-        if node.ending is not None:
-            continue
-        before = Vars(m, turn, emp, ass, fl)
-        for number, choice in enumerate(node.choices, 1):
-            after, dest = apply_reply(before, choice, walkout_at)
-            nxt: Key = (
-                WALKOUT if dest is None else dest,
-                after.mood,
-                after.flags & tracked_flags if choice.set_flags else fl,
-                min(after.turn, turn_cap) if track_turn else 0,
-                after.empathy if track_emp else 0,
-                after.assertiveness if track_ass else 0,
-            )
-            edges.append((number, choice.seconds, nxt))
-            if nxt not in seen:
-                if len(seen) >= budget:
-                    complete = False
-                    continue
-                seen.add(nxt)
-                queue.append(nxt)
-    return StateGraph(scenario, start_key, succ, complete)
-
-
-def _reverse_reach(graph: StateGraph, targets: Iterable[Key]) -> set[Key]:
-    """States from which some state in ``targets`` can be reached."""
-    preds: dict[Key, list[Key]] = {}
-    for key, edges in graph.succ.items():
-        for _, _, nxt in edges:
-            preds.setdefault(nxt, []).append(key)
-    found = set(targets)
-    queue = deque(found)
-    while queue:
-        key = queue.popleft()
-        for p in preds.get(key, ()):
-            if p not in found:
-                found.add(p)
-                queue.append(p)
-    return found
+    """Every feasible state reachable from ``start`` (the scenario's start by default)."""
+    return StateGraph(scenario, start=start, mood=mood, flags=flags, budget=budget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,77 +393,127 @@ class Reachability:
     reachable_nodes: frozenset[str]
     endings: frozenset[str]  # kinds reachable (walkout counts as lost)
     stuck_nodes: tuple[str, ...]  # reachable decision nodes with a state that can't end
-    can_resolve: frozenset[Key]
     states: int
     complete: bool
 
 
 def reachability(graph: StateGraph) -> Reachability:
     """Reachable nodes, reachable ending kinds, and nodes where a trainee gets stuck."""
-    terminals = [k for k in graph.succ if graph.is_terminal(k)]
-    can_end = _reverse_reach(graph, terminals)
-    resolved = [k for k in terminals if graph.ending_of(k) == "resolved"]
-    can_resolve = _reverse_reach(graph, resolved)
-    stuck = sorted(
-        {k[0] for k in graph.succ if k not in can_end and not graph.is_terminal(k)}
-    ) if graph.complete else []
+    endings = frozenset(graph.ending_of(g) for g in graph.reach if graph.is_terminal(g))
+    stuck: list[str] = []
+    if graph.complete:
+        can_end = graph.backward(frozenset(("resolved", "escalated", "lost")))
+        stuck = sorted(
+            {
+                g[0]
+                for g, mask in graph.reach.items()
+                if not graph.is_terminal(g) and mask & ~can_end.get(g, 0)
+            }
+        )
     return Reachability(
-        reachable_nodes=frozenset(k[0] for k in graph.succ if k[0] != WALKOUT),
-        endings=frozenset(graph.ending_of(k) for k in terminals),
+        reachable_nodes=frozenset(g[0] for g in graph.reach if g[0] != WALKOUT),
+        endings=endings,
         stuck_nodes=tuple(stuck),
-        can_resolve=frozenset(can_resolve),
         states=graph.states,
         complete=graph.complete,
     )
 
 
-def shortest_paths(graph: StateGraph) -> tuple[dict[Key, int], dict[Key, tuple[Key, int]]]:
-    """Dijkstra over simulated seconds: distance and predecessor of every state.
+class Distances:
+    """Shortest simulated seconds from the start to every state (bucketed Dijkstra).
 
-    Ties prefer lower reply numbers, so the path found is the one a trainee
-    reading top to bottom would take.
+    Each bucket holds, per group, the moods first reached at that distance, so
+    one heap entry settles many states at once.
     """
-    dist: dict[Key, int] = {graph.start: 0}
-    pred: dict[Key, tuple[Key, int]] = {}
-    order: dict[Key, tuple[int, ...]] = {graph.start: ()}
-    heap: list[tuple[int, tuple[int, ...], int, Key]] = [(0, (), 0, graph.start)]
-    counter = 0
-    done: set[Key] = set()
-    while heap:
-        d, seq, _, key = heapq.heappop(heap)
-        if key in done:
-            continue
-        done.add(key)
-        for number, seconds, nxt in graph.succ.get(key, ()):
-            nd = d + seconds
-            nseq = (*seq, number)
-            old = dist.get(nxt)
-            if old is None or nd < old or (nd == old and nseq < order[nxt]):
-                dist[nxt] = nd
-                order[nxt] = nseq
-                pred[nxt] = (key, number)
-                counter += 1
-                heapq.heappush(heap, (nd, nseq, counter, nxt))
-    return dist, pred
 
+    def __init__(self, graph: StateGraph, *, stop_at_resolved: bool = False) -> None:
+        self.graph = graph
+        self.settled: dict[Group, list[tuple[int, int]]] = {}
+        self.first: dict[str, tuple[int, Group, int]] = {}  # ending kind -> (dist, group, mood)
+        done: dict[Group, int] = {}
+        buckets: dict[int, dict[Group, int]] = {0: {graph.start: 1 << graph.start_mood}}
+        heap = [0]
+        while heap:
+            dist = heapq.heappop(heap)
+            bucket = buckets.pop(dist)
+            for group, mask in bucket.items():
+                new = mask & ~done.get(group, 0)
+                if not new:
+                    continue
+                done[group] = done.get(group, 0) | new
+                self.settled.setdefault(group, []).append((dist, new))
+                if graph.is_terminal(group):
+                    kind = graph.ending_of(group)
+                    if kind not in self.first:
+                        low = new & -new
+                        self.first[kind] = (dist, group, low.bit_length() - 1)
+                    continue
+                for edge in graph.edges(group):
+                    after = shift(new, edge.delta)
+                    nd = dist + edge.seconds
+                    parts: list[tuple[Group, int]] = []
+                    if after & edge.walkout:
+                        parts.append((graph.walkout_group, after & edge.walkout))
+                    for sel, target in edge.routes:
+                        if after & sel:
+                            parts.append((target, after & sel))
+                    if not parts:
+                        continue
+                    nb = buckets.get(nd)
+                    if nb is None:
+                        nb = buckets[nd] = {}
+                        heapq.heappush(heap, nd)
+                    for target, part in parts:
+                        nb[target] = nb.get(target, 0) | part
+            if stop_at_resolved and "resolved" in self.first:
+                break
 
-def _walk_back(pred: dict[Key, tuple[Key, int]], end: Key) -> tuple[list[Key], list[int]]:
-    keys = [end]
-    numbers: list[int] = []
-    while keys[-1] in pred:
-        prev, number = pred[keys[-1]]
-        keys.append(prev)
-        numbers.append(number)
-    keys.reverse()
-    numbers.reverse()
-    return keys, numbers
+    def of(self, group: Group, mood: int) -> int | None:
+        """Distance of one state, or None if it was not reached."""
+        for dist, mask in self.settled.get(group, ()):
+            if mask >> mood & 1:
+                return dist
+        return None
+
+    def path_to(self, kind: str) -> tuple[list[State], list[int]] | None:
+        """A shortest path to an ending of ``kind``: states and reply numbers."""
+        if kind not in self.first:
+            return None
+        dist, group, mood = self.first[kind]
+        graph = self.graph
+        preds = graph.predecessors()
+        states: list[State] = [(group, mood)]
+        numbers: list[int] = []
+        while (group, mood) != (graph.start, graph.start_mood) or dist:
+            found = None
+            for pgroup, edge in sorted(preds.get(group, ()), key=lambda p: p[1].number):
+                if group == graph.walkout_group:
+                    lands = edge.walkout >> mood & 1
+                else:
+                    lands = any(t == group and sel >> mood & 1 for sel, t in edge.routes)
+                if not lands:
+                    continue
+                for pm in moods_in(preimage(1 << mood, edge.delta) & graph.reach.get(pgroup, 0)):
+                    if self.of(pgroup, pm) == dist - edge.seconds:
+                        found = (pgroup, pm, edge)
+                        break
+                if found:
+                    break
+            if found is None:  # pragma: no cover - distances are consistent by construction
+                return None
+            group, mood, edge = found
+            dist -= edge.seconds
+            states.append((group, mood))
+            numbers.append(edge.number)
+        states.reverse()
+        numbers.reverse()
+        return states, numbers
 
 
 def par_seconds(graph: StateGraph) -> int | None:
     """The fastest feasible resolved path's simulated seconds (None: none exists)."""
-    dist, _ = shortest_paths(graph)
-    best = [d for k, d in dist.items() if graph.is_terminal(k) and graph.ending_of(k) == "resolved"]
-    return min(best) if best else None
+    first = Distances(graph, stop_at_resolved=True).first.get("resolved")
+    return first[0] if first else None
 
 
 def par_for(
@@ -266,13 +527,25 @@ def par_for(
     return par_seconds(explore(scenario, start=start, mood=mood, flags=flags))
 
 
-# -- scoring whole paths --------------------------------------------------------
+# -- single-state stepping (for enumeration and witness paths) --------------------
 
 
-def _decisions(scenario: Scenario, keys: list[Key], numbers: list[int]) -> list[Decision]:
+def step(graph: StateGraph, group: Group, mood: int, edge: GroupEdge) -> State:
+    """The state reached from ``(group, mood)`` by ``edge``."""
+    after = shift(1 << mood, edge.delta)
+    m = after.bit_length() - 1
+    if after & edge.walkout:
+        return graph.walkout_group, m
+    for sel, target in edge.routes:
+        if sel & after:
+            return target, m
+    raise AssertionError("every mood has a route or walks out")
+
+
+def _decisions(scenario: Scenario, states: list[State], numbers: list[int]) -> list[Decision]:
     out = []
-    for key, number in zip(keys, numbers, strict=False):
-        node = scenario.nodes[key[0]]
+    for (group, _), number in zip(states, numbers, strict=False):
+        node = scenario.nodes[group[0]]
         out.append(
             Decision(
                 tuple(c.empathy for c in node.choices),
@@ -284,17 +557,18 @@ def _decisions(scenario: Scenario, keys: list[Key], numbers: list[int]) -> list[
 
 
 def path_result(
-    graph: StateGraph, keys: list[Key], numbers: list[int], par: int | None
+    graph: StateGraph, states: list[State], numbers: list[int], par: int | None
 ) -> PathResult:
-    """Score the path through ``keys`` (the last one terminal) made by ``numbers``."""
+    """Score the path through ``states`` (the last one terminal) made by ``numbers``."""
     scenario = graph.scenario
-    end = keys[-1]
+    end = states[-1][0]
     ending = graph.ending_of(end)
-    seconds = 0
-    for key, number in zip(keys, numbers, strict=False):
-        seconds += scenario.nodes[key[0]].choices[number - 1].seconds
+    seconds = sum(
+        scenario.nodes[g[0]].choices[n - 1].seconds
+        for (g, _), n in zip(states, numbers, strict=False)
+    )
     scores = score_attempt(
-        _decisions(scenario, keys, numbers),
+        _decisions(scenario, states, numbers),
         ending=ending,
         taken_seconds=seconds,
         par_seconds=par,
@@ -302,13 +576,127 @@ def path_result(
         pass_mark=scenario.scoring.pass_mark,
     )
     return PathResult(
-        nodes=tuple(k[0] for k in keys if k[0] != WALKOUT),
+        nodes=tuple(g[0] for g, _ in states if g[0] != WALKOUT),
         choices=tuple(numbers),
         ending=ending,
         ending_node=None if end[0] == WALKOUT else end[0],
         seconds=seconds,
         scores=scores,
     )
+
+
+def count_paths(graph: StateGraph, limit: int = PATH_LIMIT) -> tuple[int, bool]:
+    """Number of complete feasible paths, and whether that number is exact.
+
+    On an acyclic group graph, cheap group-level bounds come first: if even the
+    fewest paths any mood could have exceed ``limit``, the answer is that lower
+    bound (not exact). Otherwise every state's count is computed bottom up
+    (saturating at ``COUNT_CAP``). With cycles, paths never repeat a
+    ``(node, mood, flags)`` state and are counted by bounded enumeration up to
+    ``limit + 1``.
+    """
+    if graph.is_terminal(graph.start):
+        return 1, True
+    order = graph.topological()
+    if order is None:
+        total = sum(1 for _ in enumerate_paths(graph, limit + 1))
+        return total, total <= limit
+    low = _count_lower_bounds(graph, order)
+    if low[graph.start] > limit:
+        return low[graph.start], False
+    counts: dict[Group, dict[int, int]] = {}
+    for group in reversed(order):
+        if graph.is_terminal(group):
+            continue
+        table: dict[int, int] = {}
+        for mood in moods_in(graph.reach[group]):
+            total = 0
+            for edge in graph.edges(group):
+                target, m = step(graph, group, mood, edge)
+                total += 1 if graph.is_terminal(target) else counts[target][m]
+            table[mood] = min(total, COUNT_CAP)
+        counts[group] = table
+    total = counts[graph.start][graph.start_mood]
+    return total, total < COUNT_CAP
+
+
+def _count_lower_bounds(graph: StateGraph, order: list[Group]) -> dict[Group, int]:
+    """Per group, a number of complete paths that every reachable mood there has at least."""
+    low: dict[Group, int] = {}
+    for group in reversed(order):
+        if graph.is_terminal(group):
+            low[group] = 1
+            continue
+        mask = graph.reach[group]
+        total = 0
+        for edge in graph.edges(group):
+            after = shift(mask, edge.delta)
+            options = [1] if after & edge.walkout else []
+            options.extend(low[t] for sel, t in edge.routes if after & sel)
+            total += min(options) if options else 0
+        low[group] = min(total, COUNT_CAP)
+    return low
+
+
+def _topological(graph: StateGraph) -> list[Group] | None:
+    """Groups in topological order, or None if the group graph has a cycle."""
+    indegree: dict[Group, int] = dict.fromkeys(graph.reach, 0)
+    succ: dict[Group, set[Group]] = {}
+    for group in graph.reach:
+        targets = {t for e in graph.edges(group) for _, t in e.routes if t in graph.reach}
+        if any(e.walkout for e in graph.edges(group)) and graph.walkout_group in graph.reach:
+            targets.add(graph.walkout_group)
+        succ[group] = targets
+        for t in targets:
+            indegree[t] += 1
+    queue = deque(g for g, d in indegree.items() if d == 0)
+    order = []
+    while queue:
+        group = queue.popleft()
+        order.append(group)
+        for t in succ[group]:
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                queue.append(t)
+    return order if len(order) == len(graph.reach) else None
+
+
+def enumerate_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State], list[int]]]:
+    """Complete paths, depth first in reply order; a path never repeats a state.
+
+    (Node, mood, flags) is the state that may not repeat, per CONTRACTS.md.
+    """
+    start: State = (graph.start, graph.start_mood)
+    states: list[State] = [start]
+    numbers: list[int] = []
+    on_path = {(start[0][0], start[1], start[0][1])}
+    stack: list[int] = [0]
+    produced = 0
+    while stack:
+        group, mood = states[-1]
+        edges = () if graph.is_terminal(group) else graph.edges(group)
+        if graph.is_terminal(group):
+            yield states, numbers
+            produced += 1
+            if produced >= limit:
+                return
+        i = stack[-1]
+        if i >= len(edges):
+            stack.pop()
+            last = states.pop()
+            on_path.discard((last[0][0], last[1], last[0][1]))
+            if numbers:
+                numbers.pop()
+            continue
+        stack[-1] = i + 1
+        nxt = step(graph, group, mood, edges[i])
+        proj = (nxt[0][0], nxt[1], nxt[0][1])
+        if proj in on_path:
+            continue
+        on_path.add(proj)
+        states.append(nxt)
+        numbers.append(edges[i].number)
+        stack.append(0)
 
 
 DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
@@ -336,15 +724,15 @@ class Analysis:
     expert: PathResult | None
     flat_nodes: tuple[str, ...]
     dead_replies: tuple[tuple[str, int], ...]
-    ending_nodes: dict[str, str] = field(default_factory=dict)
 
 
-def _local_tables(
-    scenario: Scenario,
-) -> dict[str, list[tuple[float | None, float | None, float]]]:
+LocalTable = dict[str, list[tuple[float | None, float | None, float]]]
+
+
+def _local_tables(scenario: Scenario) -> LocalTable:
     """Per node and reply: local empathy, local assertiveness, weighted strength."""
     w = scenario.scoring.weights
-    table: dict[str, list[tuple[float | None, float | None, float]]] = {}
+    table: LocalTable = {}
     for node in scenario.nodes.values():
         emps = [c.empathy for c in node.choices]
         asss = [c.assertiveness for c in node.choices]
@@ -360,95 +748,10 @@ def _local_tables(
     return table
 
 
-def count_paths(graph: StateGraph, limit: int) -> tuple[int, bool]:
-    """Number of complete feasible paths; exact (possibly huge) on an acyclic graph.
-
-    On a cyclic state graph paths never repeat a ``(node, mood, flags)`` state
-    and are counted by bounded enumeration: the count stops at ``limit + 1``.
-    """
-    counts: dict[Key, int] = {}
-    visiting: set[Key] = set()
-    # Iterative post-order DFS; a back edge means the graph has a cycle.
-    stack: list[tuple[Key, int]] = [(graph.start, 0)]
-    visiting.add(graph.start)
-    while stack:
-        key, i = stack[-1]
-        edges = graph.succ.get(key, [])
-        if graph.is_terminal(key):
-            counts[key] = 1
-            visiting.discard(key)
-            stack.pop()
-            continue
-        if i < len(edges):
-            stack[-1] = (key, i + 1)
-            nxt = edges[i][2]
-            if nxt in counts:
-                continue
-            if nxt in visiting:
-                total = _count_cyclic(graph, limit)
-                return total, total <= limit
-            visiting.add(nxt)
-            stack.append((nxt, 0))
-            continue
-        counts[key] = sum(counts[e[2]] for e in edges)
-        visiting.discard(key)
-        stack.pop()
-    return counts.get(graph.start, 0), True
-
-
-def _count_cyclic(graph: StateGraph, limit: int) -> int:
-    total = 0
-    for _ in _enumerate(graph, limit + 1):
-        total += 1
-    return total
-
-
-def _enumerate(graph: StateGraph, limit: int) -> Any:
-    """Yield (keys, numbers) of complete paths, depth first in reply order.
-
-    A path never repeats a (node, mood, flags) state.
-    """
-    produced = 0
-    start = graph.start
-    keys: list[Key] = [start]
-    numbers: list[int] = []
-    on_path = {start[:3]}
-    stack: list[int] = [0]
-    while stack:
-        key = keys[-1]
-        if graph.is_terminal(key):
-            yield keys, numbers
-            produced += 1
-            if produced >= limit:
-                return
-            stack.pop()
-            on_path.discard(keys.pop()[:3])
-            if numbers:
-                numbers.pop()
-            continue
-        edges = graph.succ.get(key, [])
-        i = stack[-1]
-        if i >= len(edges):
-            stack.pop()
-            on_path.discard(keys.pop()[:3])
-            if numbers:
-                numbers.pop()
-            continue
-        stack[-1] = i + 1
-        number, _, nxt = edges[i]
-        proj = nxt[:3]
-        if proj in on_path:
-            continue
-        on_path.add(proj)
-        keys.append(nxt)
-        numbers.append(number)
-        stack.append(0)
-
-
 def _better(a: PathResult, b: PathResult | None, dim: str, highest: bool) -> bool:
-    """True when ``a`` beats ``b`` on ``dim`` (ties: fewer seconds; then earlier)."""
+    """True when ``a`` beats ``b`` on ``dim`` (ties: fewer seconds; then the earlier path)."""
     if b is None:
-        return True
+        return getattr(a.scores, dim) is not None
     va = getattr(a.scores, dim)
     vb = getattr(b.scores, dim)
     if va is None:
@@ -456,35 +759,40 @@ def _better(a: PathResult, b: PathResult | None, dim: str, highest: bool) -> boo
     if vb is None:
         return True
     if abs(va - vb) > 1e-9:
-        return va > vb if highest else va < vb
+        return bool(va > vb) if highest else bool(va < vb)
     return a.seconds < b.seconds
 
 
 def _greedy_path(
     graph: StateGraph,
-    table: dict[str, list[tuple[float | None, float | None, float]]],
-    allowed: frozenset[Key] | None,
+    table: LocalTable,
+    allowed: dict[Group, int] | None,
     strongest: bool,
-) -> tuple[list[Key], list[int]] | None:
-    """Follow the strongest (or weakest) reply, staying inside ``allowed`` if given."""
-    keys = [graph.start]
+) -> tuple[list[State], list[int]] | None:
+    """Follow the strongest (or weakest) reply, staying inside ``allowed`` states if given."""
+    state: State = (graph.start, graph.start_mood)
+    states = [state]
     numbers: list[int] = []
-    seen = {graph.start}
-    while not graph.is_terminal(keys[-1]):
-        key = keys[-1]
-        options = [
-            e for e in graph.succ.get(key, [])
-            if (allowed is None or e[2] in allowed) and e[2] not in seen
-        ]  # fmt: skip
+    seen = {state}
+    sign = 1.0 if strongest else -1.0
+    while not graph.is_terminal(state[0]):
+        group, mood = state
+        rows = table[group[0]]
+        options = []
+        for edge in graph.edges(group):
+            nxt = step(graph, group, mood, edge)
+            if nxt in seen:
+                continue
+            if allowed is not None and not allowed.get(nxt[0], 0) >> nxt[1] & 1:
+                continue
+            options.append((sign * rows[edge.number - 1][2], -edge.seconds, -edge.number, nxt))
         if not options:
             return None
-        rows = table[key[0]]
-        sign = 1.0 if strongest else -1.0
-        number, _, nxt = max(options, key=lambda e: (sign * rows[e[0] - 1][2], -e[1], -e[0]))
-        keys.append(nxt)
-        numbers.append(number)
-        seen.add(nxt)
-    return keys, numbers
+        _, _, neg_number, state = max(options, key=lambda o: o[:3])
+        states.append(state)
+        numbers.append(-neg_number)
+        seen.add(state)
+    return states, numbers
 
 
 def analyze(
@@ -494,34 +802,29 @@ def analyze(
     mood: int | None = None,
     flags: Iterable[str] = (),
     path_limit: int = PATH_LIMIT,
-    budget: int = STATE_BUDGET,
+    budget: int = GROUP_BUDGET,
 ) -> Analysis:
     """Full analysis from a start state: endings, par, best/worst, expert path."""
     graph = explore(scenario, start=start, mood=mood, flags=flags, budget=budget)
     reach = reachability(graph)
-    dist, pred = shortest_paths(graph)
-    terminals = [k for k in dist if graph.is_terminal(k)]
-    par_candidates = [dist[k] for k in terminals if graph.ending_of(k) == "resolved"]
-    par = min(par_candidates) if par_candidates else None
-
-    endings: dict[str, PathResult | None] = {"resolved": None, "escalated": None, "lost": None}
-    for kind in endings:
-        ends = [k for k in terminals if graph.ending_of(k) == kind]
-        if ends:
-            end = min(ends, key=lambda k: (dist[k], _walk_back(pred, k)[1]))
-            keys, numbers = _walk_back(pred, end)
-            endings[kind] = path_result(graph, keys, numbers, par)
+    distances = Distances(graph)
+    par = distances.first["resolved"][0] if "resolved" in distances.first else None
+    endings: dict[str, PathResult | None] = {}
+    for kind in ("resolved", "escalated", "lost"):
+        found = distances.path_to(kind)
+        endings[kind] = path_result(graph, *found, par) if found else None
 
     count, count_exact = count_paths(graph, path_limit)
-    exact = graph.complete and count <= path_limit
+    exact = graph.complete and count_exact and count <= path_limit
     best: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
     worst: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
     bounds: dict[str, dict[str, tuple[float, float]]] = {}
     expert: PathResult | None = None
     table = _local_tables(scenario)
+    can_resolve = graph.backward(frozenset({"resolved"}))
     if exact:
-        for keys, numbers in _enumerate(graph, path_limit):
-            result = path_result(graph, keys, numbers, par)
+        for states, numbers in enumerate_paths(graph, path_limit):
+            result = path_result(graph, states, numbers, par)
             for dim in DIMENSIONS:
                 if _better(result, best[dim], dim, True):
                     best[dim] = result
@@ -530,41 +833,35 @@ def analyze(
             if result.ending == "resolved" and _better(result, expert, "overall", True):
                 expert = result
     else:
-        resolved_ok = reach.can_resolve
-        found = _greedy_path(graph, table, resolved_ok, True)
-        if found is not None:
-            expert = path_result(graph, *found, par)
-            for dim in DIMENSIONS:
-                best[dim] = expert
-        low = _greedy_path(graph, table, None, False)
-        if low is not None:
-            weak = path_result(graph, *low, par)
-            for dim in DIMENSIONS:
-                worst[dim] = weak
+        strong = _greedy_path(graph, table, can_resolve, True)
+        if strong is not None:
+            expert = path_result(graph, *strong, par)
+            best = dict.fromkeys(DIMENSIONS, expert)
+        weak = _greedy_path(graph, table, None, False)
+        if weak is not None:
+            worst = dict.fromkeys(DIMENSIONS, path_result(graph, *weak, par))
         bounds = _bounds(graph, table, best, worst)
 
+    dead: list[tuple[str, int]] = []
+    useful: set[tuple[str, int]] = set()
+    for group, mask in graph.reach.items():
+        for edge in graph.edges(group):
+            ok = preimage(graph.good_after(edge, can_resolve, False), edge.delta) & mask
+            if ok:
+                useful.add((group[0], edge.number))
+    for node in scenario.nodes.values():
+        if node.id in reach.reachable_nodes:
+            dead.extend(
+                (node.id, n) for n in range(1, len(node.choices) + 1) if (node.id, n) not in useful
+            )
     flat = tuple(
         n.id
         for n in scenario.nodes.values()
-        if n.choices
-        and len({(c.empathy, c.assertiveness, c.mood) for c in n.choices}) == 1
+        if n.choices and len({(c.empathy, c.assertiveness, c.mood) for c in n.choices}) == 1
     )
-    dead: list[tuple[str, int]] = []
-    useful: set[tuple[str, int]] = set()
-    for key, edges in graph.succ.items():
-        for number, _, nxt in edges:
-            if nxt in reach.can_resolve:
-                useful.add((key[0], number))
-    for node in scenario.nodes.values():
-        if node.id not in reach.reachable_nodes:
-            continue
-        for number in range(1, len(node.choices) + 1):
-            if (node.id, number) not in useful:
-                dead.append((node.id, number))
-    start_id = start or scenario.start
     return Analysis(
         scenario_id=scenario.id,
-        start=start_id,
+        start=start or scenario.start,
         states=graph.states,
         complete=graph.complete,
         reachable_nodes=reach.reachable_nodes,
@@ -586,7 +883,7 @@ def analyze(
 
 def _bounds(
     graph: StateGraph,
-    table: dict[str, list[tuple[float | None, float | None, float]]],
+    table: LocalTable,
     best: dict[str, PathResult | None],
     worst: dict[str, PathResult | None],
 ) -> dict[str, dict[str, tuple[float, float]]]:
@@ -598,15 +895,14 @@ def _bounds(
     """
     hi_e = hi_a = 0.0
     lo_e = lo_a = 1.0
-    for key, edges in graph.succ.items():
-        if not edges:
-            continue
-        for number, _, _ in edges:
-            e, a, _ = table[key[0]][number - 1]
+    for group in graph.reach:
+        for edge in graph.edges(group):
+            e, a, _ = table[group[0]][edge.number - 1]
             if e is not None:
                 hi_e, lo_e = max(hi_e, e), min(lo_e, e)
             if a is not None:
                 hi_a, lo_a = max(hi_a, a), min(lo_a, a)
+    lo_e, lo_a = min(lo_e, hi_e), min(lo_a, hi_a)
     w = graph.scenario.scoring.weights
     top = {
         "empathy": 100 * hi_e,
@@ -615,17 +911,17 @@ def _bounds(
         "overall": overall_score(100 * hi_e, 100 * hi_a, 100.0, w),
     }
     bottom = {
-        "empathy": 100 * min(lo_e, hi_e),
-        "assertiveness": 100 * min(lo_a, hi_a),
+        "empathy": 100 * lo_e,
+        "assertiveness": 100 * lo_a,
         "speed": 0.0,
-        "overall": overall_score(100 * min(lo_e, hi_e), 100 * min(lo_a, hi_a), 0.0, w),
+        "overall": overall_score(100 * lo_e, 100 * lo_a, 0.0, w),
     }
     out: dict[str, dict[str, tuple[float, float]]] = {"best": {}, "worst": {}}
     for dim in DIMENSIONS:
         b = best.get(dim)
         bv = getattr(b.scores, dim) if b is not None else None
         out["best"][dim] = (bv if bv is not None else bottom[dim], top[dim])
-        wv_res = worst.get(dim)
-        wv = getattr(wv_res.scores, dim) if wv_res is not None else None
+        wr = worst.get(dim)
+        wv = getattr(wr.scores, dim) if wr is not None else None
         out["worst"][dim] = (bottom[dim], wv if wv is not None else top[dim])
     return out

@@ -21,12 +21,18 @@ COMMANDS: Final[dict[str, str]] = {
     "validate": "simulator.commands.validate:validate",
     "run": "simulator.commands.run:run",
     "schema": "simulator.commands.schema:schema",
+    "graph": "simulator.commands.graph:graph",
+    "analyze": "simulator.commands.analyze:analyze",
+    "new": "simulator.commands.new:new",
 }
 HELP: Final[dict[str, str]] = {
     "play": "Play a scenario in the terminal (the default command).",
     "validate": "Check scenario files and folders for errors.",
     "run": "Play a scenario non-interactively from a list of reply numbers.",
     "schema": "Print the JSON Schema of the scenario format (for editors).",
+    "graph": "Draw a scenario as a Mermaid or Graphviz DOT diagram.",
+    "analyze": "Report a scenario's endings, par, best/worst scores and dead replies.",
+    "new": "Create a small, valid, commented scenario file to start from.",
 }
 
 

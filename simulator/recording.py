@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,12 +91,6 @@ def record_finished(
     with Store.open_default(db) as store:
         recorder = Recorder(store, conv, name=identity[0], cohort=identity[1], mode=mode)
         for event in conv.events:
-            recorder.record(
-                Event(**{**_as_dict(event), "latency_ms": None})  # batch: no human latency
-            )
+            recorder.record(replace(event, latency_ms=None))  # batch: no human latency
         recorder.finish(par)
         return recorder.uuid
-
-
-def _as_dict(event: Event) -> dict[str, object]:
-    return {name: getattr(event, name) for name in Event.__slots__}  # type: ignore[attr-defined]

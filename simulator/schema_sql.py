@@ -185,19 +185,19 @@ def _db_name(conn: sqlite3.Connection) -> str:
 def check_version(conn: sqlite3.Connection, path: str | None = None) -> int:
     """Raise if the database is foreign or newer than this code; return its version."""
     name = path or _db_name(conn)
-    found = user_version(conn)
-    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    # One statement = one snapshot: another process may be migrating right now.
+    found, app_id, tables = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version),"
+        " (SELECT application_id FROM pragma_application_id),"
+        " (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')"
+    ).fetchone()
     if app_id not in (0, APPLICATION_ID):
         raise ForeignDatabaseError(name, f"application_id {app_id:#x}")
     if found > len(MIGRATIONS):
         raise SchemaVersionError(name, found, len(MIGRATIONS))
-    if found == 0:
-        tables = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-        ).fetchone()[0]
-        if tables:
-            raise ForeignDatabaseError(name, "it already holds other tables")
-    return found
+    if found == 0 and tables:
+        raise ForeignDatabaseError(name, "it already holds other tables")
+    return int(found)
 
 
 def migrate(conn: sqlite3.Connection, path: str | None = None) -> int:

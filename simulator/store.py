@@ -388,9 +388,9 @@ class Store:
             raise StoreError(f"cannot use results database {target}: {exc}") from None
 
     @classmethod
-    def open_default(cls, db: str | Path | None = None) -> Store:
+    def open_default(cls, db: str | Path | None = None, *, create: bool = True) -> Store:
         """Open ``--db`` *db*, else ``TALKDOWN_DB``, else the default database."""
-        return cls(locations.resolve_db_path(db))
+        return cls(locations.resolve_db_path(db), create=create)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -416,7 +416,13 @@ class Store:
     # ----------------------------------------------------------------- plumbing
 
     def _retry(self, work: Callable[[], _T]) -> _T:
-        """Run *work*, retrying with backoff while SQLite says the database is locked."""
+        """Run *work*, retrying with backoff while SQLite says the database is locked.
+
+        SQLite's busy handler already waits up to `BUSY_TIMEOUT_S` for a lock;
+        this only covers the cases it returns early from. Retries stop after
+        `LOCK_RETRIES` or once `BUSY_TIMEOUT_S` has passed in all.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
         delay = 0.05
         for attempt in range(LOCK_RETRIES + 1):
             try:
@@ -424,10 +430,10 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if not _is_locked(exc):
                     raise
-                if attempt == LOCK_RETRIES:
+                if attempt == LOCK_RETRIES or time.monotonic() >= deadline:
                     raise StoreError(
                         f"results database {self.path} stayed busy: another program kept "
-                        f"it locked for over {BUSY_TIMEOUT_S:.0f} s ({exc})"
+                        f"it locked for over {BUSY_TIMEOUT_S:g} s ({exc}); try again"
                     ) from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 2.0)
@@ -471,8 +477,7 @@ class Store:
         )
         if email is not None:
             conn.execute(
-                "UPDATE trainees SET email = ? WHERE name = ? AND cohort = ? "
-                "AND email IS NOT ?",
+                "UPDATE trainees SET email = ? WHERE name = ? AND cohort = ? AND email IS NOT ?",
                 (email, name, cohort, email),
             )
         row = conn.execute(
@@ -532,7 +537,8 @@ class Store:
         _check_name(cohort, "cohort")
         _check_choice(mode, MODES, "mode")
         if timed_seconds is not None and (
-            isinstance(timed_seconds, bool) or not isinstance(timed_seconds, int)
+            isinstance(timed_seconds, bool)
+            or not isinstance(timed_seconds, int)
             or timed_seconds <= 0
         ):
             raise ValueError(f"timed_seconds must be a positive integer; got {timed_seconds!r}")
@@ -550,8 +556,17 @@ class Store:
                 " app_version, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?)",
                 (
-                    key, trainee, scenario_id, scenario_title, content_hash, mode,
-                    timed_seconds, start_node, start, version, start,
+                    key,
+                    trainee,
+                    scenario_id,
+                    scenario_title,
+                    content_hash,
+                    mode,
+                    timed_seconds,
+                    start_node,
+                    start,
+                    version,
+                    start,
                 ),
             )
             return key
@@ -601,8 +616,17 @@ class Store:
         tags_json = _tags_json(tags)
         stamp = format_utc(recorded_at or _now())
         values = (
-            node, choice, say, empathy, assertiveness, tags_json, mood_before, mood_after,
-            seconds, latency, next_node,
+            node,
+            choice,
+            say,
+            empathy,
+            assertiveness,
+            tags_json,
+            mood_before,
+            mood_after,
+            seconds,
+            latency,
+            next_node,
         )
 
         def work(conn: sqlite3.Connection) -> None:
@@ -853,14 +877,27 @@ class Store:
                 " seconds, turns, app_version, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    key, trainee, attempt.scenario_id, attempt.scenario_title,
-                    attempt.content_hash, attempt.mode, attempt.timed_seconds,
-                    attempt.start_node, format_utc(attempt.started_at),
+                    key,
+                    trainee,
+                    attempt.scenario_id,
+                    attempt.scenario_title,
+                    attempt.content_hash,
+                    attempt.mode,
+                    attempt.timed_seconds,
+                    attempt.start_node,
+                    format_utc(attempt.started_at),
                     None if attempt.finished_at is None else format_utc(attempt.finished_at),
-                    attempt.status, attempt.ending, attempt.ending_node, attempt.empathy,
-                    attempt.assertiveness, attempt.speed, attempt.overall,
+                    attempt.status,
+                    attempt.ending,
+                    attempt.ending_node,
+                    attempt.empathy,
+                    attempt.assertiveness,
+                    attempt.speed,
+                    attempt.overall,
                     None if attempt.passed is None else int(attempt.passed),
-                    attempt.seconds, attempt.turns, attempt.app_version,
+                    attempt.seconds,
+                    attempt.turns,
+                    attempt.app_version,
                     format_utc(attempt.updated_at),
                 ),
             )
@@ -869,9 +906,20 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        key, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness,
-                        _tags_json(c.tags), c.mood_before, c.mood_after, c.seconds,
-                        c.latency_ms, c.next_node, format_utc(c.recorded_at),
+                        key,
+                        c.seq,
+                        c.node,
+                        c.choice,
+                        c.say,
+                        c.empathy,
+                        c.assertiveness,
+                        _tags_json(c.tags),
+                        c.mood_before,
+                        c.mood_after,
+                        c.seconds,
+                        c.latency_ms,
+                        c.next_node,
+                        format_utc(c.recorded_at),
                     )
                     for c in ordered
                 ],

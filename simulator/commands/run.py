@@ -142,7 +142,9 @@ def run(
     par = par_for(loaded, start=from_node, mood=mood, flags=set_flags)
     payload = result_json(conv, par)
     if identity is not None:
-        payload["attempt"] = _record(loaded, conv, par, identity, db)
+        from simulator.recording import record_finished
+
+        payload["attempt"] = record_finished(conv, par, identity=identity, db=db, mode="batch")
     if fmt == "json":
         click.echo(json.dumps(payload, ensure_ascii=False))
     else:
@@ -160,18 +162,6 @@ def _identity(trainee: str | None, cohort: str | None) -> tuple[str, str]:
             "TALKDOWN_TRAINEE/TALKDOWN_COHORT, or play once in the app to remember them"
         )
     return found
-
-
-def _record(
-    scenario: Scenario,
-    conv: Conversation,
-    par: int | None,
-    identity: tuple[str, str],
-    db: Path | None,
-) -> str:
-    from simulator.recording import record_finished
-
-    return record_finished(conv, par, identity=identity, db=db, mode="batch")
 
 
 def _print_text(conv: Conversation, payload: dict[str, Any]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,12 +112,15 @@ def spawn(script: str, *args: str, tmp_path: Path) -> subprocess.Popen[str]:
 
 def read_line(proc: subprocess.Popen[str], timeout: float = 60.0) -> str:
     """The child's next stdout line, failing (not hanging) if it never comes."""
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    if not ready:
+    stdout = proc.stdout
+    assert stdout is not None
+    box: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: box.put(stdout.readline()), daemon=True).start()
+    try:
+        line = box.get(timeout=timeout)
+    except queue.Empty:
         proc.kill()
         pytest.fail(f"child printed nothing in {timeout} s")
-    line = proc.stdout.readline()
     if not line:
         _, err = proc.communicate(timeout=10)
         pytest.fail(f"child exited early ({proc.returncode}):\n{err}")
@@ -214,16 +218,34 @@ def test_killed_inside_a_reply_loses_only_that_reply(tmp_path: Path) -> None:
         assert [c.seq for c in store.get_choices(uuid)] == [1, 2, 3]
         # The dead writer's lock is gone: resuming the attempt works at once.
         store.record_choice(
-            uuid, seq=4, node="node4", choice=2, say="resumed", empathy=1, assertiveness=1,
-            tags=[], mood_before=66, mood_after=60, seconds=10, latency_ms=900.0,
+            uuid,
+            seq=4,
+            node="node4",
+            choice=2,
+            say="resumed",
+            empathy=1,
+            assertiveness=1,
+            tags=[],
+            mood_before=66,
+            mood_after=60,
+            seconds=10,
+            latency_ms=900.0,
             next_node=None,
-        )  # fmt: skip
+        )
         store.finish_attempt(
-            uuid, ending="escalated", ending_node="manager", empathy=50.0, assertiveness=50.0,
-            speed=0.0, overall=33.3, passed=False,
-        )  # fmt: skip
+            uuid,
+            ending="escalated",
+            ending_node="manager",
+            empathy=50.0,
+            assertiveness=50.0,
+            speed=0.0,
+            overall=33.3,
+            passed=False,
+        )
         done = store.get_attempt(uuid)
         assert done is not None and (done.status, done.turns, done.seconds) == (
-            "completed", 4, 40,
-        )  # fmt: skip
+            "completed",
+            4,
+            40,
+        )
     assert time.monotonic() - began < 5

@@ -1,4 +1,4 @@
-"""Unit tests for remembered settings (simulator.config) and file locations (simulator.locations)."""
+"""Unit tests for remembered settings (config.py) and file locations (locations.py)."""
 
 from __future__ import annotations
 
@@ -87,9 +87,7 @@ def test_resolve_db_path_precedence(
     assert nested.parent.is_dir() and not nested.exists()
 
 
-def test_relative_db_path_becomes_absolute(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_relative_db_path_becomes_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert locations.resolve_db_path("results.db") == tmp_path / "results.db"
 
@@ -107,7 +105,7 @@ def test_round_trip_with_awkward_strings(home: Path) -> None:
         trainee='Zoë "the closer" O\'Brien \\ 山田',
         cohort="2024\tspring\nnight\r\x00\x1f\x7f shift",
         email="zoë@example.com",
-        scenario_dirs=(Path("/srv/sc\"en\\arios"), Path("/tmp/ünïcode dir")),
+        scenario_dirs=(Path('/srv/sc"en\\arios'), Path("/tmp/ünïcode dir")),
     )
     path = save_config(cfg)
     assert load_config() == cfg

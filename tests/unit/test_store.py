@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -96,7 +97,7 @@ def finish(store: Store, uuid: str, **overrides: Any) -> None:
 
 
 def raw(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(path, isolation_level=None)
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
 
 # --------------------------------------------------------------------------- schema
@@ -129,15 +130,44 @@ def test_contract_columns_exist(store: Store) -> None:
 
     assert columns("trainees") >= {"id", "name", "cohort", "email", "created_at"}
     assert columns("attempts") >= {
-        "uuid", "trainee_id", "scenario_id", "scenario_title", "content_hash", "mode",
-        "timed_seconds", "start_node", "started_at", "finished_at", "status", "ending",
-        "ending_node", "empathy", "assertiveness", "speed", "overall", "passed", "seconds",
-        "turns", "app_version",
-    }  # fmt: skip
+        "uuid",
+        "trainee_id",
+        "scenario_id",
+        "scenario_title",
+        "content_hash",
+        "mode",
+        "timed_seconds",
+        "start_node",
+        "started_at",
+        "finished_at",
+        "status",
+        "ending",
+        "ending_node",
+        "empathy",
+        "assertiveness",
+        "speed",
+        "overall",
+        "passed",
+        "seconds",
+        "turns",
+        "app_version",
+    }
     assert columns("choices") >= {
-        "attempt_uuid", "seq", "node", "choice", "say", "empathy", "assertiveness", "tags",
-        "mood_before", "mood_after", "seconds", "latency_ms", "next_node", "recorded_at",
-    }  # fmt: skip
+        "attempt_uuid",
+        "seq",
+        "node",
+        "choice",
+        "say",
+        "empathy",
+        "assertiveness",
+        "tags",
+        "mood_before",
+        "mood_after",
+        "seconds",
+        "latency_ms",
+        "next_node",
+        "recorded_at",
+    }
 
 
 def test_reopening_does_not_migrate_again(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -298,9 +328,20 @@ def test_attempt_lifecycle(store: Store) -> None:
 
     reply(store, uuid, 1, recorded_at=T0 + timedelta(seconds=5))
     reply(
-        store, uuid, 2, choice=None, say="", empathy=0, assertiveness=0, tags=["apathy"],
-        mood_before=60, mood_after=70, seconds=15, latency_ms=None, next_node="n2",
-    )  # fmt: skip
+        store,
+        uuid,
+        2,
+        choice=None,
+        say="",
+        empathy=0,
+        assertiveness=0,
+        tags=["apathy"],
+        mood_before=60,
+        mood_after=70,
+        seconds=15,
+        latency_ms=None,
+        next_node="n2",
+    )
     reply(store, uuid, 3, seconds=30, next_node=None)
     row = store.get_attempt(uuid)
     assert row is not None and (row.turns, row.seconds, row.status) == (3, 65, "in_progress")
@@ -315,13 +356,17 @@ def test_attempt_lifecycle(store: Store) -> None:
     assert store.unfinished_attempts("Ann", "c1") == [row]
 
     done = T0 + timedelta(minutes=3)
-    finish(store, uuid, ending_node=None, ending="lost", empathy=None, passed=False,
-           finished_at=done)  # fmt: skip
+    finish(
+        store, uuid, ending_node=None, ending="lost", empathy=None, passed=False, finished_at=done
+    )
     row = store.get_attempt(uuid)
     assert row is not None
     assert (row.status, row.ending, row.ending_node, row.passed) == (
-        "completed", "lost", None, False,
-    )  # fmt: skip
+        "completed",
+        "lost",
+        None,
+        False,
+    )
     assert (row.empathy, row.assertiveness, row.speed, row.overall) == (None, 70.0, 90.0, 80.0)
     assert row.finished_at == done and row.duration == timedelta(minutes=3)
     assert store.unfinished_attempts("Ann", "c1") == []
@@ -406,8 +451,9 @@ def test_scenario_stats_match_hand_computed_values(store: Store) -> None:
     def completed(overall: float, passed: bool, **kw: Any) -> None:
         uuid = start(store, **kw)
         reply(store, uuid, 1)
-        finish(store, uuid, overall=overall, passed=passed,
-               finished_at=T0 + timedelta(days=overall))  # fmt: skip
+        finish(
+            store, uuid, overall=overall, passed=passed, finished_at=T0 + timedelta(days=overall)
+        )
 
     completed(60.0, False)
     completed(85.5, True, content_hash=HASH_B)  # another version of the same scenario
@@ -421,14 +467,20 @@ def test_scenario_stats_match_hand_computed_values(store: Store) -> None:
     stats = store.scenario_stats("Ann", "c1")
     assert stats == {
         "late-parcel": ScenarioStats(
-            "late-parcel", attempts=3, passes=2, best_overall=85.5,
+            "late-parcel",
+            attempts=3,
+            passes=2,
+            best_overall=85.5,
             last_finished_at=T0 + timedelta(days=85.5),
         ),
         "refund": ScenarioStats(
-            "refund", attempts=1, passes=0, best_overall=40.0,
+            "refund",
+            attempts=1,
+            passes=0,
+            best_overall=40.0,
             last_finished_at=T0 + timedelta(days=40),
         ),
-    }  # fmt: skip
+    }
     assessed = store.scenario_stats("Ann", "c1", mode="assessment")
     assert assessed["late-parcel"].attempts == 1 and assessed["late-parcel"].passes == 1
     assert "refund" not in assessed
@@ -446,10 +498,16 @@ def populated(store: Store) -> dict[str, str]:
         "ann2": start(store, scenario_id="refund", started_at=T0 + timedelta(days=1)),
         "bob1": start(store, name="Bob", started_at=T0 + timedelta(days=2)),
         "cat1": start(store, name="Cat", cohort="c2", started_at=T0 + timedelta(days=3)),
-        "cat2": start(store, name="Cat", cohort="c2", scenario_id="refund",
-                      mode="batch", started_at=T0 + timedelta(days=4)),
+        "cat2": start(
+            store,
+            name="Cat",
+            cohort="c2",
+            scenario_id="refund",
+            mode="batch",
+            started_at=T0 + timedelta(days=4),
+        ),
         "ann3": start(store, cohort="c2", started_at=T0 + timedelta(days=5)),
-    }  # fmt: skip
+    }
     finish(store, ids["ann1"])
     finish(store, ids["cat2"])
     store.abandon_attempt(ids["bob1"])
@@ -479,8 +537,10 @@ def test_iter_attempts_unfiltered_in_start_order(store: Store, populated: dict[s
         ({"mode": "batch"}, ["cat2"]),
         ({"since": T0 + timedelta(days=3)}, ["cat1", "cat2", "ann3"]),
         ({"since": datetime(2024, 3, 4, 9, 0)}, ["cat1", "cat2", "ann3"]),  # naive = UTC
-        ({"since": datetime(2024, 3, 4, 11, 0, tzinfo=timezone(timedelta(hours=2)))},
-         ["cat1", "cat2", "ann3"]),  # fmt: skip
+        (
+            {"since": datetime(2024, 3, 4, 11, 0, tzinfo=timezone(timedelta(hours=2)))},
+            ["cat1", "cat2", "ann3"],
+        ),
         ({"since": T0 + timedelta(days=3, microseconds=1)}, ["cat2", "ann3"]),
         ({"cohort": "c2", "scenario": "refund", "status": "completed"}, ["cat2"]),
         ({"trainee": "Nobody"}, []),
@@ -600,3 +660,64 @@ def test_import_attempt_merges_by_uuid(tmp_path: Path) -> None:
 
 def _fields(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in row.__dataclass_fields__}
+
+
+# --------------------------------------------------------------------------- locking
+
+
+def test_writer_waits_for_another_writer(store: Store, db_path: Path) -> None:
+    uuid = start(store)
+    other = raw(db_path)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
+    timer = threading.Timer(0.5, lambda: other.execute("COMMIT"))  # ... for half a second
+    timer.start()
+    began = datetime.now(UTC)
+    reply(store, uuid, 1)  # queues on the busy timeout instead of failing
+    waited = datetime.now(UTC) - began
+    timer.join()
+    other.close()
+    assert waited >= timedelta(seconds=0.4)
+    assert store.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
+
+
+def test_lock_held_too_long_is_a_clear_error(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(store_mod, "LOCK_RETRIES", 2)
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    with Store(db_path) as impatient:
+        uuid = start(impatient)
+        other = raw(db_path)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreError, match="stayed busy"):
+                reply(impatient, uuid, 1)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        reply(impatient, uuid, 1)  # nothing half-written; the store is usable again
+        assert impatient.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
+
+
+def test_locked_errors_are_retried_with_backoff(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    calls = iter([sqlite3.OperationalError("database is locked")] * 3)
+
+    def flaky() -> str:
+        for exc in calls:
+            raise exc
+        return "done"
+
+    assert store._retry(flaky) == "done"
+    assert len(sleeps) == 3 and sleeps[0] < sleeps[2]
+
+    def broken() -> None:
+        raise sqlite3.OperationalError("no such table: nope")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        store._retry(broken)
+    assert len(sleeps) == 3  # other errors are not retried

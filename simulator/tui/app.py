@@ -1,0 +1,429 @@
+"""The talkdown Textual app and ``make_app``, the factory the CLI and the tests share.
+
+Flow: the picker is the base screen. At start the app asks who is playing
+(once; remembered in the config), offers any unfinished attempt for resume,
+then opens the scenario given on the command line, if any. A conversation
+replaces itself with its debrief; retry replaces the debrief with a new
+conversation; the expert replay is pushed over the debrief.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from simulator.engine import Conversation
+from simulator.model import Scenario
+from simulator.tui.catalog import Entry, load_catalog, scenario_dirs
+from simulator.tui.commands.palette import TalkdownCommands
+from simulator.tui.screens.conversation import ConversationScreen
+from simulator.tui.screens.debrief import DebriefScreen
+from simulator.tui.screens.identity import IdentityScreen
+from simulator.tui.screens.picker import PickerScreen
+from simulator.tui.screens.resume import ResumeChoice, ResumeScreen
+from simulator.tui.session import (
+    Clock,
+    Mode,
+    PlaySettings,
+    ResumeError,
+    Session,
+    new_session,
+    resume_session,
+)
+from simulator.tui.watch import FileWatcher
+from simulator.validate import FileReport, check_file
+from simulator.yamlload import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from simulator.config import Config
+    from simulator.store import Store
+
+WATCH_SECONDS = 0.5  # how often --watch looks at the file
+LatencyProbe = Callable[[float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    """Everything the command line (or a test) decides about this run."""
+
+    scenario_path: Path | None = None  # play this file at once
+    scenario_dirs: tuple[Path, ...] = ()  # trainers' folders (before the shipped ones)
+    include_shipped: bool = True
+    identity: tuple[str, str] | None = None  # (name, cohort); None: ask once
+    email: str | None = None
+    db: Path | None = None
+    settings: PlaySettings = field(default_factory=PlaySettings)
+    watch: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+class TalkdownApp(App[None]):
+    """Pick a scenario, play it, read the debrief, retry."""
+
+    CSS_PATH = "talkdown.tcss"
+    TITLE = "talkdown"
+    COMMANDS = App.COMMANDS | {TalkdownCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        options: AppOptions,
+        *,
+        clock: Clock = time.monotonic,
+        latency_probe: LatencyProbe | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.settings = options.settings
+        self.clock = clock
+        self.latency_probe = latency_probe
+        self.identity = options.identity
+        self.store: Store | None = None
+        self.catalog: list[Entry] | None = None
+        self._when_loaded: list[Callable[[], None]] = []
+        self.watcher = FileWatcher(options.scenario_path) if options.watch and \
+            options.scenario_path else None  # fmt: skip
+        self.watched: FileReport | None = None
+
+    # -- start-up ---------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return PickerScreen()
+
+    @property
+    def picker(self) -> PickerScreen:
+        """The base screen."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, PickerScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.sub_title = self._who()
+        self.load_scenarios()
+        if self.watcher is not None:
+            self.set_interval(WATCH_SECONDS, self.check_reload)
+        if self.identity is None and not self.settings.preview:
+            self.push_screen(IdentityScreen(), callback=self._identity_given)
+        else:
+            self._after_identity()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def _who(self) -> str:
+        parts = [] if self.identity is None else [f"{self.identity[0]} · {self.identity[1]}"]
+        parts.append("preview — nothing recorded" if self.settings.preview else self.settings.mode)
+        return " · ".join(parts)
+
+    def _identity_given(self, identity: tuple[str, str] | None) -> None:
+        if identity is None:
+            return
+        self.identity = identity
+        self.sub_title = self._who()
+        try:
+            from simulator.config import load_config, save_config
+
+            save_config(replace(load_config(), trainee=identity[0], cohort=identity[1]))
+        except Exception as exc:  # a broken config must not stop the trainee playing
+            self.notify(f"Could not remember your name: {exc}", severity="warning")
+        self._after_identity()
+
+    def _after_identity(self) -> None:
+        if not self.settings.preview and self.identity is not None:
+            self._open_store()
+        self.refresh_stats()
+        if self.store is not None and self.identity is not None:
+            unfinished = self.store.unfinished_attempts(*self.identity)
+            if unfinished:
+                self.push_screen(ResumeScreen(unfinished), callback=self._resume_chosen)
+                return
+        self._open_direct()
+
+    def _open_store(self) -> None:
+        from simulator.store import Store
+
+        try:
+            self.store = Store.open_default(self.options.db)
+        except Exception as exc:
+            self.notify(f"Results will not be saved: {exc}", title="Results database",
+                        severity="error", timeout=10)  # fmt: skip
+
+    def _open_direct(self) -> None:
+        """Open the scenario named on the command line, if any."""
+        path = self.options.scenario_path
+        if path is None:
+            return
+        report = check_file(path, max_bytes=self.options.max_bytes)
+        self.watched = report
+        if report.scenario is not None:
+            self.play(report.scenario)
+        elif self.watcher is not None:
+            self.push_screen(ConversationScreen(None, report=report))
+        else:
+            first = next((p for p in report.problems if p.severity == "error"), None)
+            self.notify(str(first) if first else f"{path} is not a valid scenario",
+                        title="Invalid scenario", severity="error")  # fmt: skip
+
+    # -- the catalogue ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="catalog")
+    def load_scenarios(self) -> None:
+        """Validate every scenario file off the UI thread, then show them."""
+        dirs = scenario_dirs(self.options.scenario_dirs,
+                             include_shipped=self.options.include_shipped)  # fmt: skip
+        try:
+            entries = load_catalog(dirs, max_bytes=self.options.max_bytes)
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"Could not read the scenarios: {exc}",
+                                  severity="error")  # fmt: skip
+            entries = []
+        self.call_from_thread(self._catalog_loaded, entries)
+
+    def _catalog_loaded(self, entries: list[Entry]) -> None:
+        self.catalog = entries
+        self.picker.set_entries(entries)
+        waiting, self._when_loaded = self._when_loaded, []
+        for callback in waiting:
+            callback()
+
+    def when_catalog(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the catalogue is loaded (at once if it is)."""
+        if self.catalog is None:
+            self._when_loaded.append(callback)
+        else:
+            callback()
+
+    def refresh_stats(self) -> None:
+        """Show the trainee's attempts and best scores in the picker."""
+        if self.store is None or self.identity is None:
+            return
+        try:
+            stats = self.store.scenario_stats(*self.identity)
+        except Exception as exc:
+            self.notify(f"Could not read your results: {exc}", severity="warning")
+            return
+        self.picker.set_stats(dict(stats))
+
+    # -- resume ---------------------------------------------------------------------------
+
+    def _resume_chosen(self, choice: ResumeChoice | None) -> None:
+        if choice is None or self.store is None or self.identity is None:
+            self._open_direct()
+            return
+        action, uuid = choice
+        if action == "abandon":
+            self.abandon(uuid)
+            self._after_identity()  # offer the next one, if any
+            return
+        self.when_catalog(lambda: self._resume(uuid))
+
+    def _find_scenario(self, scenario_id: str, content_hash: str) -> Scenario | None:
+        found = [e.scenario for e in self.catalog or [] if e.scenario is not None]
+        if self.options.scenario_path is not None:
+            direct = check_file(self.options.scenario_path, max_bytes=self.options.max_bytes)
+            if direct.scenario is not None:
+                found.insert(0, direct.scenario)
+        same_id = [s for s in found if s.id == scenario_id]
+        exact = [s for s in same_id if s.content_hash == content_hash]
+        return (exact or same_id or [None])[0]
+
+    def _resume(self, uuid: str) -> None:
+        assert self.store is not None
+        attempt = self.store.get_attempt(uuid)
+        if attempt is None:
+            return
+        scenario = self._find_scenario(attempt.scenario_id, attempt.content_hash)
+        try:
+            if scenario is None:
+                raise ResumeError(f"the scenario '{attempt.scenario_id}' is no longer installed")
+            session = resume_session(
+                scenario, attempt, self.store.get_choices(uuid), store=self.store,
+                settings=self.settings, clock=self.clock,
+            )  # fmt: skip
+        except ResumeError as exc:
+            self.abandon(uuid, quiet=True)
+            self.notify(f"That attempt could not be resumed ({exc}); it was marked abandoned.",
+                        title="Resume", severity="warning", timeout=10)  # fmt: skip
+            return
+        if session.finished:  # killed after the last reply but before the debrief
+            self.push_screen(DebriefScreen(session))
+        else:
+            self.push_screen(ConversationScreen(session))
+
+    def abandon(self, uuid: str, *, quiet: bool = False) -> None:
+        """Mark a stored attempt abandoned."""
+        if self.store is None:
+            return
+        try:
+            self.store.abandon_attempt(uuid)
+        except Exception as exc:
+            self.notify(f"Could not mark the attempt abandoned: {exc}", severity="warning")
+            return
+        if not quiet:
+            self.notify("The unfinished attempt was marked abandoned.", title="Abandoned")
+
+    # -- playing ----------------------------------------------------------------------------
+
+    def new_session(self, scenario: Scenario, settings: PlaySettings | None = None) -> Session:
+        """A play-through of ``scenario`` with this run's settings, recorded unless a preview."""
+        return new_session(
+            scenario, settings or self.settings, store=self.store, identity=self.identity,
+            email=self.options.email, clock=self.clock,
+        )  # fmt: skip
+
+    def play(self, scenario: Scenario) -> None:
+        """Start ``scenario`` (from the picker or the command line)."""
+        self._show(ConversationScreen(self.new_session(scenario), report=self.watched))
+
+    def _show(self, screen: Screen[Any]) -> None:
+        if len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_debrief(self, session: Session) -> None:
+        """The conversation ended: replace it with its debrief."""
+        self.switch_screen(DebriefScreen(session))
+
+    def retry(self, session: Session) -> None:
+        """Play the debriefed scenario again (the newest version when watching)."""
+        scenario = session.scenario
+        if self.watched is not None and self.watched.scenario is not None:
+            scenario = self.watched.scenario
+        self._show(ConversationScreen(self.new_session(scenario, session.settings),
+                                      report=self.watched))  # fmt: skip
+
+    def expert_replay(self, session: Session) -> None:
+        """Watch the expert path from the debriefed conversation's start."""
+        from simulator.analysis import analyze
+
+        conv = session.conv
+        result = analyze(session.scenario, start=conv.start, mood=conv.start_mood,
+                         flags=conv.start_flags).expert  # fmt: skip
+        if result is None:
+            self.notify("No resolved ending can be reached from this start.",
+                        title="Expert replay", severity="warning")  # fmt: skip
+            return
+        replay_conv = Conversation(session.scenario, start=conv.start, mood=conv.start_mood,
+                                   flags=conv.start_flags, clock=self.clock)  # fmt: skip
+        settings = replace(session.settings, preview=True, mode="practice", timed=None)
+        replay = Session(session.scenario, settings, replay_conv)
+        self.push_screen(ConversationScreen(replay, replay=result.choices))
+
+    def back_to_picker(self) -> None:
+        """Close every screen above the picker and refresh the trainee's record."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.refresh_stats()
+
+    def after_reply(self, screen: Screen[Any], started: float) -> None:
+        """Benchmark hook: report key-handler-to-refresh time when a probe is set."""
+        probe = self.latency_probe
+        if probe is not None:
+            screen.call_after_refresh(lambda: probe((time.perf_counter() - started) * 1000.0))
+
+    # -- --watch ------------------------------------------------------------------------------
+
+    def check_reload(self) -> bool:
+        """Reload the watched file if it changed (the timer calls this; tests may too)."""
+        if self.watcher is None or not self.watcher.changed():
+            return False
+        report = check_file(self.watcher.path, max_bytes=self.options.max_bytes)
+        self.watched = report
+        screen = self.screen
+        if isinstance(screen, ConversationScreen) and screen.replay is None:
+            session = None
+            if report.scenario is not None:
+                session = self._restart(report.scenario, screen.session)
+            screen.reload(report, session)
+        elif report.scenario is None:
+            self.notify("The scenario file now has errors.", severity="error")
+        else:
+            self.notify("The scenario file changed — press r to play the new version.")
+        return True
+
+    def _restart(self, scenario: Scenario, old: Session | None) -> Session:
+        """A preview of the reloaded scenario at the node (and mood, flags) it had reached."""
+        settings = self.settings
+        if old is not None and not old.finished and old.conv.node_id in scenario.nodes:
+            settings = replace(old.settings, start=old.conv.node_id, mood=old.conv.mood,
+                               flags=tuple(sorted(old.conv.flags)))  # fmt: skip
+        return self.new_session(scenario, settings)
+
+    # -- palette ----------------------------------------------------------------------------------
+
+    def set_mode(self, mode: Mode) -> None:
+        """Practice (feedback after each reply) or assessment (feedback at the end)."""
+        self.settings = replace(self.settings, mode=mode)
+        self.sub_title = self._who()
+        self.picker._show_details()
+        self.notify(f"{mode.capitalize()} mode")
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """App-wide commands for the palette."""
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        if isinstance(self.screen, PickerScreen) and not self.settings.preview:
+            other: Mode = "practice" if self.settings.assessment else "assessment"
+            out.append((f"Switch to {other} mode",
+                        "Practice shows feedback after each reply; assessment only at the end",
+                        lambda: self.set_mode(other)))  # fmt: skip
+        out.append(("Quit talkdown", "Unfinished attempts can be resumed next time",
+                    self.exit))  # fmt: skip
+        return out
+
+
+def make_app(
+    scenario: Path | str | None = None,
+    *,
+    scenario_dirs: Iterable[Path | str] = (),
+    include_shipped: bool = True,
+    trainee: str | None = None,
+    cohort: str | None = None,
+    db: Path | str | None = None,
+    assess: bool = False,
+    timed: int | None = None,
+    from_node: str | None = None,
+    mood: int | None = None,
+    flags: Iterable[str] = (),
+    watch: bool = False,
+    preview: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    config: Config | None = None,
+    clock: Clock = time.monotonic,
+    latency_probe: LatencyProbe | None = None,
+) -> TalkdownApp:
+    """Build the app; options as on the command line.
+
+    Missing trainee/cohort come from the environment, then ``config``
+    (default: the config file); still missing, the app asks once. ``--watch``
+    and ``--from`` imply a preview: nothing is recorded.
+    """
+    from simulator.config import load_config, resolve_email, resolve_trainee
+
+    cfg = load_config() if config is None else config
+    is_preview = preview or watch or from_node is not None or mood is not None or bool(flags)
+    settings = PlaySettings(
+        mode="assessment" if assess else "practice", timed=timed, preview=is_preview,
+        start=from_node, mood=mood, flags=tuple(flags),
+    )  # fmt: skip
+    options = AppOptions(
+        scenario_path=None if scenario is None else Path(scenario),
+        scenario_dirs=tuple(Path(d) for d in scenario_dirs) + tuple(cfg.scenario_dirs),
+        include_shipped=include_shipped,
+        identity=resolve_trainee(trainee, cohort, config=cfg),
+        email=resolve_email(config=cfg),
+        db=None if db is None else Path(db),
+        settings=settings,
+        watch=watch,
+        max_bytes=max_bytes,
+    )
+    return TalkdownApp(options, clock=clock, latency_probe=latency_probe)

@@ -1,0 +1,51 @@
+"""First run: who is playing? Asked once, then remembered in the config."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class IdentityScreen(ModalScreen[tuple[str, str]]):
+    """Ask for the trainee's name and cohort; dismiss with ``(name, cohort)``."""
+
+    def __init__(self, name: str = "", cohort: str = "") -> None:
+        super().__init__(id="identity")
+        self._name = name
+        self._cohort = cohort
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="identity-box", classes="dialog"):
+            yield Label("Welcome to talkdown", classes="dialog-title")
+            yield Static(
+                "Your results are saved under your name and cohort (ask your trainer which "
+                "cohort you are in). You will only be asked once."
+            )
+            yield Label("Your name")
+            yield Input(self._name, placeholder="e.g. Sam Doe", id="name")
+            yield Label("Cohort")
+            yield Input(self._cohort, placeholder="e.g. 2025-spring", id="cohort")
+            yield Static("", id="identity-error")
+            yield Button("Start", id="start", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#name" if not self._name else "#cohort", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    def _next(self) -> None:
+        self.query_one("#cohort", Input).focus()
+
+    @on(Input.Submitted, "#cohort")
+    @on(Button.Pressed, "#start")
+    def _submit(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        cohort = self.query_one("#cohort", Input).value.strip()
+        if not name or not cohort:
+            missing = "your name" if not name else "your cohort"
+            self.query_one("#identity-error", Static).update(f"Please enter {missing}.")
+            self.query_one("#name" if not name else "#cohort", Input).focus()
+            return
+        self.dismiss((name, cohort))

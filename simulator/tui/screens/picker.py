@@ -1,0 +1,149 @@
+"""Pick a scenario: filter as you type, details beside the list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from simulator.tui.catalog import Entry
+from simulator.tui.messages import ScenarioChosen
+from simulator.tui.widgets.scenario_list import ScenarioDetails, ScenarioList, Stats
+
+if TYPE_CHECKING:
+    from simulator.tui.app import TalkdownApp
+
+
+class PickerScreen(Screen[None]):
+    """The scenario picker (the app's base screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("enter", "play", "Play", priority=False),
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("slash", "focus_filter", "Filter", show=False),
+    ]
+
+    AUTO_FOCUS = "#filter"
+    app: TalkdownApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__(id="picker")
+        self.entries: list[Entry] | None = None
+        self.stats: dict[str, Stats] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Type to filter scenarios (title, tag, channel…)", id="filter")
+        with Horizontal(id="picker-body"):
+            yield ScenarioList(id="scenarios")
+            yield ScenarioDetails(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Loading scenarios…"
+
+    # -- data in ---------------------------------------------------------------
+
+    def set_entries(self, entries: list[Entry]) -> None:
+        """Show the loaded catalogue."""
+        self.entries = entries
+        self._refilter()
+
+    def set_stats(self, stats: dict[str, Stats]) -> None:
+        """Show the trainee's attempts and best scores."""
+        self.stats = stats
+        self._refilter()
+
+    @property
+    def visible(self) -> list[Entry]:
+        """Entries matching the filter."""
+        query = self.query_one("#filter", Input).value
+        return [e for e in self.entries or [] if e.matches(query)]
+
+    def _refilter(self) -> None:
+        if self.entries is None:
+            return
+        visible = self.visible
+        self.query_one(ScenarioList).show_entries(visible, self.stats)
+        bad = sum(1 for e in self.entries if e.scenario is None)
+        shown = f"{len(visible)} of {len(self.entries)} scenarios"
+        self.sub_title = shown + (f" · {bad} invalid" if bad else "")
+        self._show_details()
+
+    def _entry(self, key: str | None) -> Entry | None:
+        return next((e for e in self.entries or [] if e.key == key), None)
+
+    def _show_details(self) -> None:
+        entry = self._entry(self.query_one(ScenarioList).highlighted_key)
+        stats = self.stats.get(entry.scenario.id) if entry and entry.scenario else None
+        self.query_one(ScenarioDetails).show(entry, stats, self.app.settings.mode)
+
+    # -- events ----------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._refilter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.action_play()
+
+    @on(ScenarioList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self._show_details()
+
+    @on(ScenarioChosen)
+    def _chosen(self, message: ScenarioChosen) -> None:
+        self._play(message.key)
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight while typing in the filter."""
+        listing = self.query_one(ScenarioList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_play(self) -> None:
+        """Play the highlighted scenario."""
+        self._play(self.query_one(ScenarioList).highlighted_key)
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to typing in it."""
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.focus()
+
+    def action_focus_filter(self) -> None:
+        """Type in the filter."""
+        self.query_one("#filter", Input).focus()
+
+    def _play(self, key: str | None) -> None:
+        entry = self._entry(key)
+        if entry is None:
+            return
+        if entry.scenario is None:
+            first = entry.first_error
+            self.notify(
+                f"{entry.path.name} cannot be played: {first.message if first else 'invalid'}",
+                title="Invalid scenario", severity="error",
+            )  # fmt: skip
+            return
+        self.app.play(entry.scenario)
+
+    def palette_commands(self) -> list[tuple[str, str, object]]:
+        """Commands this screen offers in the palette."""
+        return [
+            ("Play the highlighted scenario", "Start the scenario selected in the list",
+             self.action_play),
+            ("Filter scenarios", "Type to narrow the list", self.action_focus_filter),
+        ]  # fmt: skip

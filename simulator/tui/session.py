@@ -1,0 +1,200 @@
+"""One play-through as the TUI runs it: a Conversation, its settings and its recorder.
+
+No Textual here: the screens call these methods, and the rules (what is
+recorded, when a resume is refused) can be read and tested on their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from scoring import Scores
+from simulator.analysis import par_for
+from simulator.engine import Conversation, Event
+from simulator.model import Scenario
+from simulator.recording import Recorder
+
+if TYPE_CHECKING:
+    from simulator.store import AttemptRow, ChoiceRow, Store
+
+Mode = Literal["practice", "assessment"]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaySettings:
+    """How scenarios are played in this run of the app."""
+
+    mode: Mode = "practice"
+    timed: int | None = None  # pressure mode: seconds per reply
+    preview: bool = False  # author preview: nothing is recorded
+    start: str | None = None  # --from
+    mood: int | None = None  # --mood
+    flags: tuple[str, ...] = ()  # --set
+
+    @property
+    def assessment(self) -> bool:
+        """True when feedback is held back until the debrief."""
+        return self.mode == "assessment"
+
+
+@dataclass(slots=True)
+class Session:
+    """A conversation being played, and where (if anywhere) it is recorded."""
+
+    scenario: Scenario
+    settings: PlaySettings
+    conv: Conversation
+    recorder: Recorder | None = None
+    record_error: str | None = None  # why recording stopped, to tell the trainee once
+    _scores: Scores | None = field(default=None, repr=False)
+    _par: int | None = field(default=None, repr=False)
+    _par_known: bool = field(default=False, repr=False)
+
+    @property
+    def uuid(self) -> str | None:
+        """The stored attempt's uuid (None when nothing is recorded)."""
+        return None if self.recorder is None else self.recorder.uuid
+
+    @property
+    def finished(self) -> bool:
+        """True once the conversation reached an ending or the walkout."""
+        return self.conv.finished
+
+    def choose(self, number: int, *, latency_ms: float | None = None) -> Event:
+        """Make reply ``number`` (1-based) and commit it to the store."""
+        event = self.conv.choose(number, latency_ms=latency_ms)
+        self._record(event)
+        return event
+
+    def silence(self) -> Event:
+        """Pressure mode ran out: the trainee said nothing for the timer's seconds."""
+        seconds = self.settings.timed or 0
+        event = self.conv.silence(seconds, latency_ms=seconds * 1000.0)
+        self._record(event)
+        return event
+
+    @property
+    def par(self) -> int | None:
+        """Par from where this conversation started (computed once)."""
+        if not self._par_known:
+            c = self.conv
+            self._par = par_for(
+                self.scenario, start=c.start, mood=c.start_mood, flags=c.start_flags
+            )
+            self._par_known = True
+        return self._par
+
+    def finish(self) -> Scores:
+        """Score the finished conversation and close the stored attempt (once)."""
+        if self._scores is None:
+            self._scores = self.conv.score(self.par)
+            if self.recorder is not None:
+                try:
+                    self.recorder.finish(self.par)
+                except Exception as exc:  # a full disk must not take the debrief with it
+                    self._stop_recording(exc)
+        return self._scores
+
+    def _record(self, event: Event) -> None:
+        if self.recorder is None:
+            return
+        try:
+            self.recorder.record(event)
+        except Exception as exc:
+            self._stop_recording(exc)
+
+    def _stop_recording(self, exc: Exception) -> None:
+        self.record_error = f"results are no longer being saved: {exc}"
+        self.recorder = None
+
+
+def new_conversation(scenario: Scenario, settings: PlaySettings, clock: Clock) -> Conversation:
+    """A fresh conversation at the settings' start (a preview may start anywhere)."""
+    start = settings.start if settings.start in scenario.nodes else None
+    return Conversation(
+        scenario, start=start, mood=settings.mood, flags=settings.flags, clock=clock
+    )
+
+
+def new_session(
+    scenario: Scenario,
+    settings: PlaySettings,
+    *,
+    store: Store | None,
+    identity: tuple[str, str] | None,
+    email: str | None = None,
+    clock: Clock = time.monotonic,
+) -> Session:
+    """Start a play-through, recorded unless it is a preview (or there is no store)."""
+    conv = new_conversation(scenario, settings, clock)
+    session = Session(scenario, settings, conv)
+    if settings.preview or store is None or identity is None:
+        return session
+    try:
+        session.recorder = Recorder(
+            store, conv, name=identity[0], cohort=identity[1], mode=settings.mode,
+            timed_seconds=settings.timed, email=email,
+        )  # fmt: skip
+    except Exception as exc:
+        session.record_error = f"this attempt will not be saved: {exc}"
+    return session
+
+
+class ResumeError(Exception):
+    """A stored attempt cannot be replayed against the scenario as it is now."""
+
+
+def replay_choices(
+    scenario: Scenario, start: str, rows: Sequence[ChoiceRow], clock: Clock = time.monotonic
+) -> Conversation:
+    """Replay stored replies into a fresh conversation, checking each lands as recorded."""
+    if start not in scenario.nodes:
+        raise ResumeError(f"the scenario no longer has the node '{start}' it started from")
+    conv = Conversation(scenario, start=start, clock=clock)
+    for row in rows:
+        if conv.finished:
+            raise ResumeError(f"reply {row.seq} comes after the conversation ended")
+        if row.node != conv.node_id:
+            raise ResumeError(
+                f"reply {row.seq} was made at '{row.node}', but replaying reaches '{conv.node_id}'"
+            )
+        if row.choice is None:
+            event = conv.silence(row.seconds, latency_ms=row.latency_ms)
+        elif 1 <= row.choice <= len(conv.choices):
+            event = conv.choose(row.choice, latency_ms=row.latency_ms)
+        else:
+            raise ResumeError(f"reply {row.seq} chose {row.choice}, which is no longer offered")
+        if event.mood_after != row.mood_after:
+            raise ResumeError(f"reply {row.seq} no longer has the same effect on the mood")
+    return conv
+
+
+def resume_session(
+    scenario: Scenario,
+    attempt: AttemptRow,
+    rows: Sequence[ChoiceRow],
+    *,
+    store: Store,
+    settings: PlaySettings,
+    clock: Clock = time.monotonic,
+) -> Session:
+    """Continue a stored unfinished attempt under the same uuid.
+
+    Its recorded mode and timer win over this run's settings: an attempt keeps
+    the rules it was started under.
+    """
+    if attempt.content_hash != scenario.content_hash:
+        raise ResumeError("the scenario file has changed since this attempt was started")
+    conv = replay_choices(scenario, attempt.start_node, rows, clock)
+    mode: Mode = "assessment" if attempt.mode == "assessment" else "practice"
+    kept = replace(settings, mode=mode, timed=attempt.timed_seconds, preview=False,
+                   start=None, mood=None, flags=())  # fmt: skip
+    recorder = Recorder(
+        store, conv, name=attempt.trainee, cohort=attempt.cohort, mode=attempt.mode,
+        timed_seconds=attempt.timed_seconds, uuid=attempt.uuid,
+    )  # fmt: skip
+    return Session(scenario, kept, conv, recorder)
