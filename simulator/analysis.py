@@ -720,7 +720,7 @@ class Analysis:
     exact: bool  # best/worst found by enumerating every feasible path
     best: dict[str, PathResult | None]
     worst: dict[str, PathResult | None]
-    bounds: dict[str, dict[str, tuple[float, float]]]  # when not exact: best/worst ranges
+    bounds: dict[str, dict[str, tuple[float, float] | None]]  # when not exact: ranges
     expert: PathResult | None
     flat_nodes: tuple[str, ...]
     dead_replies: tuple[tuple[str, int], ...]
@@ -818,7 +818,7 @@ def analyze(
     exact = graph.complete and count_exact and count <= path_limit
     best: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
     worst: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
-    bounds: dict[str, dict[str, tuple[float, float]]] = {}
+    bounds: dict[str, dict[str, tuple[float, float] | None]] = {}
     expert: PathResult | None = None
     table = _local_tables(scenario)
     can_resolve = graph.backward(frozenset({"resolved"}))
@@ -886,42 +886,49 @@ def _bounds(
     table: LocalTable,
     best: dict[str, PathResult | None],
     worst: dict[str, PathResult | None],
-) -> dict[str, dict[str, tuple[float, float]]]:
+) -> dict[str, dict[str, tuple[float, float] | None]]:
     """Ranges that contain the true best and worst when paths are too many to list.
 
-    The best lies between the greedy strongest path's value and the highest
-    local score any reachable reply earns; the worst between the lowest such
-    score and the greedy weakest path's value.
+    The best lies between the greedy strongest path's value and what the
+    highest local scores any reachable reply earns would give; the worst
+    between the lowest such scores and the greedy weakest path's value. A
+    dimension no reachable decision counts for has no range (None). Because a
+    path may leave a dimension unassessed (and overall is renormalised), the
+    overall extremes are taken over both possibilities.
     """
-    hi_e = hi_a = 0.0
-    lo_e = lo_a = 1.0
+    emp: list[float] = []
+    ass: list[float] = []
     for group in graph.reach:
         for edge in graph.edges(group):
             e, a, _ = table[group[0]][edge.number - 1]
             if e is not None:
-                hi_e, lo_e = max(hi_e, e), min(lo_e, e)
+                emp.append(e)
             if a is not None:
-                hi_a, lo_a = max(hi_a, a), min(lo_a, a)
-    lo_e, lo_a = min(lo_e, hi_e), min(lo_a, hi_a)
+                ass.append(a)
     w = graph.scenario.scoring.weights
-    top = {
-        "empathy": 100 * hi_e,
-        "assertiveness": 100 * hi_a,
-        "speed": 100.0,
-        "overall": overall_score(100 * hi_e, 100 * hi_a, 100.0, w),
-    }
-    bottom = {
-        "empathy": 100 * lo_e,
-        "assertiveness": 100 * lo_a,
-        "speed": 0.0,
-        "overall": overall_score(100 * lo_e, 100 * lo_a, 0.0, w),
-    }
-    out: dict[str, dict[str, tuple[float, float]]] = {"best": {}, "worst": {}}
+    top_e = 100 * max(emp) if emp else None
+    top_a = 100 * max(ass) if ass else None
+    low_e = 100 * min(emp) if emp else None
+    low_a = 100 * min(ass) if ass else None
+    top_overall = max(
+        overall_score(e, a, 100.0, w) for e in {top_e, None} for a in {top_a, None}
+    )
+    low_overall = min(
+        overall_score(e, a, 0.0, w) for e in {low_e, None} for a in {low_a, None}
+    )
+    top = {"empathy": top_e, "assertiveness": top_a, "speed": 100.0, "overall": top_overall}
+    bottom = {"empathy": low_e, "assertiveness": low_a, "speed": 0.0, "overall": low_overall}
+    out: dict[str, dict[str, tuple[float, float] | None]] = {"best": {}, "worst": {}}
     for dim in DIMENSIONS:
+        hi, lo = top[dim], bottom[dim]
+        if hi is None or lo is None:
+            out["best"][dim] = out["worst"][dim] = None
+            continue
         b = best.get(dim)
         bv = getattr(b.scores, dim) if b is not None else None
-        out["best"][dim] = (bv if bv is not None else bottom[dim], top[dim])
+        # A witness path is real, so the true best is at least its value.
+        out["best"][dim] = (lo, hi) if bv is None else (bv, max(hi, bv))
         wr = worst.get(dim)
         wv = getattr(wr.scores, dim) if wr is not None else None
-        out["worst"][dim] = (bottom[dim], wv if wv is not None else top[dim])
+        out["worst"][dim] = (lo, hi) if wv is None else (min(lo, wv), wv)
     return out

@@ -928,6 +928,36 @@ class Store:
 
         return self._write(work)
 
+    # ============================================================ results: export / report
+    # Added for simulator.export (export, import, report, trainer screen). Raw,
+    # read-only SQL over one consistent snapshot, streamed from the cursor so an
+    # export of any size runs in constant memory. Existing methods are unchanged.
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Read-only raw SQL over one consistent snapshot of the database.
+
+        Everything read through the yielded `Snapshot` sees the same data (one
+        read transaction), so an export's attempts and replies agree even while
+        others record; in WAL mode this never blocks writers. ``query_only`` is
+        on meanwhile, so a mistaken write fails instead of landing. The store's
+        lock is held throughout: other threads sharing this `Store` wait.
+        """
+        with self._lock:
+            if self._closed:
+                raise StoreError("the results database is closed")
+            conn = self._conn
+            conn.execute("PRAGMA query_only = ON")
+            try:
+                conn.execute("BEGIN")
+                try:
+                    yield Snapshot(conn)
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")  # nothing was written; just end the read
+            finally:
+                conn.execute("PRAGMA query_only = OFF")
+
 
 _IGNORED_ON_COMPARE = frozenset({"trainee_id", "email", "updated_at"})
 
@@ -949,3 +979,27 @@ def _rekey(choice: ChoiceRow, key: str) -> ChoiceRow:
         tags=tuple(choice.tags),
         recorded_at=parse_utc(format_utc(choice.recorded_at)),
     )
+
+
+# --------------------------------------------------------------------------- snapshot
+# (results export / report: see `Store.snapshot`)
+
+
+class Snapshot:
+    """Raw read-only SQL over one snapshot; valid only inside ``Store.snapshot()``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of *sql*, streamed from the cursor (never all in memory at once)."""
+        try:
+            cursor = self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the results database: {exc}") from None
+        return iter(cursor)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of *sql*, or None."""
+        rows = self.rows(sql, params)
+        return next(rows, None)

@@ -26,23 +26,36 @@ MAX_EXPANDED_NODES: Final = 200_000
 MAX_EXPANSION_RATIO: Final = 20
 
 
+MERGE_TAG: Final = "tag:yaml.org,2002:merge"
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
 class MarkedMap(dict[Any, Any]):
-    """A mapping that knows its own position and that of each key and value."""
+    """A mapping that knows its own position and that of each key and value.
+
+    The parser's mark objects are kept as they are (no copying while loading)
+    and turned into 1-based line and column only when an error needs them.
+    """
 
     __slots__ = ("col", "key_marks", "line", "value_marks")
 
     line: int
     col: int
-    key_marks: dict[Any, tuple[int, int]]
-    value_marks: dict[Any, tuple[int, int]]
+    key_marks: dict[Any, Any]
+    value_marks: dict[Any, Any]
 
     def key_at(self, key: Any) -> tuple[int, int]:
         """Line and column (1-based) of ``key``, or of the mapping if absent."""
-        return self.key_marks.get(key, (self.line, self.col))
+        mark = self.key_marks.get(key)
+        return (self.line, self.col) if mark is None else _pos(mark)
 
     def value_at(self, key: Any) -> tuple[int, int]:
         """Line and column (1-based) of the value of ``key``."""
-        return self.value_marks.get(key) or self.key_at(key)
+        mark = self.value_marks.get(key)
+        return self.key_at(key) if mark is None else _pos(mark)
 
 
 class MarkedList(list[Any]):
@@ -93,18 +106,25 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         data = MarkedMap()
         data.line = node.start_mark.line + 1
         data.col = node.start_mark.column + 1
-        data.key_marks = {}
-        data.value_marks = {}
+        key_marks: dict[Any, Any] = {}
+        value_marks: dict[Any, Any] = {}
+        data.key_marks = key_marks
+        data.value_marks = value_marks
         yield data
-        # Keys pulled in by a merge (<<: *base) may be overridden; only keys
-        # written twice in this mapping itself are duplicates.
-        own = {id(k) for k, _ in node.value}
-        self.flatten_mapping(node)
-        owners: dict[Any, bool] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+        # Keys pulled in by a merge (<<: *base) come first and may be overridden;
+        # only keys written twice in this mapping itself are duplicates.
+        merges = sum(1 for k, _ in node.value if k.tag == MERGE_TAG)
+        first_own = 0
+        if merges:
+            own = len(node.value) - merges
+            self.flatten_mapping(node)
+            first_own = len(node.value) - own
+        own_seen: set[Any] = set()
+        construct = self.construct_object
+        for index, (key_node, value_node) in enumerate(node.value):
+            key = construct(key_node, deep=True)
             try:
-                hash(key)
+                previous = key_marks.get(key)
             except TypeError:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
@@ -112,17 +132,14 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     "found an unhashable key",
                     key_node.start_mark,
                 ) from None
-            mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            is_own = id(key_node) in own
-            if key in data.key_marks and is_own and owners.get(key):
-                self.duplicates.append(DuplicateKey(str(key), *mark, data.key_marks[key][0]))
-            owners[key] = is_own
-            data[key] = self.construct_object(value_node, deep=True)
-            data.key_marks[key] = mark
-            data.value_marks[key] = (
-                value_node.start_mark.line + 1,
-                value_node.start_mark.column + 1,
-            )
+            if previous is not None and (not merges or key in own_seen):
+                line, col = _pos(key_node.start_mark)
+                self.duplicates.append(DuplicateKey(str(key), line, col, previous.line + 1))
+            if merges and index >= first_own:
+                own_seen.add(key)
+            data[key] = construct(value_node, deep=True)
+            key_marks[key] = key_node.start_mark
+            value_marks[key] = value_node.start_mark
 
     def construct_marked_seq(self, node: yaml.SequenceNode) -> Any:
         data = MarkedList()

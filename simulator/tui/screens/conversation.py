@@ -78,6 +78,7 @@ class ConversationScreen(Screen[None]):
         self.paused = False
         self.report = report  # the watched file's last report (None unless --watch)
         self.deadline: float | None = None
+        self.broken = False  # the watched file has errors: replies wait for a fix
         self._ticker: Timer | None = None
         self._stepper: Timer | None = None
 
@@ -183,6 +184,9 @@ class ConversationScreen(Screen[None]):
         started = time.perf_counter()
         if self.session is None or self.replay is not None or self.session.finished:
             return
+        if self.broken:
+            self.app.bell()
+            return
         if not 1 <= number <= len(self.conv.choices):
             self.app.bell()
             return
@@ -275,6 +279,7 @@ class ConversationScreen(Screen[None]):
         panel = self.query_one("#problems", Static)
         panel.update(problems_content(report.problems, report.path))
         panel.display = True
+        self.broken = True
         self.query_one(ReplyList).disabled = True
         self.deadline = None
 
@@ -285,6 +290,7 @@ class ConversationScreen(Screen[None]):
             self.show_problems(report)
             return
         self.query_one("#problems").display = False
+        self.broken = False
         self.session = session
         self._begin()
         self.query_one(Transcript).add_note(

@@ -23,9 +23,11 @@ class PickerScreen(Screen[None]):
     """The scenario picker (the app's base screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "move(1)", "Next", show=False),
+        Binding("down", "move(1)", "Choose", key_display="↑↓"),
         Binding("up", "move(-1)", "Previous", show=False),
-        Binding("enter", "play", "Play", priority=False),
+        # Priority: the filter box and the list would each take Enter (and hide it
+        # from the footer); both mean "play the highlighted scenario".
+        Binding("enter", "play", "Play", priority=True),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("slash", "focus_filter", "Filter", show=False),
     ]
@@ -47,7 +49,17 @@ class PickerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Loading scenarios…"
+        if self.entries is None:  # the loader's thread may have finished first
+            self.sub_title = "Loading scenarios…"
+        self.call_after_refresh(self._settle_focus)
+
+    def on_screen_resume(self) -> None:
+        self.call_after_refresh(self._settle_focus)
+
+    def _settle_focus(self) -> None:
+        # Auto-focus can miss while the base screen is still mounting its children.
+        if self.is_current and self.focused is None:
+            self.query_one("#filter", Input).focus()
 
     # -- data in ---------------------------------------------------------------
 
@@ -55,6 +67,7 @@ class PickerScreen(Screen[None]):
         """Show the loaded catalogue."""
         self.entries = entries
         self._refilter()
+        self._settle_focus()
 
     def set_stats(self, stats: dict[str, Stats]) -> None:
         """Show the trainee's attempts and best scores."""

@@ -26,8 +26,8 @@ def tag_line(note: TagNote) -> Content:
 def feedback_content(event: Event) -> Content:
     """The coach's note on one reply."""
     change = (
-        f"  [mood {event.mood_before} → {event.mood_after}, "
-        f"{signed(event.mood_after - event.mood_before)}]"
+        f"  (mood {event.mood_before} → {event.mood_after}, "
+        f"{signed(event.mood_after - event.mood_before)})"
     )
     lines = [
         Content.assemble(

@@ -1,0 +1,78 @@
+"""Snapshots of the picker, a conversation mid-way and a debrief at 100×30 and 80×24.
+
+Nothing machine-specific reaches the screen: scenarios come from a copy of the
+TUI fixtures, results from a fresh temporary database, and no screen here
+shows a time, date, path or uuid. Regenerate with ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.tui.app import TalkdownApp, make_app
+
+SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
+
+
+def new_app(scenarios: Path, tmp_path: Path) -> TalkdownApp:
+    return make_app(
+        scenario_dirs=[scenarios], include_shipped=False, db=tmp_path / "results.db",
+        trainee="Sam Doe", cohort="A",
+    )  # fmt: skip
+
+
+def keys(*presses: str) -> Any:
+    """A ``run_before`` that waits for the catalogue, then presses ``presses``."""
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*presses)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_picker(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=keys("down"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_conversation_midway(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=keys(*"kettle", "enter", "1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_debrief(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=keys(*"kettle", "enter", "1", "2"))
+
+
+@pytest.mark.parametrize("screen_keys", [pytest.param(("1",), id="conversation"),
+                                         pytest.param(("1", "2"), id="debrief")])  # fmt: skip
+def test_light_theme(
+    snap_compare: Any,
+    talkdown_home: Path,
+    tui_scenarios: Path,
+    tmp_path: Path,
+    screen_keys: tuple[str, ...],
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    run_before = keys(*"kettle", "enter", *screen_keys)
+
+    async def light(pilot: Any) -> None:
+        pilot.app.theme = "textual-light"
+        await run_before(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=light)
