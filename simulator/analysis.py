@@ -4,19 +4,24 @@ Mood, flags and the counters a condition reads are fixed by the path taken, so
 reachability, par and best/worst are computed over states
 ``(node, mood, flags, turn, empathy, assertiveness)``, not bare nodes.
 
-Two reductions keep that fast without losing exactness:
+Three reductions keep that fast without losing exactness:
 
 * Only what some condition reads is tracked (an unread flag or counter cannot
   change any route), and ``turn`` is capped just past the largest number it is
   compared with (it only grows, so every larger value routes the same way).
-* States that differ only in mood are handled together: a *group*
-  ``(node, flags, turn, empathy, assertiveness)`` carries the set of its
-  reachable moods as a 101-bit integer. A reply's mood change is a clamped bit
-  shift; a route's condition is a bit mask over moods; walkout is the mask of
-  moods ≥ ``walkout_at``. One big-integer operation moves up to 101 states.
+* States that differ only in mood travel together: the reachable moods of one
+  flag combination are a 101-bit integer, a reply's mood change is a clamped
+  bit shift, a route's condition a bit mask, walkout the mask of moods ≥
+  ``walkout_at``.
+* Flag combinations are *lanes* of the same integer (lane ``c`` starts at bit
+  ``c × 256``), so raising a flag moves bits between lanes and one big-integer
+  operation handles every flag combination at once. A state is then a *group*
+  ``(node, other flags, turn, empathy, assertiveness)`` plus a bit *position*
+  ``lane × 256 + mood``.
 
-Each mask is built by evaluating the scenario's own conditions through
-:mod:`simulator.rules`, the rule book the engine plays by, so the two agree.
+Every mask is built by evaluating the scenario's own conditions, and the
+non-mood effects come from :func:`simulator.rules.apply_reply`, the rule book
+the engine plays by, so the two agree.
 """
 
 from __future__ import annotations
@@ -34,69 +39,153 @@ from simulator.rules import Vars, apply_reply
 
 WALKOUT: Final = "__walkout__"
 PATH_LIMIT: Final = 100_000  # complete paths enumerated exactly (CONTRACTS.md)
-GROUP_BUDGET: Final = 250_000  # (node, flags, counters) groups before giving up
+GROUP_BUDGET: Final = 250_000  # groups explored before giving up on exactness
 COUNT_CAP: Final = 10**18  # path counts saturate here ("more than")
+EXACT_COUNT_STATES: Final = 400_000  # above this, paths are counted by lower bounds only
 MOODS: Final = MOOD_MAX + 1
 FULL: Final = (1 << MOODS) - 1
 TOP: Final = 1 << MOOD_MAX
+STRIDE: Final = 256  # bits per lane: 101 moods, then room for shifted-out bits
+LANE_SHIFT: Final = 8  # log2(STRIDE)
+MAX_LANE_FLAGS: Final = 6  # up to 64 lanes; further flags go into the group key
 
-# node, flags, turn, empathy, assertiveness
+# node, flags kept in the key, turn, empathy, assertiveness
 Group = tuple[str, frozenset[str], int, int, int]
-# a single state: group + mood
+# a single state: group + bit position (lane * STRIDE + mood)
 State = tuple[Group, int]
+
+
+class Lanes:
+    """Bit-parallel mood arithmetic over ``count`` lanes packed in one integer."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.rep = sum(1 << (i * STRIDE) for i in range(count))
+        self.data = FULL * self.rep
+        self.top = TOP * self.rep
+        self.bit0 = self.rep
+        # Bits 101..200 of each lane catch what a left shift pushes past 100.
+        self.pad = (((1 << MOOD_MAX) - 1) << MOODS) * self.rep
+        self.pad_carry = (1 << (MOODS + MOOD_MAX)) * self.rep
+        self._low: dict[int, tuple[int, int]] = {}
+        self._raise: dict[int, list[tuple[int, int]]] = {}
+        self._fixed: dict[int, int] = {}
+
+    def _low_masks(self, k: int) -> tuple[int, int]:
+        found = self._low.get(k)
+        if found is None:
+            found = self._low[k] = (((1 << k) - 1) * self.rep, (1 << k) * self.rep)
+        return found
+
+    def shift(self, mask: int, delta: int) -> int:
+        """Every mood plus ``delta``, clamped to 0..100, lane by lane."""
+        if delta > 0:
+            moved = mask << delta
+            out = moved & self.data
+            over = moved & self.pad
+            if over:
+                # Adding all-ones to a lane's overflow field carries into bit 201
+                # exactly when the field is non-zero; that bit becomes mood 100.
+                out |= ((over + self.pad) & self.pad_carry) >> MOOD_MAX + 1
+            return out
+        if delta < 0:
+            k = -delta
+            low, carry = self._low_masks(k)
+            under = mask & low
+            out = (mask >> k) & self.data
+            if under:
+                out |= ((under + low) & carry) >> k  # any mood below k becomes 0
+            return out
+        return mask
+
+    def preimage(self, after: int, delta: int) -> int:
+        """Moods that land in ``after`` once ``delta`` is added (with clamping)."""
+        if delta > 0:
+            pre = (after >> delta) & self.data
+            top = after & self.top
+            if top:
+                pre |= (top >> delta) * ((1 << (delta + 1)) - 1)
+            return pre
+        if delta < 0:
+            k = -delta
+            pre = (after << k) & self.data
+            bottom = after & self.bit0
+            if bottom:
+                pre |= bottom * ((1 << (k + 1)) - 1)
+            return pre
+        return after
+
+    def _moves(self, flags: int) -> list[tuple[int, int]]:
+        found = self._raise.get(flags)
+        if found is None:
+            found = self._raise[flags] = [
+                (c * STRIDE, (c | flags) * STRIDE) for c in range(self.count) if c | flags != c
+            ]
+        return found
+
+    def raise_flags(self, mask: int, flags: int) -> int:
+        """Move each lane ``c`` to lane ``c | flags`` (the flags are now raised)."""
+        if not flags or not mask:
+            return mask
+        out = mask
+        for src, dst in self._moves(flags):
+            lane = (mask >> src) & FULL
+            if lane:
+                out &= ~(FULL << src)
+                out |= lane << dst
+        return out
+
+    def lower_flags(self, after: int, flags: int) -> int:
+        """Positions whose lane, once ``flags`` are raised, lands in ``after``."""
+        if not flags or not after:
+            return after
+        fixed = self._fixed.get(flags)
+        if fixed is None:  # lanes that already hold every flag stay where they are
+            fixed = self._fixed[flags] = sum(
+                FULL << (c * STRIDE) for c in range(self.count) if c | flags == c
+            )
+        out = after & fixed
+        for src, dst in self._moves(flags):
+            out |= ((after >> dst) & FULL) << src
+        return out
+
+
+_ONE_LANE: Final = Lanes(1)
 
 
 def shift(mask: int, delta: int) -> int:
     """Moods after adding ``delta`` to every mood in ``mask``, clamped to 0..100."""
-    if delta > 0:
-        out = (mask << delta) & FULL
-        if mask >> (MOODS - delta):
-            out |= TOP
-        return out
-    if delta < 0:
-        k = -delta
-        out = mask >> k
-        if mask & ((1 << k) - 1):
-            out |= 1
-        return out
-    return mask
+    return _ONE_LANE.shift(mask, delta)
 
 
 def preimage(after: int, delta: int) -> int:
     """Moods that land in ``after`` once ``delta`` is added (with clamping)."""
-    if delta > 0:
-        pre = after >> delta
-        if after & TOP:
-            pre |= FULL & ~((1 << (MOODS - delta)) - 1)
-        return pre
-    if delta < 0:
-        k = -delta
-        pre = (after << k) & FULL
-        if after & 1:
-            pre |= (1 << (k + 1)) - 1
-        return pre
-    return after
+    return _ONE_LANE.preimage(after, delta)
 
 
-def moods_in(mask: int) -> Iterator[int]:
-    """The moods set in ``mask``, ascending."""
+def positions(mask: int) -> Iterator[int]:
+    """The bit positions set in ``mask``, ascending."""
     while mask:
         low = mask & -mask
         yield low.bit_length() - 1
         mask ^= low
 
 
+moods_in = positions
+
+
 @dataclass(frozen=True, slots=True)
 class GroupEdge:
-    """One reply from a group: its number, cost, mood change and where each mood goes.
+    """One reply from a group: number, cost, mood change, flags raised, destinations.
 
-    ``routes`` pairs a mask of *after* moods with the group those moods reach;
-    moods in ``walkout`` end the call instead.
+    ``routes`` pairs a mask of *after* positions with the group they reach;
+    positions in ``walkout`` end the call instead.
     """
 
     number: int
     seconds: int
     delta: int
+    raises: int  # lane bits of the flags this reply raises
     walkout: int
     routes: tuple[tuple[int, Group], ...]
 
@@ -129,7 +218,7 @@ class PathResult:
 
 
 class StateGraph:
-    """Every feasible state reachable from a start, as mood masks per group."""
+    """Every feasible state reachable from a start, as position masks per group."""
 
     def __init__(
         self,
@@ -142,15 +231,20 @@ class StateGraph:
     ) -> None:
         self.scenario = scenario
         tracked, variables, turn_cap = _tracking(scenario)
-        self.tracked_flags = tracked
+        self.lane_flags = tracked[:MAX_LANE_FLAGS]
+        self.key_flags = frozenset(tracked[MAX_LANE_FLAGS:])
+        self.lanes = Lanes(1 << len(self.lane_flags))
         self.track_turn = "turn" in variables
         self.track_emp = "empathy" in variables
         self.track_ass = "assertiveness" in variables
         self.turn_cap = turn_cap
-        self.walkout_mask = FULL & ~((1 << scenario.customer.walkout_at) - 1)
+        walk = FULL & ~((1 << scenario.customer.walkout_at) - 1)
+        self.walkout_mask = walk * self.lanes.rep
         start_node = start or scenario.start
+        start_flags = frozenset(flags)
         self.start_mood = scenario.customer.mood if mood is None else mood
-        self.start: Group = self._group(start_node, frozenset(flags) & tracked, 0, 0, 0)
+        self.start_pos = self.lane_of(start_flags) * STRIDE + self.start_mood
+        self.start: Group = self._group(start_node, start_flags & self.key_flags, 0, 0, 0)
         self.walkout_group: Group = (WALKOUT, frozenset(), 0, 0, 0)
         self._edges: dict[Group, tuple[GroupEdge, ...]] = {}
         self._cond_masks: dict[tuple[int, frozenset[str], int, int, int], int] = {}
@@ -161,6 +255,15 @@ class StateGraph:
         self._explore(budget)
 
     # -- building ----------------------------------------------------------------
+
+    def lane_of(self, flags: Iterable[str]) -> int:
+        """The lane index of a set of flags."""
+        raised = set(flags)
+        return sum(1 << i for i, f in enumerate(self.lane_flags) if f in raised)
+
+    def lane_flag_set(self, lane: int) -> frozenset[str]:
+        """The flags raised in ``lane``."""
+        return frozenset(f for i, f in enumerate(self.lane_flags) if lane >> i & 1)
 
     def _group(self, node: str, flags: frozenset[str], turn: int, emp: int, ass: int) -> Group:
         if node == WALKOUT or self.scenario.nodes[node].is_ending:
@@ -179,36 +282,46 @@ class StateGraph:
         assert ending is not None
         return ending
 
-    def _cond_mask(self, route: Route, vars_after: Vars) -> int:
+    def _cond_mask(self, route: Route, after: Vars) -> int:
+        """Positions (every lane) whose state satisfies ``route``'s condition."""
         condition = route.condition
         assert condition is not None
         reads = condition.variables
         # Key the cache on what this condition reads, so a mood-only condition
-        # is evaluated once however many flag combinations reach it.
-        cache_key = (
+        # is evaluated once however many groups reach it.
+        key = (
             id(route),
-            vars_after.flags & condition.flags,
-            vars_after.turn if "turn" in reads else 0,
-            vars_after.empathy if "empathy" in reads else 0,
-            vars_after.assertiveness if "assertiveness" in reads else 0,
+            after.flags & condition.flags,
+            after.turn if "turn" in reads else 0,
+            after.empathy if "empathy" in reads else 0,
+            after.assertiveness if "assertiveness" in reads else 0,
         )
-        cached = self._cond_masks.get(cache_key)
+        cached = self._cond_masks.get(key)
         if cached is not None:
             return cached
-        if "mood" not in condition.variables:
-            mask = FULL if condition(vars_after) else 0
-        else:
-            mask = 0
-            for m in range(MOODS):
-                probe = Vars(m, vars_after.turn, vars_after.empathy,
-                             vars_after.assertiveness, vars_after.flags)  # fmt: skip
-                if condition(probe):
-                    mask |= 1 << m
-        self._cond_masks[cache_key] = mask
-        return mask
+        lane_masks: dict[frozenset[str], int] = {}
+        out = 0
+        for lane in range(self.lanes.count):
+            flags = after.flags | self.lane_flag_set(lane)
+            relevant = flags & condition.flags
+            mask = lane_masks.get(relevant)
+            if mask is None:
+                mask = 0
+                if "mood" not in reads:
+                    probe = Vars(0, after.turn, after.empathy, after.assertiveness, flags)
+                    mask = FULL if condition(probe) else 0
+                else:
+                    for m in range(MOODS):
+                        probe = Vars(m, after.turn, after.empathy, after.assertiveness, flags)
+                        if condition(probe):
+                            mask |= 1 << m
+                lane_masks[relevant] = mask
+            out |= mask << (lane * STRIDE)
+        self._cond_masks[key] = out
+        return out
 
     def edges(self, group: Group) -> tuple[GroupEdge, ...]:
-        """The replies offered in ``group`` and where each mood goes."""
+        """The replies offered in ``group`` and where each position goes."""
         found = self._edges.get(group)
         if found is not None:
             return found
@@ -218,36 +331,44 @@ class StateGraph:
             return ()
         out = []
         for number, choice in enumerate(self.scenario.nodes[node_id].choices, 1):
-            # Mood 0 stands in for every mood: only the non-mood parts are used here.
+            # Mood 0 stands in for every mood: only the non-mood effects are used.
             after, _ = apply_reply(Vars(0, turn, emp, ass, flags), choice, MOODS + 1)
-            nflags = after.flags & self.tracked_flags if choice.set_flags else flags
+            nflags = after.flags & self.key_flags if choice.set_flags else flags
             nturn = min(after.turn, self.turn_cap) if self.track_turn else 0
             nemp = after.empathy if self.track_emp else 0
             nass = after.assertiveness if self.track_ass else 0
-            remaining = FULL & ~self.walkout_mask
+            remaining = self.lanes.data & ~self.walkout_mask
             routes = []
             for r in choice.routes:
-                if r.condition is None:
-                    sel = remaining
-                else:
-                    sel = remaining & self._cond_mask(r, after)
+                sel = remaining if r.condition is None else remaining & self._cond_mask(r, after)
                 remaining &= ~sel
                 if sel:
                     routes.append((sel, self._group(r.goto, nflags, nturn, nemp, nass)))
                 if not remaining:
                     break
+            raises = self.lane_of(choice.set_flags) if choice.set_flags else 0
             out.append(
-                GroupEdge(number, choice.seconds, choice.mood, self.walkout_mask, tuple(routes))
+                GroupEdge(number, choice.seconds, choice.mood, raises, self.walkout_mask,
+                          tuple(routes))  # fmt: skip
             )
         edges = tuple(out)
         self._edges[group] = edges
         return edges
 
+    def after(self, mask: int, edge: GroupEdge) -> int:
+        """Positions right after ``edge``'s effects (mood change, flags raised)."""
+        return self.lanes.raise_flags(self.lanes.shift(mask, edge.delta), edge.raises)
+
+    def before(self, after: int, edge: GroupEdge) -> int:
+        """Positions from which ``edge``'s effects land in ``after``."""
+        return self.lanes.preimage(self.lanes.lower_flags(after, edge.raises), edge.delta)
+
     def _explore(self, budget: int) -> None:
         reach = self.reach
-        reach[self.start] = 1 << self.start_mood
+        reach[self.start] = 1 << self.start_pos
         pending: dict[Group, int] = {self.start: reach[self.start]}
         queue: deque[Group] = deque([self.start])
+        after_of = self.after
 
         def add(target: Group, bits: int) -> None:
             old = reach.get(target)
@@ -270,7 +391,7 @@ class StateGraph:
             group = queue.popleft()
             new = pending.pop(group)
             for edge in self.edges(group):
-                after = shift(new, edge.delta)
+                after = after_of(new, edge)
                 if after & edge.walkout:
                     add(self.walkout_group, after & edge.walkout)
                 for sel, target in edge.routes:
@@ -282,8 +403,20 @@ class StateGraph:
 
     @property
     def states(self) -> int:
-        """How many (node, mood, flags, counters) states are reachable."""
-        return sum(mask.bit_count() for mask in self.reach.values())
+        """How many (node, mood, flags, counters) states are reachable.
+
+        At an ending only the node and mood matter, so its lanes are folded.
+        """
+        total = 0
+        for group, mask in self.reach.items():
+            if self.is_terminal(group):
+                folded = 0
+                while mask:
+                    folded |= mask & FULL
+                    mask >>= STRIDE
+                mask = folded
+            total += mask.bit_count()
+        return total
 
     def predecessors(self) -> dict[Group, list[tuple[Group, GroupEdge]]]:
         """For each group, the (group, reply) pairs that can lead into it."""
@@ -307,7 +440,7 @@ class StateGraph:
         return self._order
 
     def good_after(self, edge: GroupEdge, good: dict[Group, int], walkout_good: bool) -> int:
-        """After-moods of ``edge`` that land in a good state."""
+        """After-positions of ``edge`` that land in a good state."""
         acc = edge.walkout if walkout_good else 0
         for sel, target in edge.routes:
             g = good.get(target)
@@ -316,29 +449,30 @@ class StateGraph:
         return acc
 
     def backward(self, kinds: frozenset[str]) -> dict[Group, int]:
-        """For each group, the reachable moods from which an ending in ``kinds`` is reachable."""
+        """Per group, the reachable positions from which an ending in ``kinds`` is reachable."""
         walkout_good = "lost" in kinds
+        full = self.lanes.data
         order = self.topological()
         if order is not None:
-            acyclic: dict[Group, int] = {}
+            good: dict[Group, int] = {}
             for group in reversed(order):
                 if self.is_terminal(group):
                     if self.ending_of(group) in kinds:
-                        acyclic[group] = FULL
+                        good[group] = full
                     continue
                 acc = 0
                 for edge in self.edges(group):
-                    acc |= preimage(self.good_after(edge, acyclic, walkout_good), edge.delta)
+                    acc |= self.before(self.good_after(edge, good, walkout_good), edge)
                 acc &= self.reach[group]
                 if acc:
-                    acyclic[group] = acc
-            return acyclic
+                    good[group] = acc
+            return good
         preds = self.predecessors()
-        good: dict[Group, int] = {}
+        good = {}
         queue: deque[Group] = deque()
         for group in self.reach:
             if self.is_terminal(group) and self.ending_of(group) in kinds:
-                good[group] = FULL
+                good[group] = full
                 queue.append(group)
         queued = set(queue)
         while queue:
@@ -347,7 +481,7 @@ class StateGraph:
             for group, _ in preds.get(target, ()):
                 acc = 0
                 for edge in self.edges(group):
-                    acc |= preimage(self.good_after(edge, good, walkout_good), edge.delta)
+                    acc |= self.before(self.good_after(edge, good, walkout_good), edge)
                 acc &= self.reach[group]
                 if acc != good.get(group, 0):
                     good[group] = acc
@@ -357,7 +491,7 @@ class StateGraph:
         return good
 
 
-def _tracking(scenario: Scenario) -> tuple[frozenset[str], set[str], int]:
+def _tracking(scenario: Scenario) -> tuple[tuple[str, ...], set[str], int]:
     flags: set[str] = set()
     variables: set[str] = set()
     turn_cap = 0
@@ -371,7 +505,7 @@ def _tracking(scenario: Scenario) -> tuple[frozenset[str], set[str], int]:
                 for var, value in r.condition.constants:
                     if var == "turn":
                         turn_cap = max(turn_cap, value + 1)
-    return frozenset(flags), variables, turn_cap
+    return tuple(sorted(flags)), variables, turn_cap
 
 
 def explore(
@@ -422,17 +556,21 @@ def reachability(graph: StateGraph) -> Reachability:
 class Distances:
     """Shortest simulated seconds from the start to every state (bucketed Dijkstra).
 
-    Each bucket holds, per group, the moods first reached at that distance, so
-    one heap entry settles many states at once.
+    Each bucket holds, per group, the positions first reached at that distance,
+    so one heap entry settles many states at once.
     """
 
-    def __init__(self, graph: StateGraph, *, stop_at_resolved: bool = False) -> None:
+    def __init__(
+        self, graph: StateGraph, *, stop_when: frozenset[str] = frozenset({"resolved"})
+    ) -> None:
+        """Settle states until every ending kind in ``stop_when`` has been reached."""
         self.graph = graph
         self.settled: dict[Group, list[tuple[int, int]]] = {}
-        self.first: dict[str, tuple[int, Group, int]] = {}  # ending kind -> (dist, group, mood)
+        self.first: dict[str, tuple[int, Group, int]] = {}  # kind -> (dist, group, position)
         done: dict[Group, int] = {}
-        buckets: dict[int, dict[Group, int]] = {0: {graph.start: 1 << graph.start_mood}}
+        buckets: dict[int, dict[Group, int]] = {0: {graph.start: 1 << graph.start_pos}}
         heap = [0]
+        after_of = graph.after
         while heap:
             dist = heapq.heappop(heap)
             bucket = buckets.pop(dist)
@@ -449,7 +587,7 @@ class Distances:
                         self.first[kind] = (dist, group, low.bit_length() - 1)
                     continue
                 for edge in graph.edges(group):
-                    after = shift(new, edge.delta)
+                    after = after_of(new, edge)
                     nd = dist + edge.seconds
                     parts: list[tuple[Group, int]] = []
                     if after & edge.walkout:
@@ -465,13 +603,13 @@ class Distances:
                         heapq.heappush(heap, nd)
                     for target, part in parts:
                         nb[target] = nb.get(target, 0) | part
-            if stop_at_resolved and "resolved" in self.first:
+            if stop_when <= self.first.keys():
                 break
 
-    def of(self, group: Group, mood: int) -> int | None:
+    def of(self, group: Group, position: int) -> int | None:
         """Distance of one state, or None if it was not reached."""
         for dist, mask in self.settled.get(group, ()):
-            if mask >> mood & 1:
+            if mask >> position & 1:
                 return dist
         return None
 
@@ -479,31 +617,32 @@ class Distances:
         """A shortest path to an ending of ``kind``: states and reply numbers."""
         if kind not in self.first:
             return None
-        dist, group, mood = self.first[kind]
+        dist, group, pos = self.first[kind]
         graph = self.graph
         preds = graph.predecessors()
-        states: list[State] = [(group, mood)]
+        states: list[State] = [(group, pos)]
         numbers: list[int] = []
-        while (group, mood) != (graph.start, graph.start_mood) or dist:
+        while (group, pos) != (graph.start, graph.start_pos) or dist:
             found = None
+            bit = 1 << pos
             for pgroup, edge in sorted(preds.get(group, ()), key=lambda p: p[1].number):
                 if group == graph.walkout_group:
-                    lands = edge.walkout >> mood & 1
+                    lands = bool(edge.walkout & bit)
                 else:
-                    lands = any(t == group and sel >> mood & 1 for sel, t in edge.routes)
+                    lands = any(t == group and sel & bit for sel, t in edge.routes)
                 if not lands:
                     continue
-                for pm in moods_in(preimage(1 << mood, edge.delta) & graph.reach.get(pgroup, 0)):
-                    if self.of(pgroup, pm) == dist - edge.seconds:
-                        found = (pgroup, pm, edge)
+                for pp in positions(graph.before(bit, edge) & graph.reach.get(pgroup, 0)):
+                    if graph.after(1 << pp, edge) == bit and self.of(pgroup, pp) == dist - edge.seconds:
+                        found = (pgroup, pp, edge)
                         break
                 if found:
                     break
             if found is None:  # pragma: no cover - distances are consistent by construction
                 return None
-            group, mood, edge = found
+            group, pos, edge = found
             dist -= edge.seconds
-            states.append((group, mood))
+            states.append((group, pos))
             numbers.append(edge.number)
         states.reverse()
         numbers.reverse()
@@ -512,7 +651,7 @@ class Distances:
 
 def par_seconds(graph: StateGraph) -> int | None:
     """The fastest feasible resolved path's simulated seconds (None: none exists)."""
-    first = Distances(graph, stop_at_resolved=True).first.get("resolved")
+    first = Distances(graph).first.get("resolved")
     return first[0] if first else None
 
 
@@ -530,15 +669,15 @@ def par_for(
 # -- single-state stepping (for enumeration and witness paths) --------------------
 
 
-def step(graph: StateGraph, group: Group, mood: int, edge: GroupEdge) -> State:
-    """The state reached from ``(group, mood)`` by ``edge``."""
-    after = shift(1 << mood, edge.delta)
-    m = after.bit_length() - 1
+def step(graph: StateGraph, group: Group, position: int, edge: GroupEdge) -> State:
+    """The state reached from ``(group, position)`` by ``edge``."""
+    after = graph.after(1 << position, edge)
+    pos = after.bit_length() - 1
     if after & edge.walkout:
-        return graph.walkout_group, m
+        return graph.walkout_group, pos
     for sel, target in edge.routes:
         if sel & after:
-            return target, m
+            return target, pos
     raise AssertionError("every mood has a route or walks out")
 
 
@@ -588,10 +727,11 @@ def path_result(
 def count_paths(graph: StateGraph, limit: int = PATH_LIMIT) -> tuple[int, bool]:
     """Number of complete feasible paths, and whether that number is exact.
 
-    On an acyclic group graph, cheap group-level bounds come first: if even the
-    fewest paths any mood could have exceed ``limit``, the answer is that lower
-    bound (not exact). Otherwise every state's count is computed bottom up
-    (saturating at ``COUNT_CAP``). With cycles, paths never repeat a
+    On an acyclic group graph, cheap group-level lower bounds come first: if
+    even the fewest paths any state could have exceed ``limit``, or the states
+    are too many to count one by one, the answer is that lower bound (not
+    exact). Otherwise every state's count is computed bottom up (saturating at
+    ``COUNT_CAP``). With cycles, paths never repeat a
     ``(node, mood, flags)`` state and are counted by bounded enumeration up to
     ``limit + 1``.
     """
@@ -602,26 +742,26 @@ def count_paths(graph: StateGraph, limit: int = PATH_LIMIT) -> tuple[int, bool]:
         total = sum(1 for _ in enumerate_paths(graph, limit + 1))
         return total, total <= limit
     low = _count_lower_bounds(graph, order)
-    if low[graph.start] > limit:
+    if low[graph.start] > limit or graph.states > EXACT_COUNT_STATES:
         return low[graph.start], False
     counts: dict[Group, dict[int, int]] = {}
     for group in reversed(order):
         if graph.is_terminal(group):
             continue
         table: dict[int, int] = {}
-        for mood in moods_in(graph.reach[group]):
+        for pos in positions(graph.reach[group]):
             total = 0
             for edge in graph.edges(group):
-                target, m = step(graph, group, mood, edge)
-                total += 1 if graph.is_terminal(target) else counts[target][m]
-            table[mood] = min(total, COUNT_CAP)
+                target, p = step(graph, group, pos, edge)
+                total += 1 if graph.is_terminal(target) else counts[target][p]
+            table[pos] = min(total, COUNT_CAP)
         counts[group] = table
-    total = counts[graph.start][graph.start_mood]
+    total = counts[graph.start][graph.start_pos]
     return total, total < COUNT_CAP
 
 
 def _count_lower_bounds(graph: StateGraph, order: list[Group]) -> dict[Group, int]:
-    """Per group, a number of complete paths that every reachable mood there has at least."""
+    """Per group, a number of complete paths that every reachable state there has at least."""
     low: dict[Group, int] = {}
     for group in reversed(order):
         if graph.is_terminal(group):
@@ -630,7 +770,7 @@ def _count_lower_bounds(graph: StateGraph, order: list[Group]) -> dict[Group, in
         mask = graph.reach[group]
         total = 0
         for edge in graph.edges(group):
-            after = shift(mask, edge.delta)
+            after = graph.after(mask, edge)
             options = [1] if after & edge.walkout else []
             options.extend(low[t] for sel, t in edge.routes if after & sel)
             total += min(options) if options else 0
@@ -664,22 +804,24 @@ def _topological(graph: StateGraph) -> list[Group] | None:
 def enumerate_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State], list[int]]]:
     """Complete paths, depth first in reply order; a path never repeats a state.
 
-    (Node, mood, flags) is the state that may not repeat, per CONTRACTS.md.
+    (Node, mood, flags) is the state that may not repeat, per CONTRACTS.md; the
+    position carries mood and lane flags, the group the other flags.
     """
-    start: State = (graph.start, graph.start_mood)
+    start: State = (graph.start, graph.start_pos)
     states: list[State] = [start]
     numbers: list[int] = []
-    on_path = {(start[0][0], start[1], start[0][1])}
+    on_path = {(graph.start[0], graph.start_pos, graph.start[1])}
     stack: list[int] = [0]
     produced = 0
     while stack:
-        group, mood = states[-1]
-        edges = () if graph.is_terminal(group) else graph.edges(group)
-        if graph.is_terminal(group):
+        group, pos = states[-1]
+        terminal = graph.is_terminal(group)
+        if terminal and stack[-1] == 0:
             yield states, numbers
             produced += 1
             if produced >= limit:
                 return
+        edges = () if terminal else graph.edges(group)
         i = stack[-1]
         if i >= len(edges):
             stack.pop()
@@ -689,7 +831,7 @@ def enumerate_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State]
                 numbers.pop()
             continue
         stack[-1] = i + 1
-        nxt = step(graph, group, mood, edges[i])
+        nxt = step(graph, group, pos, edges[i])
         proj = (nxt[0][0], nxt[1], nxt[0][1])
         if proj in on_path:
             continue
@@ -770,7 +912,7 @@ def _greedy_path(
     strongest: bool,
 ) -> tuple[list[State], list[int]] | None:
     """Follow the strongest (or weakest) reply, staying inside ``allowed`` states if given."""
-    state: State = (graph.start, graph.start_mood)
+    state: State = (graph.start, graph.start_pos)
     states = [state]
     numbers: list[int] = []
     seen = {state}
@@ -807,7 +949,9 @@ def analyze(
     """Full analysis from a start state: endings, par, best/worst, expert path."""
     graph = explore(scenario, start=start, mood=mood, flags=flags, budget=budget)
     reach = reachability(graph)
-    distances = Distances(graph)
+    # Dijkstra settles states in order of distance, so it can stop once every
+    # ending kind that is reachable at all has been reached once.
+    distances = Distances(graph, stop_when=reach.endings)
     par = distances.first["resolved"][0] if "resolved" in distances.first else None
     endings: dict[str, PathResult | None] = {}
     for kind in ("resolved", "escalated", "lost"):
@@ -846,7 +990,7 @@ def analyze(
     useful: set[tuple[str, int]] = set()
     for group, mask in graph.reach.items():
         for edge in graph.edges(group):
-            ok = preimage(graph.good_after(edge, can_resolve, False), edge.delta) & mask
+            ok = graph.before(graph.good_after(edge, can_resolve, False), edge) & mask
             if ok:
                 useful.add((group[0], edge.number))
     for node in scenario.nodes.values():

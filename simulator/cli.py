@@ -24,6 +24,10 @@ COMMANDS: Final[dict[str, str]] = {
     "graph": "simulator.commands.graph:graph",
     "analyze": "simulator.commands.analyze:analyze",
     "new": "simulator.commands.new:new",
+    "export": "simulator.commands.export:export",
+    "import": "simulator.commands.import_:import_",
+    "report": "simulator.commands.report:report",
+    "trainer": "simulator.commands.trainer:trainer",
 }
 HELP: Final[dict[str, str]] = {
     "play": "Play a scenario in the terminal (the default command).",
@@ -33,6 +37,10 @@ HELP: Final[dict[str, str]] = {
     "graph": "Draw a scenario as a Mermaid or Graphviz DOT diagram.",
     "analyze": "Report a scenario's endings, par, best/worst scores and dead replies.",
     "new": "Create a small, valid, commented scenario file to start from.",
+    "export": "Export attempts as CSV, JSON Lines or xAPI statements (or send to an LRS).",
+    "import": "Merge JSON Lines exports from other machines into this database.",
+    "report": "Cohort report per trainee, scenario and decision point (text, JSON, HTML).",
+    "trainer": "Open the trainer screen: the cohort's results in the terminal app.",
 }
 
 

@@ -25,8 +25,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from simulator.model import Choice, Node, Route, Scenario
-from simulator.rules import clamp_mood
+from simulator.conditions import Condition
+from simulator.model import MOOD_MAX, Choice, Node, Route, Scenario
+from simulator.rules import Vars
 
 LABEL_WIDTH: Final = 40  # characters of the customer's line shown in a node
 WALKOUT_ID: Final = "walkout"  # Mermaid id; scenario ids are prefixed, so it never clashes
@@ -125,46 +126,126 @@ def route_label(number: int, choice: Choice, route: Route) -> str:
     return str(number)
 
 
+FULL_MOODS: Final = (1 << (MOOD_MAX + 1)) - 1  # bit m set: mood m is possible
+FLAG_ENUMERATION: Final = 6  # conditions reading more flags are not narrowed
+
+
+def shift_moods(moods: int, delta: int) -> int:
+    """The mood set after adding ``delta`` to each mood, clamped to 0..100."""
+    if delta >= 0:
+        moved = moods << delta
+        return (moved & FULL_MOODS) | (1 << MOOD_MAX if moved >> (MOOD_MAX + 1) else 0)
+    below = moods & ((1 << -delta) - 1)
+    return (moods >> -delta) | (1 if below else 0)
+
+
+def condition_moods(condition: Condition) -> tuple[int, int]:
+    """(moods where it may hold, moods where it may fail), whatever the flags.
+
+    Exact for conditions on mood and up to six flags (every flag combination
+    is tried at every mood); a condition that reads turn or points may go
+    either way at any mood.
+    """
+    if condition.variables - {"mood"} or len(condition.flags) > FLAG_ENUMERATION:
+        return FULL_MOODS, FULL_MOODS
+    flags = sorted(condition.flags)
+    subsets = [
+        frozenset(f for i, f in enumerate(flags) if bits >> i & 1)
+        for bits in range(1 << len(flags))
+    ]
+    may_hold = may_fail = 0
+    for mood in range(MOOD_MAX + 1):
+        for subset in subsets:
+            if condition(Vars(mood, 0, 0, 0, subset)):
+                may_hold |= 1 << mood
+            else:
+                may_fail |= 1 << mood
+    return may_hold, may_fail
+
+
 def walkout_edges(scenario: Scenario) -> dict[str, list[int]]:
     """Decision node → numbers of its replies that may push mood to ``walkout_at``.
 
-    A forward pass bounds the moods each node can be reached with from the
-    start by an interval (conditions ignored, so it never hides a real
-    walkout); a reply can end the call when the top of its node's interval
-    plus its own ``mood`` reaches ``walkout_at``, and it routes on only the
-    moods below that. An interval only widens, at most 100 times a side, so
-    the pass stays linear in the scenario's size.
+    A forward pass finds the moods each node can be reached with from the
+    start, as a 101-bit set: a reply shifts the set, its routes' mood
+    conditions split it (flags and counters may go either way, so no real
+    walkout is ever hidden), and moods at or above ``walkout_at`` leave by
+    the walkout. Nodes outside cycles are settled once, in topological order;
+    what lies in or after a cycle is iterated to a fixed point, where a set
+    only grows (at most 101 times). Linear in the scenario's size either way.
     """
     nodes = scenario.nodes
     walkout_at = scenario.customer.walkout_at
-    first = min(scenario.customer.mood, walkout_at - 1)
-    span: dict[str, tuple[int, int]] = {scenario.start: (first, first)}
-    queue = deque([scenario.start])
-    queued = {scenario.start}
-    out: dict[str, set[int]] = {}
-    while queue:
-        node_id = queue.popleft()
-        queued.discard(node_id)
-        low, high = span[node_id]
-        for number, choice in enumerate(nodes[node_id].choices, 1):
-            after_low = clamp_mood(low + choice.mood)
-            after_high = clamp_mood(high + choice.mood)
-            if after_high >= walkout_at:
-                out.setdefault(node_id, set()).add(number)
-            if after_low >= walkout_at:
-                continue  # every mood it can be made at walks out
-            reach = (after_low, min(after_high, walkout_at - 1))
+    walks_out = FULL_MOODS & ~((1 << walkout_at) - 1)
+    moods: dict[str, int] = {scenario.start: 1 << min(scenario.customer.mood, walkout_at - 1)}
+    splits: dict[str, tuple[int, int]] = {}  # by condition text
+    out: dict[str, list[int]] = {}
+
+    def targets(node_id: str) -> Iterator[str]:
+        for choice in nodes[node_id].choices:
             for route in choice.routes:
+                if route.goto in nodes:
+                    yield route.goto
+
+    def relax(node_id: str) -> Iterator[str]:
+        """Push ``node_id``'s moods along its replies; yield nodes whose set grew."""
+        here = moods[node_id]
+        for number, choice in enumerate(nodes[node_id].choices, 1):
+            after = shift_moods(here, choice.mood)
+            if after & walks_out:
+                numbers = out.setdefault(node_id, [])
+                if number not in numbers:
+                    numbers.append(number)
+            remaining = after & ~walks_out
+            for route in choice.routes:
+                if not remaining:
+                    break
+                if route.condition is None:
+                    taken = remaining
+                else:
+                    split = splits.get(route.condition.text)
+                    if split is None:
+                        split = splits[route.condition.text] = condition_moods(route.condition)
+                    taken = remaining & split[0]
+                    remaining &= split[1]
                 goto = route.goto
-                if goto not in nodes:
-                    continue
-                old = span.get(goto)
-                wide = reach if old is None else (min(old[0], reach[0]), max(old[1], reach[1]))
-                if wide != old:
-                    span[goto] = wide
-                    if goto not in queued:
-                        queued.add(goto)
-                        queue.append(goto)
+                if taken and goto in nodes:
+                    old = moods.get(goto, 0)
+                    if taken & ~old:
+                        moods[goto] = old | taken
+                        yield goto
+
+    # Nodes reachable at all (routes only), and how many arrows lead into each.
+    indegree: dict[str, int] = {scenario.start: 0}
+    stack = [scenario.start]
+    while stack:
+        for goto in targets(stack.pop()):
+            if goto not in indegree:
+                indegree[goto] = 0
+                stack.append(goto)
+            indegree[goto] += 1
+    ready = deque(n for n, d in indegree.items() if d == 0)
+    settled = 0
+    while ready:  # Kahn's order: every node after all that lead into it
+        node_id = ready.popleft()
+        settled += 1
+        if node_id in moods:
+            for _ in relax(node_id):
+                pass
+        for goto in targets(node_id):
+            indegree[goto] -= 1
+            if indegree[goto] == 0:
+                ready.append(goto)
+    if settled < len(indegree):  # cycles: iterate what is left to a fixed point
+        queue = deque(moods)
+        queued = set(queue)
+        while queue:
+            node_id = queue.popleft()
+            queued.discard(node_id)
+            for goto in relax(node_id):
+                if goto not in queued:
+                    queued.add(goto)
+                    queue.append(goto)
     return {n: sorted(out[n]) for n in nodes if n in out}  # file order, for stable output
 
 

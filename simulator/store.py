@@ -59,6 +59,7 @@ __all__ = [
     "ImportOutcome",
     "ScenarioStats",
     "SchemaVersionError",
+    "Snapshot",
     "Store",
     "StoreError",
     "TraineeRow",

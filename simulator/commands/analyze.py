@@ -27,10 +27,10 @@ def analysis_json(
     def path(p: PathResult | None) -> dict[str, Any] | None:
         return None if p is None else p.to_json()
 
-    bounds: dict[str, dict[str, list[float]]] | None = None
-    if not result.exact:
+    bounds: dict[str, dict[str, list[float] | None]] | None = None
+    if not result.exact:  # a dimension no reachable decision counts for has no range
         bounds = {
-            side: {dim: [low, high] for dim, (low, high) in ranges.items()}
+            side: {dim: None if r is None else [r[0], r[1]] for dim, r in ranges.items()}
             for side, ranges in result.bounds.items()
         }
     return {
@@ -194,15 +194,15 @@ def analysis_text(
         lines += _table(rows, right=[1, 4])
     else:
         lines.append(
-            f"Scores a trainee can reach (too many paths to check each: {count_text(result)}; "
-            "ranges that contain the true best and worst):"
+            "Scores a trainee can reach (too many paths to check each, so ranges that "
+            "contain the true best and worst):"
         )
         rows = [["", "best", "worst"]]
         for dim in DIMENSIONS:
             cells = [dim]
             for side in ("best", "worst"):
-                low, high = result.bounds.get(side, {}).get(dim, (0.0, 100.0))
-                cells.append(f"{low:.1f} .. {high:.1f}")
+                span = result.bounds.get(side, {}).get(dim)
+                cells.append("not assessed" if span is None else f"{span[0]:.1f} .. {span[1]:.1f}")
             rows.append(cells)
         lines += _table(rows)
         best = result.best.get("overall")

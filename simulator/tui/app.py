@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,33 +19,25 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.screen import Screen
 
-from simulator.engine import Conversation
-from simulator.model import Scenario
-from simulator.tui.catalog import Entry, load_catalog, scenario_dirs
-from simulator.tui.commands.palette import TalkdownCommands
-from simulator.tui.screens.conversation import ConversationScreen
-from simulator.tui.screens.debrief import DebriefScreen
-from simulator.tui.screens.identity import IdentityScreen
+from simulator.tui.catalog import Entry, default_cache, load_catalog, scenario_dirs
 from simulator.tui.screens.picker import PickerScreen
-from simulator.tui.screens.resume import ResumeChoice, ResumeScreen
-from simulator.tui.session import (
-    Clock,
-    Mode,
-    PlaySettings,
-    ResumeError,
-    Session,
-    new_session,
-    resume_session,
-)
+from simulator.tui.settings import Clock, Mode, PlaySettings
 from simulator.tui.watch import FileWatcher
-from simulator.validate import FileReport, check_file
-from simulator.yamlload import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from simulator.config import Config
+    from simulator.model import Scenario
     from simulator.store import Store
+    from simulator.tui.screens.resume import ResumeChoice
+    from simulator.tui.session import Session
+    from simulator.validate import FileReport
+
+# Only the picker is imported before the first frame: the loader, engine, store
+# and the other screens load when first needed (start-up is measured against a
+# bare Textual app; see benchmarks/bench_tui.py).
 
 WATCH_SECONDS = 0.5  # how often --watch looks at the file
 LatencyProbe = Callable[[float], None]
@@ -62,7 +55,13 @@ class AppOptions:
     db: Path | None = None
     settings: PlaySettings = field(default_factory=PlaySettings)
     watch: bool = False
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int | None = None  # None: the loader's default limit
+
+
+def _palette() -> type[Provider]:
+    from simulator.tui.commands.palette import TalkdownCommands
+
+    return TalkdownCommands
 
 
 class TalkdownApp(App[None]):
@@ -70,7 +69,7 @@ class TalkdownApp(App[None]):
 
     CSS_PATH = "talkdown.tcss"
     TITLE = "talkdown"
-    COMMANDS = App.COMMANDS | {TalkdownCommands}
+    COMMANDS = App.COMMANDS | {_palette}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
@@ -87,6 +86,7 @@ class TalkdownApp(App[None]):
         self.latency_probe = latency_probe
         self.identity = options.identity
         self.store: Store | None = None
+        self.writer: ThreadPoolExecutor | None = None  # commits replies off the UI thread
         self.catalog: list[Entry] | None = None
         self._when_loaded: list[Callable[[], None]] = []
         self.watcher = FileWatcher(options.scenario_path) if options.watch and \
@@ -107,15 +107,29 @@ class TalkdownApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self._who()
-        self.load_scenarios()
+        self._dirs = scenario_dirs(self.options.scenario_dirs,
+                                   include_shipped=self.options.include_shipped)  # fmt: skip
+        # Everything cached: the picker's first frame already lists the scenarios.
+        entries = load_catalog(self._dirs, cache=default_cache(), cached_only=True)
+        if entries is None:
+            self.load_scenarios()
+        else:
+            self._catalog_loaded(entries)
         if self.watcher is not None:
             self.set_interval(WATCH_SECONDS, self.check_reload)
+        self.call_after_refresh(self._start)  # the store and dialogs wait for a first frame
+
+    def _start(self) -> None:
         if self.identity is None and not self.settings.preview:
+            from simulator.tui.screens.identity import IdentityScreen
+
             self.push_screen(IdentityScreen(), callback=self._identity_given)
         else:
             self._after_identity()
 
     def on_unmount(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # every reply made is committed before exit
         if self.store is not None:
             self.store.close()
 
@@ -144,6 +158,8 @@ class TalkdownApp(App[None]):
         if self.store is not None and self.identity is not None:
             unfinished = self.store.unfinished_attempts(*self.identity)
             if unfinished:
+                from simulator.tui.screens.resume import ResumeScreen
+
                 self.push_screen(ResumeScreen(unfinished), callback=self._resume_chosen)
                 return
         self._open_direct()
@@ -153,6 +169,7 @@ class TalkdownApp(App[None]):
 
         try:
             self.store = Store.open_default(self.options.db)
+            self.writer = ThreadPoolExecutor(1, thread_name_prefix="talkdown-store")
         except Exception as exc:
             self.notify(f"Results will not be saved: {exc}", title="Results database",
                         severity="error", timeout=10)  # fmt: skip
@@ -162,11 +179,13 @@ class TalkdownApp(App[None]):
         path = self.options.scenario_path
         if path is None:
             return
-        report = check_file(path, max_bytes=self.options.max_bytes)
+        report = self._check(path)
         self.watched = report
         if report.scenario is not None:
             self.play(report.scenario)
         elif self.watcher is not None:
+            from simulator.tui.screens.conversation import ConversationScreen
+
             self.push_screen(ConversationScreen(None, report=report))
         else:
             first = next((p for p in report.problems if p.severity == "error"), None)
@@ -175,13 +194,19 @@ class TalkdownApp(App[None]):
 
     # -- the catalogue ------------------------------------------------------------------
 
+    def _check(self, path: Path) -> FileReport:
+        from simulator.validate import check_file
+
+        if self.options.max_bytes is None:
+            return check_file(path)
+        return check_file(path, max_bytes=self.options.max_bytes)
+
     @work(thread=True, exclusive=True, group="catalog")
     def load_scenarios(self) -> None:
         """Validate every scenario file off the UI thread, then show them."""
-        dirs = scenario_dirs(self.options.scenario_dirs,
-                             include_shipped=self.options.include_shipped)  # fmt: skip
         try:
-            entries = load_catalog(dirs, max_bytes=self.options.max_bytes)
+            entries = load_catalog(self._dirs, max_bytes=self.options.max_bytes,
+                                   cache=default_cache()) or []  # fmt: skip
         except OSError as exc:
             self.call_from_thread(self.notify, f"Could not read the scenarios: {exc}",
                                   severity="error")  # fmt: skip
@@ -190,7 +215,7 @@ class TalkdownApp(App[None]):
 
     def _catalog_loaded(self, entries: list[Entry]) -> None:
         self.catalog = entries
-        self.picker.set_entries(entries)
+        self.picker.set_entries(entries)  # shown now, or when the picker mounts
         waiting, self._when_loaded = self._when_loaded, []
         for callback in waiting:
             callback()
@@ -227,16 +252,27 @@ class TalkdownApp(App[None]):
         self.when_catalog(lambda: self._resume(uuid))
 
     def _find_scenario(self, scenario_id: str, content_hash: str) -> Scenario | None:
-        found = [e.scenario for e in self.catalog or [] if e.scenario is not None]
+        """The scenario an attempt was played on: the same content if it is still there."""
+        entries = self.catalog or []
+        candidates = [e.path for e in entries if e.content_hash == content_hash]
+        candidates += [e.path for e in entries if e.meta and e.meta.id == scenario_id]
         if self.options.scenario_path is not None:
-            direct = check_file(self.options.scenario_path, max_bytes=self.options.max_bytes)
-            if direct.scenario is not None:
-                found.insert(0, direct.scenario)
-        same_id = [s for s in found if s.id == scenario_id]
-        exact = [s for s in same_id if s.content_hash == content_hash]
-        return (exact or same_id or [None])[0]
+            candidates.append(self.options.scenario_path)
+        fallback = None
+        for path in dict.fromkeys(candidates):
+            scenario = self._check(path).scenario
+            if scenario is None or scenario.id != scenario_id:
+                continue
+            if scenario.content_hash == content_hash:
+                return scenario
+            fallback = fallback or scenario  # changed since: resume_session says so
+        return fallback
 
     def _resume(self, uuid: str) -> None:
+        from simulator.tui.screens.conversation import ConversationScreen
+        from simulator.tui.screens.debrief import DebriefScreen
+        from simulator.tui.session import ResumeError, resume_session
+
         assert self.store is not None
         attempt = self.store.get_attempt(uuid)
         if attempt is None:
@@ -247,7 +283,7 @@ class TalkdownApp(App[None]):
                 raise ResumeError(f"the scenario '{attempt.scenario_id}' is no longer installed")
             session = resume_session(
                 scenario, attempt, self.store.get_choices(uuid), store=self.store,
-                settings=self.settings, clock=self.clock,
+                settings=self.settings, clock=self.clock, writer=self.writer,
             )  # fmt: skip
         except ResumeError as exc:
             self.abandon(uuid, quiet=True)
@@ -275,13 +311,29 @@ class TalkdownApp(App[None]):
 
     def new_session(self, scenario: Scenario, settings: PlaySettings | None = None) -> Session:
         """A play-through of ``scenario`` with this run's settings, recorded unless a preview."""
+        from simulator.tui.session import new_session
+
         return new_session(
             scenario, settings or self.settings, store=self.store, identity=self.identity,
-            email=self.options.email, clock=self.clock,
+            email=self.options.email, clock=self.clock, writer=self.writer,
         )  # fmt: skip
+
+    def play_entry(self, entry: Entry) -> None:
+        """Play a picker entry: validate it now (it may have changed) and start it."""
+        report = entry.load(max_bytes=self.options.max_bytes)
+        if report.scenario is None:
+            first = next((p for p in report.problems if p.severity == "error"), None)
+            self.notify(
+                f"{entry.path.name} cannot be played: {first.message if first else 'invalid'}",
+                title="Invalid scenario", severity="error",
+            )  # fmt: skip
+            return
+        self.play(report.scenario)
 
     def play(self, scenario: Scenario) -> None:
         """Start ``scenario`` (from the picker or the command line)."""
+        from simulator.tui.screens.conversation import ConversationScreen
+
         self._show(ConversationScreen(self.new_session(scenario), report=self.watched))
 
     def _show(self, screen: Screen[Any]) -> None:
@@ -292,10 +344,14 @@ class TalkdownApp(App[None]):
 
     def show_debrief(self, session: Session) -> None:
         """The conversation ended: replace it with its debrief."""
+        from simulator.tui.screens.debrief import DebriefScreen
+
         self.switch_screen(DebriefScreen(session))
 
     def retry(self, session: Session) -> None:
         """Play the debriefed scenario again (the newest version when watching)."""
+        from simulator.tui.screens.conversation import ConversationScreen
+
         scenario = session.scenario
         if self.watched is not None and self.watched.scenario is not None:
             scenario = self.watched.scenario
@@ -305,6 +361,9 @@ class TalkdownApp(App[None]):
     def expert_replay(self, session: Session) -> None:
         """Watch the expert path from the debriefed conversation's start."""
         from simulator.analysis import analyze
+        from simulator.engine import Conversation
+        from simulator.tui.screens.conversation import ConversationScreen
+        from simulator.tui.session import Session
 
         conv = session.conv
         result = analyze(session.scenario, start=conv.start, mood=conv.start_mood,
@@ -335,9 +394,11 @@ class TalkdownApp(App[None]):
 
     def check_reload(self) -> bool:
         """Reload the watched file if it changed (the timer calls this; tests may too)."""
+        from simulator.tui.screens.conversation import ConversationScreen
+
         if self.watcher is None or not self.watcher.changed():
             return False
-        report = check_file(self.watcher.path, max_bytes=self.options.max_bytes)
+        report = self._check(self.watcher.path)
         self.watched = report
         screen = self.screen
         if isinstance(screen, ConversationScreen) and screen.replay is None:
@@ -396,7 +457,7 @@ def make_app(
     flags: Iterable[str] = (),
     watch: bool = False,
     preview: bool = False,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     config: Config | None = None,
     clock: Clock = time.monotonic,
     latency_probe: LatencyProbe | None = None,

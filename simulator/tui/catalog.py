@@ -2,19 +2,65 @@
 
 A file that fails validation is kept as an entry with its problems, so the
 picker can show it (and its first error) instead of crashing or hiding it.
+
+Validating a scenario takes milliseconds (the loader plus graph analysis), so
+the picker's facts about each file are cached by content hash in
+``locations.cache_dir()``; with every file cached, start-up reads no YAML at
+all and the loader is not even imported until a scenario is played.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
-from simulator.library import scenario_paths, shipped_dir
-from simulator.model import Scenario
+import simulator
 from simulator.problems import Problem
-from simulator.validate import FileReport, check_file
-from simulator.yamlload import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from simulator.model import Scenario
+    from simulator.validate import FileReport
+
+# = simulator.validate.SCENARIO_SUFFIXES, which is not imported: it pulls in the loader
+SUFFIXES: Final = (".yaml", ".yml")
+CACHE_FORMAT: Final = 1
+CACHE_NAME: Final = "catalog.json"
+# The cache is void when any of these change: they decide what a file's problems are.
+VALIDATOR_MODULES: Final = (
+    "analysis.py", "conditions.py", "loader.py", "model.py", "problems.py", "rules.py",
+    "tags.py", "validate.py", "yamlload.py",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What the picker shows about a valid scenario."""
+
+    id: str
+    title: str
+    summary: str
+    difficulty: int
+    minutes: int
+    channel: str
+    tags: tuple[str, ...]
+    customer: str
+    persona: str
+    mood: int
+
+    @classmethod
+    def of(cls, s: Scenario) -> Meta:
+        """The picker's facts about ``s``."""
+        c = s.customer
+        return cls(s.id, s.title, s.summary, s.difficulty, s.minutes, s.channel, tuple(s.tags),
+                   c.name, c.persona, c.mood)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +68,9 @@ class Entry:
     """One scenario file in the picker."""
 
     path: Path
-    scenario: Scenario | None
+    content_hash: str
+    meta: Meta | None  # None: the file has errors
     problems: tuple[Problem, ...]
-
-    @classmethod
-    def from_report(cls, report: FileReport) -> Entry:
-        """An entry from a validation report."""
-        return cls(Path(report.path), report.scenario, report.problems)
 
     @property
     def key(self) -> str:
@@ -38,7 +80,7 @@ class Entry:
     @property
     def title(self) -> str:
         """The scenario's title, or the file name of an invalid file."""
-        return self.scenario.title if self.scenario else self.path.name
+        return self.meta.title if self.meta else self.path.name
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -56,12 +98,25 @@ class Entry:
         words = query.casefold().split()
         if not words:
             return True
-        s = self.scenario
+        m = self.meta
         fields = [self.path.name]
-        if s is not None:
-            fields += [s.title, s.id, s.channel, s.summary, s.customer.name, *s.tags]
+        if m is not None:
+            fields += [m.title, m.id, m.channel, m.summary, m.customer, *m.tags]
         haystack = " ".join(fields).casefold()
         return all(word in haystack for word in words)
+
+    def load(self, *, max_bytes: int | None = None) -> FileReport:
+        """Validate the file now and return the full report (its scenario, if valid)."""
+        from simulator.validate import check_file
+
+        if max_bytes is None:
+            return check_file(self.path)
+        return check_file(self.path, max_bytes=max_bytes)
+
+
+def shipped_dir() -> Path:
+    """The folder of the scenarios installed with the package."""
+    return Path(str(resources.files("scenarios")))
 
 
 def scenario_dirs(extra: Iterable[Path], *, include_shipped: bool = True) -> list[Path]:
@@ -72,15 +127,135 @@ def scenario_dirs(extra: Iterable[Path], *, include_shipped: bool = True) -> lis
     return dirs
 
 
-def load_catalog(dirs: Sequence[Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]:
-    """Validate every scenario file in ``dirs``: valid by difficulty and title, then invalid."""
-    paths = scenario_paths(dirs)
-    entries = [Entry.from_report(check_file(p, max_bytes=max_bytes)) for p in paths]
-    return sorted(
-        entries,
-        key=lambda e: (
-            e.scenario is None,
-            e.scenario.difficulty if e.scenario else 0,
-            e.title.casefold(),
-        ),
-    )
+def list_files(dirs: Iterable[Path]) -> list[Path]:
+    """Scenario files in ``dirs`` (not recursive), each folder sorted by name.
+
+    The same rule as ``simulator.library.scenario_paths``, without importing the
+    loader that module pulls in.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for folder in dirs:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix in SUFFIXES and path.is_file():
+                real = path.resolve()
+                if real not in seen:
+                    seen.add(real)
+                    out.append(path)
+    return out
+
+
+def _validator_stamp() -> str:
+    """Changes whenever talkdown or its validating modules change (so does the cache)."""
+    base = Path(simulator.__file__).parent
+    parts = [simulator.__version__, str(CACHE_FORMAT)]
+    for name in VALIDATOR_MODULES:
+        try:
+            st = (base / name).stat()
+            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append(f"{name}:-")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _read_cache(path: Path | None, stamp: str) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("stamp") != stamp:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write_cache(path: Path, stamp: str, entries: dict[str, Any]) -> None:
+    """Replace the cache file atomically; a failure only costs the next start some time."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalog.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"stamp": stamp, "entries": entries}, fh)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _from_cache(path: Path, digest: str, data: Any) -> Entry | None:
+    try:
+        meta = (
+            None
+            if data["meta"] is None
+            else Meta(**{**data["meta"], "tags": tuple(data["meta"]["tags"])})
+        )
+        problems = tuple(Problem(**{**p, "path": str(path)}) for p in data["problems"])
+    except (KeyError, TypeError):
+        return None
+    return Entry(path, digest, meta, problems)
+
+
+def _to_cache(entry: Entry) -> dict[str, Any]:
+    return {
+        "meta": None if entry.meta is None else asdict(entry.meta),
+        "problems": [asdict(p) for p in entry.problems],
+    }
+
+
+def _validate(path: Path, digest: str, max_bytes: int | None) -> Entry:
+    report = Entry(path, digest, None, ()).load(max_bytes=max_bytes)
+    s = report.scenario
+    return Entry(path, s.content_hash if s else digest, Meta.of(s) if s else None,
+                 report.problems)  # fmt: skip
+
+
+def _sort_key(entry: Entry) -> tuple[bool, int, str]:
+    return (entry.meta is None, entry.meta.difficulty if entry.meta else 0, entry.title.casefold())
+
+
+def load_catalog(
+    dirs: Sequence[Path],
+    *,
+    max_bytes: int | None = None,
+    cache: Path | None = None,
+    cached_only: bool = False,
+) -> list[Entry] | None:
+    """Every scenario file in ``dirs``: valid ones by difficulty and title, then invalid.
+
+    Files whose content is in ``cache`` are not parsed; the others are validated
+    and added to it. With ``cached_only``, return None instead of validating
+    anything (so the caller can do that off the UI thread).
+    """
+    stamp = _validator_stamp()
+    known = _read_cache(cache, stamp)
+    fresh: dict[str, Any] = {}
+    entries: list[Entry] = []
+    for path in list_files(dirs):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b""
+        digest = hashlib.sha256(raw).hexdigest()
+        entry = _from_cache(path, digest, known[digest]) if digest in known else None
+        if entry is None:
+            if cached_only:
+                return None
+            entry = _validate(path, digest, max_bytes)
+        if raw and (max_bytes is None or len(raw) <= max_bytes):
+            fresh[digest] = _to_cache(entry)
+        entries.append(entry)
+    if cache is not None and fresh.keys() != known.keys():
+        _write_cache(cache, stamp, fresh)
+    return sorted(entries, key=_sort_key)
+
+
+def default_cache() -> Path:
+    """Where the catalogue cache lives."""
+    from simulator import locations
+
+    return locations.cache_dir() / CACHE_NAME

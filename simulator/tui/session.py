@@ -7,38 +7,20 @@ recorded, when a resume is refused) can be read and tested on their own.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from scoring import Scores
 from simulator.analysis import par_for
 from simulator.engine import Conversation, Event
 from simulator.model import Scenario
 from simulator.recording import Recorder
+from simulator.tui.settings import Clock, Mode, PlaySettings
 
 if TYPE_CHECKING:
     from simulator.store import AttemptRow, ChoiceRow, Store
-
-Mode = Literal["practice", "assessment"]
-Clock = Callable[[], float]
-
-
-@dataclass(frozen=True, slots=True)
-class PlaySettings:
-    """How scenarios are played in this run of the app."""
-
-    mode: Mode = "practice"
-    timed: int | None = None  # pressure mode: seconds per reply
-    preview: bool = False  # author preview: nothing is recorded
-    start: str | None = None  # --from
-    mood: int | None = None  # --mood
-    flags: tuple[str, ...] = ()  # --set
-
-    @property
-    def assessment(self) -> bool:
-        """True when feedback is held back until the debrief."""
-        return self.mode == "assessment"
 
 
 @dataclass(slots=True)
@@ -50,6 +32,10 @@ class Session:
     conv: Conversation
     recorder: Recorder | None = None
     record_error: str | None = None  # why recording stopped, to tell the trainee once
+    # Commits run here, in order, off the UI thread: a WAL checkpoint's fsync must
+    # not stall a reply. None: commit in the caller's thread.
+    writer: Executor | None = None
+    _pending: Future[None] | None = field(default=None, repr=False)
     _scores: Scores | None = field(default=None, repr=False)
     _par: int | None = field(default=None, repr=False)
     _par_known: bool = field(default=False, repr=False)
@@ -88,10 +74,20 @@ class Session:
             self._par_known = True
         return self._par
 
+    def flush(self) -> None:
+        """Wait until every reply handed to the writer is committed (or has failed)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.result()
+            except Exception as exc:
+                self._stop_recording(exc)
+
     def finish(self) -> Scores:
         """Score the finished conversation and close the stored attempt (once)."""
         if self._scores is None:
             self._scores = self.conv.score(self.par)
+            self.flush()
             if self.recorder is not None:
                 try:
                     self.recorder.finish(self.par)
@@ -100,11 +96,29 @@ class Session:
         return self._scores
 
     def _record(self, event: Event) -> None:
-        if self.recorder is None:
+        recorder = self.recorder
+        if recorder is None:
             return
-        try:
-            self.recorder.record(event)
-        except Exception as exc:
+        if self.writer is None:
+            try:
+                recorder.record(event)
+            except Exception as exc:
+                self._stop_recording(exc)
+            return
+        previous = self._pending
+
+        def commit() -> None:
+            if previous is not None:
+                previous.result()  # a failed earlier reply fails this one too: no gaps
+            recorder.record(event)
+
+        self._pending = self.writer.submit(commit)
+        self._pending.add_done_callback(self._check)
+
+    def _check(self, done: Future[None]) -> None:
+        # Runs in the writer's thread; the screen shows record_error after the next reply.
+        exc = done.exception()
+        if exc is not None and self.recorder is not None:
             self._stop_recording(exc)
 
     def _stop_recording(self, exc: Exception) -> None:
@@ -128,10 +142,11 @@ def new_session(
     identity: tuple[str, str] | None,
     email: str | None = None,
     clock: Clock = time.monotonic,
+    writer: Executor | None = None,
 ) -> Session:
     """Start a play-through, recorded unless it is a preview (or there is no store)."""
     conv = new_conversation(scenario, settings, clock)
-    session = Session(scenario, settings, conv)
+    session = Session(scenario, settings, conv, writer=writer)
     if settings.preview or store is None or identity is None:
         return session
     try:
@@ -181,6 +196,7 @@ def resume_session(
     store: Store,
     settings: PlaySettings,
     clock: Clock = time.monotonic,
+    writer: Executor | None = None,
 ) -> Session:
     """Continue a stored unfinished attempt under the same uuid.
 
@@ -197,4 +213,4 @@ def resume_session(
         store, conv, name=attempt.trainee, cohort=attempt.cohort, mode=attempt.mode,
         timed_seconds=attempt.timed_seconds, uuid=attempt.uuid,
     )  # fmt: skip
-    return Session(scenario, kept, conv, recorder)
+    return Session(scenario, kept, conv, recorder, writer=writer)

@@ -309,20 +309,24 @@ def test_too_many_paths_gives_bounds(tmp_path: Path) -> None:
     assert re.search(r"^  overall +100\.0 \.\. 100\.0 ", text, re.M)
 
 
-@pytest.mark.xfail(
-    reason="analysis bug (reported): with a dimension never assessed, the best-overall "
-    "bound is (100.0, 66.67) — low above high — and that dimension gets (0, 0), not null",
-    strict=False,
-)
 def test_bounds_when_a_dimension_is_never_assessed(tmp_path: Path) -> None:
     # The same chain with every assertiveness 0: assertiveness is not assessed
     # on any path, so overall = mean(empathy, speed); replying 1 everywhere
-    # gives (100 + 100) / 2 = 100 — the true best overall.
-    data = analyze_json(chain(tmp_path, 11, assertiveness=False))
+    # gives (100 + 100) / 2 = 100, the true best overall. Replying 3
+    # everywhere: empathy 0, speed 100 × 110/132 → overall 41.67, the worst.
+    source = chain(tmp_path, 11, assertiveness=False)
+    data = analyze_json(source)
     assert data["exact"] is False
     assert data["best"]["overall"]["overall"] == pytest.approx(100)
+    assert data["best"]["overall"]["assertiveness"] is None
     low, high = data["bounds"]["best"]["overall"]
     assert low <= 100 <= high
+    low, high = data["bounds"]["worst"]["overall"]
+    assert low <= 125 / 3 <= high
+    assert data["bounds"]["best"]["assertiveness"] is None
+    assert data["bounds"]["worst"]["assertiveness"] is None
+    text = analyze_text(source)
+    assert re.search(r"^  assertiveness +not assessed +not assessed$", text, re.M)
 
 
 def test_count_text_says_more_than_when_counting_stopped() -> None:

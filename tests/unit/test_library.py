@@ -307,3 +307,28 @@ def test_passes_the_strict_validator(scenario: tuple[str, dict[str, Any]]) -> No
     report = validate.check_file(_library_dir() / name)
     problems = [f"{p.line}:{p.col} {p.severity}: {p.message}" for p in report.problems]
     assert not report.failed(strict=True), f"{name}: {problems}"
+
+
+# -- the authoring guide's example --------------------------------------------------
+
+AUTHORING_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "authoring.md"
+FENCED_YAML = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+
+
+def test_authoring_guide_example_is_a_valid_scenario(tmp_path: Path) -> None:
+    """The complete example in docs/authoring.md keeps passing the strict validator."""
+    if not AUTHORING_GUIDE.is_file():
+        pytest.skip("docs/authoring.md is not beside the tests (installed package)")
+    blocks = [b for b in FENCED_YAML.findall(AUTHORING_GUIDE.read_text(encoding="utf-8"))
+              if b.startswith(MODELINE)]  # fmt: skip
+    assert blocks, "docs/authoring.md has no complete example starting with the modeline"
+    example = blocks[0]
+    data = yaml.safe_load(example)
+    path = tmp_path / f"{data['id']}.yaml"
+    path.write_text(example, encoding="utf-8")
+    kinds = {n.get("ending") for n in data["nodes"].values()}
+    assert set(ENDING_KINDS) <= kinds, "the guide's example should show all three endings"
+    validate = pytest.importorskip("simulator.validate")
+    report = validate.check_file(path)
+    problems = [f"{p.line}:{p.col} {p.severity}: {p.message}" for p in report.problems]
+    assert not report.failed(strict=True), f"the guide's example: {problems}"

@@ -311,6 +311,7 @@ class ConversationScreen(Screen[None]):
             self.app.pop_screen()
             return
         if self.session is not None and not self.session.finished and self.session.uuid:
+            self.session.flush()  # the replies in flight land before the attempt closes
             self.app.abandon(self.session.uuid)
         self.app.back_to_picker()
 

@@ -49,7 +49,9 @@ class PickerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.entries is None:  # the loader's thread may have finished first
+        if self.app.catalog is not None:
+            self.set_entries(self.app.catalog)
+        else:
             self.sub_title = "Loading scenarios…"
         self.call_after_refresh(self._settle_focus)
 
@@ -66,13 +68,15 @@ class PickerScreen(Screen[None]):
     def set_entries(self, entries: list[Entry]) -> None:
         """Show the loaded catalogue."""
         self.entries = entries
-        self._refilter()
-        self._settle_focus()
+        if self.is_mounted:
+            self._refilter()
+            self._settle_focus()
 
     def set_stats(self, stats: dict[str, Stats]) -> None:
         """Show the trainee's attempts and best scores."""
         self.stats = stats
-        self._refilter()
+        if self.is_mounted:
+            self._refilter()
 
     @property
     def visible(self) -> list[Entry]:
@@ -85,7 +89,7 @@ class PickerScreen(Screen[None]):
             return
         visible = self.visible
         self.query_one(ScenarioList).show_entries(visible, self.stats)
-        bad = sum(1 for e in self.entries if e.scenario is None)
+        bad = sum(1 for e in self.entries if e.meta is None)
         shown = f"{len(visible)} of {len(self.entries)} scenarios"
         self.sub_title = shown + (f" · {bad} invalid" if bad else "")
         self._show_details()
@@ -95,7 +99,7 @@ class PickerScreen(Screen[None]):
 
     def _show_details(self) -> None:
         entry = self._entry(self.query_one(ScenarioList).highlighted_key)
-        stats = self.stats.get(entry.scenario.id) if entry and entry.scenario else None
+        stats = self.stats.get(entry.meta.id) if entry and entry.meta else None
         self.query_one(ScenarioDetails).show(entry, stats, self.app.settings.mode)
 
     # -- events ----------------------------------------------------------------
@@ -144,14 +148,7 @@ class PickerScreen(Screen[None]):
         entry = self._entry(key)
         if entry is None:
             return
-        if entry.scenario is None:
-            first = entry.first_error
-            self.notify(
-                f"{entry.path.name} cannot be played: {first.message if first else 'invalid'}",
-                title="Invalid scenario", severity="error",
-            )  # fmt: skip
-            return
-        self.app.play(entry.scenario)
+        self.app.play_entry(entry)
 
     def palette_commands(self) -> list[tuple[str, str, object]]:
         """Commands this screen offers in the palette."""

@@ -36,7 +36,7 @@ def record_text(stats: Stats | None) -> str:
 
 def entry_prompt(entry: Entry, stats: Stats | None) -> Content:
     """Two lines: title and difficulty, then minutes · channel · tags · record."""
-    s = entry.scenario
+    s = entry.meta
     if s is None:
         error = entry.first_error
         why = error.message if error else "not a valid scenario"
@@ -67,7 +67,7 @@ class ScenarioList(OptionList):
             keep = self.get_option_at_index(self.highlighted).id
         options = []
         for entry in entries:
-            found = stats.get(entry.scenario.id) if entry.scenario else None
+            found = stats.get(entry.meta.id) if entry.meta else None
             options.append(Option(entry_prompt(entry, found), id=entry.key))
         self.set_options(options)
         ids = [o.id for o in options]
@@ -97,7 +97,7 @@ def details_content(entry: Entry | None, stats: Stats | None, mode: str) -> Cont
     """Summary, persona and the trainee's record; problems for an invalid file."""
     if entry is None:
         return Content("No scenario matches the filter.")
-    s = entry.scenario
+    s = entry.meta
     if s is None:
         lines = [
             Content.assemble((entry.path.name, "bold"), " — ", ("cannot be played", "bold")),
@@ -110,7 +110,6 @@ def details_content(entry: Entry | None, stats: Stats | None, mode: str) -> Cont
             lines.append(Content(f"line {p.line}:{p.col}: {p.message}{hint}"))
         lines.append(Content(f"\nRun: talkdown validate {entry.path}"))
         return Content("\n").join(lines)
-    c = s.customer
     meta = [s.id, f"difficulty {difficulty_dots(s.difficulty)} ({s.difficulty}/5)",
             f"about {s.minutes} min"]  # fmt: skip
     if s.channel:
@@ -126,9 +125,9 @@ def details_content(entry: Entry | None, stats: Stats | None, mode: str) -> Cont
         Content(s.summary),
         Content(""),
         Content.assemble(
-            ("Customer: ", "bold"), c.name, f" — starts {mood_word(c.mood)} ({c.mood}/100)"
+            ("Customer: ", "bold"), s.customer, f" — starts {mood_word(s.mood)} ({s.mood}/100)"
         ),
-        Content(c.persona),
+        Content(s.persona),
         Content(""),
         Content.assemble(("Your record: ", "bold"), _record_line(stats)),
         Content(""),

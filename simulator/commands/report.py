@@ -1,0 +1,69 @@
+"""``talkdown report``: the cohort report in the terminal, as JSON, or as an HTML file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from simulator.commands.common import db_option, fail
+from simulator.commands.export import filter_options, open_store
+from simulator.export.query import Filters
+
+
+@click.command()
+@filter_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="Tables for the terminal, or one JSON object.",
+)  # fmt: skip
+@click.option(
+    "--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Also write the report as one self-contained HTML file (charts included).",
+)  # fmt: skip
+@db_option
+def report(
+    cohort: str | None,
+    scenario: str | None,
+    since: datetime | None,
+    fmt: str,
+    html_path: Path | None,
+    db: Path | None,
+) -> None:
+    """Per trainee, per scenario and per decision point: how the cohort is doing.
+
+    Decision points are grouped by scenario id and content hash, so each
+    version of a scenario file is counted separately.
+    """
+    from simulator.export.report import build_report, render_text, report_json
+
+    filters = Filters(cohort=cohort, scenario=scenario, since=since)
+    store = open_store(db)
+    with store, store.snapshot() as snap:
+        result = build_report(snap, filters)
+    if html_path is not None:
+        from simulator.export.html_report import render_html
+        from simulator.export.output import text_output
+
+        try:
+            with text_output(html_path, stdout=click.get_binary_stream("stdout")) as out:
+                out.write(render_html(result))
+        except OSError as exc:
+            fail(f"cannot write {html_path}: {exc.strerror or exc}")
+        click.echo(f"wrote the HTML report to {html_path}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    stream = click.get_text_stream("stdout")
+    console = Console(
+        file=stream,
+        highlight=False,
+        width=None if stream.isatty() else 120,  # piped: wide enough for the tables
+    )
+    render_text(result, console)
+    sys.stdout.flush()

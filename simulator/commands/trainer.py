@@ -1,0 +1,28 @@
+"""``talkdown trainer``: the cohort's results in the terminal app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.commands.common import db_option, fail
+
+
+@click.command()
+@click.option("--cohort", metavar="C", help="Only this cohort.")
+@db_option
+def trainer(cohort: str | None, db: Path | None) -> None:
+    """Browse the cohort: trainees (sortable), their attempts, any transcript, charts.
+
+    Enter opens a row, Escape goes back, s / r (or a header click) sort.
+    """
+    from simulator.locations import resolve_db_path
+
+    path = resolve_db_path(db)
+    if str(path) != ":memory:" and not path.exists():
+        fail(f"no results database at {path} (pass --db or set TALKDOWN_DB)")
+    # Textual is imported only here, so other commands never pay for it.
+    from simulator.tui.screens.trainer import run_trainer
+
+    run_trainer(path, cohort=cohort)

@@ -1,0 +1,489 @@
+"""The cohort report: per trainee, per scenario, per decision point, and sins.
+
+All counting happens in SQL (`build_report`); Python only shapes the few
+hundred aggregate rows, so the report over 100,000 attempts costs a couple
+of index walks. Sections:
+
+* **trainees** — per (name, cohort): attempts, completed, passes, best and mean
+  of each dimension (completed attempts; a dimension never assessed is null),
+  trend: first and last overall and the last `SPARK_POINTS` overall scores.
+* **scenarios** — per scenario id: attempts, completed, passes, pass rate (of
+  completed attempts), mean scores, and how many ended resolved/escalated/lost.
+* **decision points** — per scenario id *and* content hash (each version of a
+  file separately, since replies change between versions), per node: how often
+  each reply was picked, its words and tags, and which sins it commits.
+* **sins** — how often each of the seven sins was committed in the cohort.
+
+`report_json` gives the ``--format json`` object; `render_text` the Rich tables;
+`simulator.export.html_report` the HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict, deque
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from simulator.export.query import Filters
+from simulator.store import Snapshot, format_utc
+from simulator.tags import SIN_ADVICE, SINS
+
+FORMAT: Final = "talkdown-report/1"
+DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
+ENDING_NAMES: Final = ("resolved", "escalated", "lost")
+SPARK_POINTS: Final = 12
+_SPARKS: Final = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], low: float = 0.0, high: float = 100.0) -> str:
+    """Scores as a unicode sparkline on a fixed 0–100 scale (so trainees compare)."""
+    top = len(_SPARKS) - 1
+    out = []
+    for value in values:
+        share = (min(high, max(low, value)) - low) / (high - low)
+        out.append(_SPARKS[round(share * top)])
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class TraineeStats:
+    """One trainee's results."""
+
+    name: str
+    cohort: str
+    attempts: int
+    completed: int
+    passes: int
+    best: dict[str, float | None]
+    mean: dict[str, float | None]
+    first_overall: float | None
+    last_overall: float | None
+    recent_overall: tuple[float, ...]  # the last SPARK_POINTS overall scores, oldest first
+
+    @property
+    def trend(self) -> float | None:
+        """Last overall minus first overall (None with fewer than two scored attempts)."""
+        if self.first_overall is None or self.last_overall is None or self.completed < 2:
+            return None
+        return self.last_overall - self.first_overall
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResults:
+    """One scenario's results (all versions together)."""
+
+    scenario_id: str
+    title: str  # of its most recent attempt
+    attempts: int
+    completed: int
+    passes: int
+    mean: dict[str, float | None]
+    endings: dict[str, int]
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passes per completed attempt, 0–1 (None before any completion)."""
+        return self.passes / self.completed if self.completed else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyStats:
+    """How often one reply was picked at a decision point."""
+
+    choice: int | None  # None: silence (the timer ran out)
+    say: str
+    tags: tuple[str, ...]
+    count: int
+    share: float  # of all replies made at this node
+
+    @property
+    def sins(self) -> tuple[str, ...]:
+        """The sins of service this reply commits."""
+        return tuple(tag for tag in self.tags if tag in SINS)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionPoint:
+    """One node of one version of a scenario."""
+
+    scenario_id: str
+    content_hash: str
+    node: str
+    total: int
+    replies: tuple[ReplyStats, ...]  # most picked first
+
+
+@dataclass(frozen=True, slots=True)
+class SinStats:
+    """How often one sin was committed."""
+
+    sin: str
+    count: int
+    per_100_replies: float
+    by_scenario: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The whole report."""
+
+    filters: dict[str, str | None]
+    generated_at: str
+    attempts: int
+    completed: int
+    replies: int
+    trainees: tuple[TraineeStats, ...]
+    scenarios: tuple[ScenarioResults, ...]
+    decisions: tuple[DecisionPoint, ...]
+    sins: tuple[SinStats, ...]  # every sin, most committed first
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- building
+
+_FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
+
+
+def _and(where: str, extra: str) -> str:
+    return f"{where} AND {extra}" if where else f" WHERE {extra}"
+
+
+def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
+    where, params = filters.where()
+    aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in DIMENSIONS)
+    rows = list(snap.rows(
+        f"SELECT t.id, t.name, t.cohort, count(*), sum(a.status = 'completed'),"
+        f" coalesce(sum(a.passed), 0), {aggregates} {_FROM}{where}"
+        " GROUP BY t.id ORDER BY t.cohort, t.name",
+        params,
+    ))  # fmt: skip
+    # Overall scores in time order, per trainee: keep the first and the last few.
+    first: dict[int, float] = {}
+    recent: dict[int, deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_POINTS))
+    for trainee_id, overall in snap.rows(
+        f"SELECT a.trainee_id, a.overall {_FROM}{_and(where, 'a.overall IS NOT NULL')}"
+        " ORDER BY a.trainee_id, a.started_at, a.uuid",
+        params,
+    ):
+        first.setdefault(trainee_id, overall)
+        recent[trainee_id].append(overall)
+    out = []
+    for row in rows:
+        values = row[6:]
+        history = tuple(recent.get(row[0], ()))
+        out.append(
+            TraineeStats(
+                name=row[1],
+                cohort=row[2],
+                attempts=row[3],
+                completed=row[4] or 0,
+                passes=row[5],
+                best={d: values[2 * i] for i, d in enumerate(DIMENSIONS)},
+                mean={d: values[2 * i + 1] for i, d in enumerate(DIMENSIONS)},
+                first_overall=first.get(row[0]),
+                last_overall=history[-1] if history else None,
+                recent_overall=history,
+            )
+        )
+    return tuple(out)
+
+
+def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
+    where, params = filters.where()
+    means = ", ".join(f"avg(a.{d})" for d in DIMENSIONS)
+    endings = ", ".join(f"sum(a.ending = '{e}')" for e in ENDING_NAMES)
+    out = []
+    # SQLite takes a bare column (the title) from the row that max() picked.
+    for row in snap.rows(
+        f"SELECT a.scenario_id, max(a.started_at), a.scenario_title, count(*),"
+        f" sum(a.status = 'completed'), coalesce(sum(a.passed), 0), {means}, {endings}"
+        f" {_FROM}{where} GROUP BY a.scenario_id ORDER BY a.scenario_id",
+        params,
+    ):
+        out.append(
+            ScenarioResults(
+                scenario_id=row[0],
+                title=row[2],
+                attempts=row[3],
+                completed=row[4] or 0,
+                passes=row[5],
+                mean=dict(zip(DIMENSIONS, row[6:10], strict=True)),
+                endings={e: row[10 + i] or 0 for i, e in enumerate(ENDING_NAMES)},
+            )
+        )
+    return tuple(out)
+
+
+def _decisions(snap: Snapshot, filters: Filters) -> tuple[DecisionPoint, ...]:
+    where, params = filters.where()
+    versions = list(snap.rows(
+        f"SELECT DISTINCT a.scenario_id, a.content_hash {_FROM}{where}"
+        " ORDER BY a.scenario_id, a.content_hash",
+        params,
+    ))  # fmt: skip
+    # One query per version keeps SQLite's GROUP BY sort keys short (node,
+    # choice) — measured ~35% cheaper than one GROUP BY over all versions —
+    # and min(rowid) stands in for the reply's words, fetched once per group.
+    groups: list[tuple[str, str, str, int | None, int, int]] = []
+    version_where = _and(where, "a.scenario_id = ? AND a.content_hash = ?")
+    for scenario_id, content_hash in versions:
+        for node, choice, count, rowid in snap.rows(
+            "SELECT c.node, c.choice, count(*), min(c.rowid)"
+            " FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid"
+            f" JOIN trainees t ON t.id = a.trainee_id{version_where}"
+            " GROUP BY c.node, c.choice",
+            [*params, scenario_id, content_hash],
+        ):
+            groups.append((scenario_id, content_hash, node, choice, count, rowid))
+    words: dict[int, tuple[str, tuple[str, ...]]] = {}
+    rowids = [g[5] for g in groups]
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for rowid, say, tags in snap.rows(
+            f"SELECT rowid, say, tags FROM choices WHERE rowid IN ({marks})", chunk
+        ):
+            words[rowid] = (say, tuple(json.loads(tags)))
+    by_node: dict[tuple[str, str, str], list[tuple[int | None, int, int]]] = defaultdict(list)
+    for scenario_id, content_hash, node, choice, count, rowid in groups:
+        by_node[(scenario_id, content_hash, node)].append((choice, count, rowid))
+    points = []
+    for (scenario_id, content_hash, node), picks in by_node.items():
+        total = sum(count for _, count, _ in picks)
+        replies = tuple(
+            ReplyStats(
+                choice=choice,
+                say=words[rowid][0],
+                tags=words[rowid][1],
+                count=count,
+                share=count / total,
+            )
+            for choice, count, rowid in sorted(
+                picks, key=lambda p: (-p[1], p[0] is None, p[0] or 0)
+            )
+        )
+        points.append(DecisionPoint(scenario_id, content_hash, node, total, replies))
+    # Within a version, the nodes most conversations reach come first: roughly
+    # the order of the conversation, without having to load the scenario.
+    points.sort(key=lambda p: (p.scenario_id, p.content_hash, -p.total, p.node))
+    return tuple(points)
+
+
+def _sins(decisions: Sequence[DecisionPoint], replies: int) -> tuple[SinStats, ...]:
+    counts: Counter[str] = Counter()
+    by_scenario: dict[str, Counter[str]] = defaultdict(Counter)
+    for point in decisions:
+        for reply in point.replies:
+            for sin in reply.sins:
+                counts[sin] += reply.count
+                by_scenario[sin][point.scenario_id] += reply.count
+    return tuple(
+        SinStats(
+            sin=sin,
+            count=counts[sin],
+            per_100_replies=100 * counts[sin] / replies if replies else 0.0,
+            by_scenario=dict(sorted(by_scenario[sin].items())),
+        )
+        for sin in sorted(SINS, key=lambda s: (-counts[s], s))
+    )
+
+
+def build_report(snap: Snapshot, filters: Filters, *, now: datetime | None = None) -> Report:
+    """The report over the attempts matching *filters* (read inside one snapshot)."""
+    trainees = _trainees(snap, filters)
+    scenarios = _scenarios(snap, filters)
+    decisions = _decisions(snap, filters)
+    replies = sum(point.total for point in decisions)
+    return Report(
+        filters=filters.describe(),
+        generated_at=format_utc(now or datetime.now(UTC)),
+        attempts=sum(s.attempts for s in scenarios),
+        completed=sum(s.completed for s in scenarios),
+        replies=replies,
+        trainees=trainees,
+        scenarios=scenarios,
+        decisions=decisions,
+        sins=_sins(decisions, replies),
+    )
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The ``--format json`` object (``"format": "talkdown-report/1"``)."""
+    return {
+        "format": FORMAT,
+        "generated_at": report.generated_at,
+        "filters": report.filters,
+        "totals": {
+            "attempts": report.attempts,
+            "completed": report.completed,
+            "replies": report.replies,
+            "trainees": len(report.trainees),
+        },
+        "trainees": [
+            {**asdict(t), "recent_overall": list(t.recent_overall), "trend": t.trend}
+            for t in report.trainees
+        ],
+        "scenarios": [{**asdict(s), "pass_rate": s.pass_rate} for s in report.scenarios],
+        "decision_points": [
+            {
+                "scenario_id": p.scenario_id,
+                "content_hash": p.content_hash,
+                "node": p.node,
+                "total": p.total,
+                "replies": [
+                    {**asdict(r), "tags": list(r.tags), "sins": list(r.sins)} for r in p.replies
+                ],
+            }
+            for p in report.decisions
+        ],
+        "sins": [
+            {**asdict(s), "definition": SINS[s.sin], "advice": SIN_ADVICE.get(s.sin, "")}
+            for s in report.sins
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- text
+
+
+def fmt_score(value: float | None) -> str:
+    """A 0–100 score for a table cell: one decimal, or ``—`` when not assessed."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _whole(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def fmt_rate(value: float | None) -> str:
+    """A 0–1 rate as a percentage, or ``—``."""
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def fmt_trend(trainee: TraineeStats) -> str:
+    """``52 → 81 (+29) ▃▅▇`` — first and last overall, the change, the sparkline."""
+    if trainee.first_overall is None or trainee.last_overall is None:
+        return "—"
+    change = trainee.trend
+    delta = "" if change is None else f" ({change:+.0f})"
+    return (
+        f"{trainee.first_overall:.0f} → {trainee.last_overall:.0f}{delta} "
+        f"{sparkline(trainee.recent_overall)}"
+    )
+
+
+def text_bar(share: float, width: int = 20) -> str:
+    """A horizontal bar of *width* cells for a 0–1 share (eighths for the tail)."""
+    eighths = round(max(0.0, min(1.0, share)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("▏▎▍▌▋▊▉"[rest - 1] if rest else "")
+
+
+def short_hash(content_hash: str) -> str:
+    """The first 12 hex digits of a content hash: enough to tell versions apart."""
+    return content_hash[:12]
+
+
+def render_text(report: Report, console: Any) -> None:
+    """Print the report as Rich tables on *console* (a `rich.console.Console`).
+
+    Every name and reply is a `rich.text.Text`, never markup: a trainee called
+    ``[bold]`` is printed as typed.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    filters = ", ".join(f"{k}={v}" for k, v in report.filters.items() if v is not None)
+    console.print(Text(
+        f"Cohort report — {report.attempts} attempts ({report.completed} completed), "
+        f"{len(report.trainees)} trainees, {report.replies} replies"
+        + (f"; {filters}" if filters else ""),
+        style="bold",
+    ))  # fmt: skip
+    if not report.attempts:
+        console.print(Text("No attempts match."))
+        return
+
+    table = Table(title="Trainees", title_justify="left")
+    for head in ("Trainee", "Cohort", "Attempts", "Done", "Passed"):
+        table.add_column(head, justify="left" if head in ("Trainee", "Cohort") else "right")
+    for head in ("Best E/A/S/O", "Mean E/A/S/O", "Trend (overall)"):  # E/A/S/O: see caption
+        table.add_column(head)
+    for t in report.trainees:
+        table.add_row(
+            Text(t.name), Text(t.cohort), str(t.attempts), str(t.completed), str(t.passes),
+            "/".join(_whole(t.best[d]) for d in DIMENSIONS),
+            "/".join(_whole(t.mean[d]) for d in DIMENSIONS),
+            Text(fmt_trend(t)),
+        )  # fmt: skip
+    console.print(table)
+
+    table = Table(title="Scenarios", title_justify="left")
+    table.add_column("Scenario")
+    for head in ("Attempts", "Done", "Pass rate", "Empathy", "Assert.", "Speed", "Overall"):
+        table.add_column(head, justify="right")
+    for head in ENDING_NAMES:
+        table.add_column(head.capitalize(), justify="right")
+    for s in report.scenarios:
+        table.add_row(
+            Text(f"{s.scenario_id}\n{s.title}"), str(s.attempts), str(s.completed),
+            fmt_rate(s.pass_rate), *(fmt_score(s.mean[d]) for d in DIMENSIONS),
+            *(str(s.endings[e]) for e in ENDING_NAMES),
+        )  # fmt: skip
+    console.print(table)
+
+    table = Table(title="Sins of service", title_justify="left")
+    table.add_column("Sin")
+    table.add_column("Times", justify="right")
+    table.add_column("Per 100 replies", justify="right")
+    table.add_column("", min_width=10)
+    table.add_column("What it is")
+    most = max((s.count for s in report.sins), default=0)
+    for s in report.sins:
+        table.add_row(
+            Text(s.sin), str(s.count), f"{s.per_100_replies:.1f}",
+            text_bar(s.count / most if most else 0.0, 10), Text(SINS[s.sin]),
+        )  # fmt: skip
+    console.print(table)
+
+    current: tuple[str, str] | None = None
+    table = None
+    for point in report.decisions:
+        version = (point.scenario_id, point.content_hash)
+        if version != current:
+            if table is not None:
+                console.print(table)
+            current = version
+            table = Table(
+                title=Text(
+                    f"Decision points — {point.scenario_id} "
+                    f"(version {short_hash(point.content_hash)})"
+                ),
+                title_justify="left",
+            )
+            for head in ("Node", "#", "Reply", "Tags", "Picked", "Share"):
+                table.add_column(head, justify="right" if head in ("#", "Picked") else "left")
+        assert table is not None
+        for i, reply in enumerate(point.replies):
+            tags = Text()
+            for k, tag in enumerate(reply.tags):
+                if k:
+                    tags.append(", ")
+                # A sin is marked by shape (⚠) as well as colour.
+                tags.append(f"⚠ {tag}" if tag in SINS else tag,
+                            style="bold red" if tag in SINS else "")  # fmt: skip
+            table.add_row(
+                Text(point.node) if i == 0 else "",
+                "—" if reply.choice is None else str(reply.choice),
+                Text("(silence)" if reply.choice is None else reply.say),
+                tags, str(reply.count), f"{fmt_rate(reply.share)} {text_bar(reply.share, 8)}",
+                end_section=i == len(point.replies) - 1,
+            )  # fmt: skip
+    if table is not None:
+        console.print(table)

@@ -1,0 +1,259 @@
+"""xAPI 1.0.3 statements for attempts (``talkdown export --format xapi``).
+
+Per attempt, in this order:
+
+* ``attempted`` the scenario — timestamp = start;
+* ``answered`` per reply — object = that reply at that node, ``result.response``
+  the words said, ``result.duration`` the reply latency (when measured), raw
+  points, tags and mood in ``result.extensions``; timestamp = when recorded;
+* once completed: ``completed`` and then ``passed`` or ``failed`` the scenario —
+  ``result.score`` {scaled = overall/100, raw = overall, min 0, max 100},
+  ``success``, ``completion``, ``duration`` (wall clock, ISO 8601) and the
+  three dimensions as extensions; timestamp = finish.
+
+Actor: ``mbox`` (``mailto:``) when the trainee's e-mail is known, else an
+``account`` {``homePage``, ``name`` = ``<cohort>/<name>``} — exactly one IFI.
+Object ids are IRIs under the IRI base (``scenarios/<id>``,
+``scenarios/<id>/nodes/<node>/replies/<n>`` or ``…/silence``); extensions live
+under ``<base>ext/``. ``context.registration`` is the attempt uuid. Statement
+ids are uuid5(attempt uuid, ``"<verb>/<seq>"``), so exporting or sending the
+same attempt again yields the same ids and an LRS can drop the repeats.
+
+The file format is a JSON array with one statement per line (the body an LRS
+accepts on ``POST /statements``, and still diff-friendly).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid as uuid_mod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, TextIO
+from urllib.parse import quote
+
+from simulator.export.jsonl import Record, iter_records
+from simulator.export.progress import Tick, Ticker
+from simulator.export.query import Filters
+from simulator.store import Snapshot
+
+DEFAULT_IRI_BASE: Final = "https://talkdown.invalid/"
+DEFAULT_HOME_PAGE: Final = "https://talkdown.invalid"
+ADL: Final = "http://adlnet.gov/expapi/verbs/"
+VERBS: Final = ("attempted", "answered", "completed", "passed", "failed")
+SIMULATION: Final = "http://adlnet.gov/expapi/activities/simulation"
+INTERACTION: Final = "http://adlnet.gov/expapi/activities/interaction"
+COHORT: Final = "http://adlnet.gov/expapi/activities/course"
+
+
+@dataclass(frozen=True, slots=True)
+class XapiOptions:
+    """Where the statements' IRIs live."""
+
+    iri_base: str = DEFAULT_IRI_BASE
+    home_page: str = DEFAULT_HOME_PAGE
+
+    def __post_init__(self) -> None:
+        # Always one slash between the base and what follows it.
+        if not self.iri_base.endswith("/"):
+            object.__setattr__(self, "iri_base", self.iri_base + "/")
+
+    def ext(self, name: str) -> str:
+        """The IRI of extension *name*."""
+        return f"{self.iri_base}ext/{name}"
+
+
+def _segment(text: str) -> str:
+    """*text* as one IRI path segment (``/``, spaces and the like percent-encoded)."""
+    return quote(text, safe="-._~")
+
+
+def iso_duration(seconds: float) -> str:
+    """Seconds as an ISO 8601 duration, 0.01 s precision as xAPI allows: ``PT1M23.45S``."""
+    hundredths = max(0, math.floor(seconds * 100 + 1e-6))
+    hours, rest = divmod(hundredths, 360_000)
+    minutes, rest = divmod(rest, 6_000)
+    whole, frac = divmod(rest, 100)
+    out = "PT"
+    if hours:
+        out += f"{hours}H"
+    if minutes:
+        out += f"{minutes}M"
+    if whole or frac or out == "PT":
+        out += f"{whole}.{frac:02d}S" if frac else f"{whole}S"
+    return out
+
+
+def _seconds_between(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def statement_id(attempt_uuid: str, verb: str, seq: int = 0) -> str:
+    """The deterministic id of an attempt's *verb* statement (*seq*: the reply, else 0)."""
+    return str(uuid_mod.uuid5(uuid_mod.UUID(attempt_uuid), f"{verb}/{seq}"))
+
+
+def actor(record: Record, options: XapiOptions) -> dict[str, Any]:
+    """The trainee as an xAPI Agent with exactly one inverse functional identifier."""
+    trainee = record["trainee"]
+    agent: dict[str, Any] = {"objectType": "Agent", "name": trainee["name"]}
+    if trainee.get("email"):
+        agent["mbox"] = "mailto:" + trainee["email"]
+    else:
+        agent["account"] = {
+            "homePage": options.home_page,
+            "name": f"{trainee['cohort']}/{trainee['name']}",
+        }
+    return agent
+
+
+def _verb(name: str) -> dict[str, Any]:
+    return {"id": ADL + name, "display": {"en-US": name}}
+
+
+def _scenario_iri(record: Record, options: XapiOptions) -> str:
+    return f"{options.iri_base}scenarios/{_segment(record['scenario']['id'])}"
+
+
+def _scenario_activity(record: Record, options: XapiOptions) -> dict[str, Any]:
+    scenario = record["scenario"]
+    return {
+        "objectType": "Activity",
+        "id": _scenario_iri(record, options),
+        "definition": {
+            "type": SIMULATION,
+            "name": {"en-US": scenario["title"]},
+        },
+    }
+
+
+def _context(record: Record, options: XapiOptions, *, parent: bool) -> dict[str, Any]:
+    cohort_iri = f"{options.iri_base}cohorts/{_segment(record['trainee']['cohort'])}"
+    activities: dict[str, Any] = {"grouping": [{"objectType": "Activity", "id": cohort_iri}]}
+    if parent:
+        activities["parent"] = [{"objectType": "Activity", "id": _scenario_iri(record, options)}]
+    extensions: dict[str, Any] = {
+        options.ext("mode"): record["mode"],
+        options.ext("content-hash"): record["scenario"]["content_hash"],
+    }
+    if record["timed_seconds"] is not None:
+        extensions[options.ext("timed-seconds")] = record["timed_seconds"]
+    return {
+        "registration": record["uuid"],
+        "platform": "talkdown",
+        "contextActivities": activities,
+        "extensions": extensions,
+    }
+
+
+def _final_result(record: Record, options: XapiOptions) -> dict[str, Any]:
+    scores = record["scores"]
+    result: dict[str, Any] = {}
+    if scores["overall"] is not None:
+        overall = float(scores["overall"])
+        result["score"] = {"scaled": overall / 100, "raw": overall, "min": 0, "max": 100}
+    result["success"] = bool(record["passed"])
+    result["completion"] = True
+    if record["finished_at"] is not None:
+        result["duration"] = iso_duration(
+            _seconds_between(record["started_at"], record["finished_at"])
+        )
+    extensions = {
+        options.ext(name): scores[name]
+        for name in ("empathy", "assertiveness", "speed")
+        if scores[name] is not None  # not assessed: left out rather than null
+    }
+    extensions[options.ext("ending")] = record["ending"]
+    extensions[options.ext("call-seconds")] = record["seconds"]
+    result["extensions"] = extensions
+    return result
+
+
+def _answered(record: Record, reply: dict[str, Any], options: XapiOptions) -> dict[str, Any]:
+    node_iri = f"{_scenario_iri(record, options)}/nodes/{_segment(reply['node'])}"
+    which = "silence" if reply["choice"] is None else str(reply["choice"])
+    said = reply["say"] if reply["choice"] is not None else "(silence: the timer ran out)"
+    result: dict[str, Any] = {
+        "response": said,
+        "extensions": {
+            options.ext("empathy-points"): reply["empathy"],
+            options.ext("assertiveness-points"): reply["assertiveness"],
+            options.ext("tags"): list(reply["tags"]),
+            options.ext("mood-before"): reply["mood_before"],
+            options.ext("mood-after"): reply["mood_after"],
+            options.ext("call-seconds"): reply["seconds"],
+        },
+    }
+    if reply["latency_ms"] is not None:
+        result["duration"] = iso_duration(reply["latency_ms"] / 1000)
+    context = _context(record, options, parent=True)
+    context["extensions"][options.ext("seq")] = reply["seq"]
+    return {
+        "id": statement_id(record["uuid"], "answered", reply["seq"]),
+        "actor": actor(record, options),
+        "verb": _verb("answered"),
+        "object": {
+            "objectType": "Activity",
+            "id": f"{node_iri}/replies/{which}",
+            "definition": {"type": INTERACTION, "name": {"en-US": said}},
+        },
+        "result": result,
+        "context": context,
+        "timestamp": reply["recorded_at"],
+    }
+
+
+def statements_for(record: Record, options: XapiOptions) -> list[dict[str, Any]]:
+    """All statements of one exported attempt (a `jsonl` record), in time order."""
+    who = actor(record, options)
+    activity = _scenario_activity(record, options)
+    out = [
+        {
+            "id": statement_id(record["uuid"], "attempted"),
+            "actor": who,
+            "verb": _verb("attempted"),
+            "object": activity,
+            "context": _context(record, options, parent=False),
+            "timestamp": record["started_at"],
+        }
+    ]
+    out.extend(_answered(record, reply, options) for reply in record["choices"])
+    if record["status"] == "completed":
+        result = _final_result(record, options)
+        verdict = "passed" if record["passed"] else "failed"
+        for verb in ("completed", verdict):
+            out.append({
+                "id": statement_id(record["uuid"], verb),
+                "actor": who,
+                "verb": _verb(verb),
+                "object": activity,
+                "result": result,
+                "context": _context(record, options, parent=False),
+                "timestamp": record["finished_at"],
+            })  # fmt: skip
+    return out
+
+
+def iter_statements(
+    snap: Snapshot, filters: Filters, options: XapiOptions, *, tick: Tick | None = None
+) -> Iterator[dict[str, Any]]:
+    """Statements of every matching attempt, attempt by attempt (*tick* counts attempts)."""
+    ticker = Ticker(tick)
+    for record in iter_records(snap, filters):
+        yield from statements_for(record, options)
+        ticker.step()
+    ticker.done()
+
+
+def write_statements(statements: Iterator[dict[str, Any]], out: TextIO) -> int:
+    """Write *statements* as a JSON array, one per line; return how many."""
+    count = 0
+    out.write("[")
+    for statement in statements:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(statement, ensure_ascii=False, separators=(",", ":")))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count

@@ -1,0 +1,347 @@
+"""The trainer screen: the cohort at a glance, a trainee's attempts, any transcript.
+
+``TrainerScreen(db_path)`` is self-contained (it opens and closes its own
+store), so the picker can push it; ``run_trainer`` hosts it in a minimal app
+for ``talkdown trainer``. Three levels, Enter to go down, Escape to go back:
+
+1. the cohort: trainees (sortable: click a header, or ``s`` / ``r``) beside
+   text-bar charts of pass rate per scenario and sins of service;
+2. one trainee's attempts (sortable too);
+3. one attempt: its scores and the transcript — what was said, tags with their
+   definitions, points and mood. Feedback text is not stored, so not shown.
+
+The numbers come from `simulator.export.report` (aggregated in SQL), read in a
+worker thread so a large database never freezes the screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from simulator.export.report import (
+    Report,
+    ScenarioResults,
+    SinStats,
+    fmt_rate,
+    fmt_score,
+    fmt_trend,
+    text_bar,
+)
+from simulator.store import AttemptRow, ChoiceRow, Store, StoreError
+from simulator.tui.review import tag_notes
+from simulator.tui.text import mood_word, signed
+from simulator.tui.widgets.feedback import tag_line
+from simulator.tui.widgets.trainer_table import SortableTable, SortCell
+
+TRAINEE_COLUMNS = ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Best", "Mean", "Trend")
+ATTEMPT_COLUMNS = ("Started (UTC)", "Scenario", "Mode", "Status", "Ending", "Empathy",
+                   "Assert.", "Speed", "Overall", "Passed", "Turns")  # fmt: skip
+BAR_WIDTH = 20
+_APP_CSS = Path(__file__).resolve().parent.parent / "talkdown.tcss"
+
+CSS = """
+#trainer-body { height: 1fr; }
+#trainees { width: 3fr; height: 1fr; }
+#charts { width: 2fr; height: 1fr; padding: 0 1; border: round $primary-muted; }
+#trainer-status, #attempts-title, #attempt-scores { height: auto; padding: 0 1; }
+#attempts { height: 1fr; }
+#transcript { height: 1fr; padding: 0 1; }
+.trainer-turn { margin-bottom: 1; }
+"""
+
+
+def pass_rate_chart(scenarios: tuple[ScenarioResults, ...]) -> Content:
+    """Pass rate per scenario as text bars (the number beside every bar)."""
+    lines = [Content.styled("Pass rate per scenario", "bold")]
+    if not scenarios:
+        lines.append(Content("No attempts yet."))
+    width = max((len(s.scenario_id) for s in scenarios), default=0)
+    for s in scenarios:
+        bar = text_bar(s.pass_rate or 0.0, BAR_WIDTH).ljust(BAR_WIDTH)
+        lines.append(Content.assemble(
+            s.scenario_id.ljust(width), " ", (bar, "$success"),
+            f" {fmt_rate(s.pass_rate)} of {s.completed}",
+        ))  # fmt: skip
+    return Content("\n").join(lines)
+
+
+def sins_chart(sins: tuple[SinStats, ...]) -> Content:
+    """How often each sin was committed, as text bars."""
+    lines = [Content.styled("Sins of service", "bold")]
+    most = max((s.count for s in sins), default=0)
+    width = max((len(s.sin) for s in sins), default=0)
+    for s in sins:
+        bar = text_bar(s.count / most if most else 0.0, BAR_WIDTH).ljust(BAR_WIDTH)
+        lines.append(Content.assemble(s.sin.ljust(width), " ", (bar, "$error"), f" {s.count}"))
+    return Content("\n").join(lines)
+
+
+def attempt_summary(attempt: AttemptRow) -> Content:
+    """Who, what, when, and the scores of one attempt."""
+    verdict = "—" if attempt.passed is None else ("PASSED ✓" if attempt.passed else "NOT PASSED ✗")
+    timed = f", timed {attempt.timed_seconds} s" if attempt.timed_seconds else ""
+    return Content("\n").join([
+        Content.assemble(
+            (attempt.trainee, "bold"), f" ({attempt.cohort}) — ", (attempt.scenario_title, "bold"),
+            f" [{attempt.scenario_id}, version {attempt.content_hash[:12]}]",
+        ),
+        Content(
+            f"{attempt.mode}{timed} · started {attempt.started_at:%Y-%m-%d %H:%M:%S} UTC · "
+            f"{attempt.status}" + (f" · ending {attempt.ending}" if attempt.ending else "")
+        ),
+        Content.assemble(
+            ("Empathy ", "bold"), fmt_score(attempt.empathy), "   ",
+            ("Assertiveness ", "bold"), fmt_score(attempt.assertiveness), "   ",
+            ("Speed ", "bold"), fmt_score(attempt.speed), "   ",
+            ("Overall ", "bold"), fmt_score(attempt.overall), " — ", (verdict, "bold"),
+            f"   ({attempt.turns} turns, {attempt.seconds} s simulated)",
+        ),
+    ])  # fmt: skip
+
+
+def turn_content(choice: ChoiceRow) -> Content:
+    """One reply of the transcript: words, points, mood, tags with definitions."""
+    said = "(silence — the timer ran out)" if choice.choice is None else choice.say
+    latency = "" if choice.latency_ms is None else f", answered in {choice.latency_ms / 1000:.1f} s"
+    where = f"  at {choice.node}" + ("" if choice.choice is None else f", reply {choice.choice}")
+    lines = [
+        Content.assemble((f"Turn {choice.seq}", "bold underline"), where),
+        Content.assemble(("Said: ", "bold"), said),
+        Content(
+            f"empathy {signed(choice.empathy)}, assertiveness {signed(choice.assertiveness)}"
+            f" · mood {choice.mood_before} → {choice.mood_after} ({mood_word(choice.mood_after)})"
+            f" · {choice.seconds} s simulated{latency}"
+        ),
+        *(tag_line(note) for note in tag_notes(choice.tags)),
+    ]
+    return Content("\n").join(lines)
+
+
+class AttemptScreen(Screen[None]):
+    """One attempt's scores and transcript."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
+    DEFAULT_CSS = CSS
+
+    def __init__(self, store: Store, uuid: str) -> None:
+        super().__init__(id="trainer-attempt")
+        self.store = store
+        self.uuid = uuid
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        attempt = self.store.get_attempt(self.uuid)
+        if attempt is None:
+            yield Static(Content(f"Attempt {self.uuid} is no longer in the database."))
+        else:
+            yield Static(attempt_summary(attempt), id="attempt-scores")
+            with VerticalScroll(id="transcript"):
+                choices = self.store.get_choices(self.uuid)
+                if not choices:
+                    yield Static(Content("No replies recorded."))
+                for choice in choices:
+                    yield Static(turn_content(choice), classes="trainer-turn")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "attempt"
+        for scroll in self.query("#transcript").results(VerticalScroll):
+            scroll.focus()
+
+    def action_back(self) -> None:
+        """Back to the trainee's attempts."""
+        self.dismiss()
+
+
+class TraineeScreen(Screen[None]):
+    """One trainee's attempts, newest first; Enter opens one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
+    DEFAULT_CSS = CSS
+
+    def __init__(self, store: Store, name: str, cohort: str) -> None:
+        super().__init__(id="trainer-trainee")
+        self.store = store
+        self.trainee = (name, cohort)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            Content.assemble("Attempts of ", (self.trainee[0], "bold"),
+                             f" ({self.trainee[1]}) — Enter opens one, Escape goes back"),
+            id="attempts-title",
+        )  # fmt: skip
+        yield SortableTable(ATTEMPT_COLUMNS, id="attempts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.trainee[0]} · {self.trainee[1]}"
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        table = self.query_one("#attempts", SortableTable)
+        name, cohort = self.trainee
+        for a in self.store.iter_attempts(cohort=cohort, trainee=name):
+            passed = None if a.passed is None else ("yes" if a.passed else "no")
+            table.add_row(
+                SortCell(a.started_at, f"{a.started_at:%Y-%m-%d %H:%M}"),
+                SortCell(a.scenario_id), SortCell(a.mode), SortCell(a.status),
+                SortCell(a.ending),
+                *(SortCell(v, fmt_score(v))
+                  for v in (a.empathy, a.assertiveness, a.speed, a.overall)),
+                SortCell(passed), SortCell(a.turns),
+                key=a.uuid,
+            )  # fmt: skip
+        table.sort_on(0, reverse=True)  # newest first
+        table.move_cursor(row=0)
+        table.focus()
+
+    @on(DataTable.RowSelected, "#attempts")
+    def open_attempt(self, event: DataTable.RowSelected) -> None:
+        """Drill down into the chosen attempt."""
+        if event.row_key.value is not None:
+            self.app.push_screen(AttemptScreen(self.store, event.row_key.value))
+
+    def action_back(self) -> None:
+        """Back to the cohort."""
+        self.dismiss()
+
+
+class TrainerScreen(Screen[None]):
+    """The cohort's trainees beside the report's charts."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
+        Binding("f5", "reload", "Reload"),
+    ]
+    DEFAULT_CSS = CSS
+
+    def __init__(self, db_path: Path | None = None, *, cohort: str | None = None) -> None:
+        super().__init__(id="trainer")
+        self.db_path = db_path
+        self.cohort = cohort
+        self.store: Store | None = None
+        self.report: Report | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content("Loading results…"), id="trainer-status")
+        with Horizontal(id="trainer-body"):
+            yield SortableTable(TRAINEE_COLUMNS, id="trainees")
+            with VerticalScroll(id="charts"):
+                yield Static(id="pass-chart")
+                yield Static(id="sins-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "trainer" + (f" · cohort {self.cohort}" if self.cohort else "")
+        try:
+            self.store = Store.open_default(self.db_path, create=False)
+        except StoreError as exc:
+            self._status(f"No results: {exc}")
+            return
+        self.query_one("#trainees", SortableTable).focus()
+        self.load()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    @work(thread=True, exclusive=True, group="trainer-report")
+    def load(self) -> None:
+        """Build the report off the UI thread, then show it."""
+        from simulator.export.query import Filters
+        from simulator.export.report import build_report
+
+        store = self.store
+        if store is None:
+            return
+        try:
+            with store.snapshot() as snap:
+                report = build_report(snap, Filters(cohort=self.cohort))
+        except StoreError as exc:
+            self.app.call_from_thread(self._status, f"Cannot read the results: {exc}")
+            return
+        self.app.call_from_thread(self.show, report)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#trainer-status", Static).update(Content(text))
+
+    def show(self, report: Report) -> None:
+        """Fill the table and the charts from *report*."""
+        self.report = report
+        self._status(
+            f"{len(report.trainees)} trainees, {report.attempts} attempts "
+            f"({report.completed} completed). Enter: a trainee's attempts · "
+            "click a header or press s / r to sort"
+        )
+        table = self.query_one("#trainees", SortableTable)
+        table.clear()
+        for t in report.trainees:
+            table.add_row(
+                SortCell(t.name), SortCell(t.cohort), SortCell(t.attempts),
+                SortCell(t.completed), SortCell(t.passes),
+                SortCell(t.best["overall"], fmt_score(t.best["overall"])),
+                SortCell(t.mean["overall"], fmt_score(t.mean["overall"])),
+                SortCell(t.trend, fmt_trend(t)),
+                key=f"{t.cohort}\x00{t.name}",
+            )  # fmt: skip
+        if table.sort_index is not None:
+            table.sort_on(table.sort_index, reverse=table.sort_reverse)
+        self.query_one("#pass-chart", Static).update(pass_rate_chart(report.scenarios))
+        self.query_one("#sins-chart", Static).update(
+            Content("\n").join([Content(""), sins_chart(report.sins)])
+        )
+
+    @on(DataTable.RowSelected, "#trainees")
+    def open_trainee(self, event: DataTable.RowSelected) -> None:
+        """Drill down into the chosen trainee's attempts."""
+        if self.store is None or event.row_key.value is None:
+            return
+        cohort, name = event.row_key.value.split("\x00", 1)
+        self.app.push_screen(TraineeScreen(self.store, name, cohort))
+
+    def action_reload(self) -> None:
+        """Read the database again (others may have recorded since)."""
+        if self.store is not None:
+            self.load()
+
+    def action_close(self) -> None:
+        """Leave the trainer screen."""
+        self.dismiss()
+
+
+class TrainerApp(App[None]):
+    """A minimal app hosting only the trainer screen (``talkdown trainer``)."""
+
+    # The main app's stylesheet, when present, so both look alike.
+    CSS_PATH = str(_APP_CSS) if _APP_CSS.exists() else None
+    TITLE = "talkdown"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, db: Path | None = None, *, cohort: str | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.cohort = cohort
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            TrainerScreen(self.db, cohort=self.cohort), callback=self._when_trainer_closed
+        )
+
+    def _when_trainer_closed(self, _: None) -> None:
+        self.exit()
+
+
+def run_trainer(db: Path | None = None, *, cohort: str | None = None) -> None:
+    """Run the trainer screen on its own until the trainer closes it."""
+    TrainerApp(db, cohort=cohort).run()

@@ -1,0 +1,111 @@
+"""A DataTable the trainer sorts by clicking a column header or pressing ``s`` / ``r``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import total_ordering
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+
+@total_ordering
+class SortCell:
+    """A cell shown as *text* but ordered by *value* (numbers as numbers; None last).
+
+    DataTable shows a non-renderable object as ``str(obj)`` in plain text —
+    never as markup — so a trainee named ``[b]x`` is shown as typed.
+    """
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, value: Any, text: str | None = None) -> None:
+        self.value = value
+        self.text = text if text is not None else ("—" if value is None else str(value))
+
+    @property
+    def key(self) -> tuple[int, Any]:
+        """Sort key: missing values after all others; text ignores case."""
+        if self.value is None:
+            return (1, 0)
+        if isinstance(self.value, str):
+            return (0, self.value.casefold())
+        return (0, self.value)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"SortCell({self.value!r}, {self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SortCell) and self.key == other.key
+
+    def __lt__(self, other: SortCell) -> bool:
+        return self.key < other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+class SortableTable(DataTable[Any]):
+    """Rows of `SortCell`; header click or ``s`` sorts, again (or ``r``) reverses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sort_next", "Sort by next column"),
+        Binding("r", "reverse", "Reverse order"),
+    ]
+
+    def __init__(self, labels: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.labels = tuple(labels)
+        self.sort_index: int | None = None
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for index, label in enumerate(self.labels):
+            self.add_column(Text(label), key=str(index))
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        index = event.column_index
+        self.sort_on(index, reverse=not self.sort_reverse if index == self.sort_index else False)
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column (ascending)."""
+        index = 0 if self.sort_index is None else (self.sort_index + 1) % len(self.labels)
+        self.sort_on(index, reverse=False)
+
+    def action_reverse(self) -> None:
+        """Reverse the current order."""
+        self.sort_on(self.sort_index or 0, reverse=not self.sort_reverse)
+
+    def sort_on(self, index: int, *, reverse: bool) -> None:
+        """Sort by column *index*, keeping the highlighted row highlighted."""
+        kept = None
+        if self.row_count:
+            kept = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        self.sort_index, self.sort_reverse = index, reverse
+        self.sort(ColumnKey(str(index)), key=lambda cell: cell.key, reverse=reverse)
+        for i, label in enumerate(self.labels):
+            mark = (" ▼" if reverse else " ▲") if i == index else ""
+            self.columns[ColumnKey(str(i))].label = Text(label + mark)
+        self._require_update_dimensions = True
+        self.refresh()
+        if kept is not None:
+            self.move_cursor(row=self.get_row_index(kept))
+
+    def column_values(self, index: int) -> list[Any]:
+        """The values of column *index*, top to bottom as shown (for tests and copy)."""
+        key = ColumnKey(str(index))
+        return [self.get_cell(row, key).value for row in self.ordered_row_keys()]
+
+    def ordered_row_keys(self) -> list[Any]:
+        """Row keys top to bottom as shown."""
+        return [
+            self.coordinate_to_cell_key(Coordinate(i, 0)).row_key for i in range(self.row_count)
+        ]
