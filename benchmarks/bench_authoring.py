@@ -86,9 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=10_000, help="nodes for the analysis run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
-    parser.add_argument(
-        "--sizes", default="1000,4000,16000", help="comma-separated diagram sizes"
-    )
+    parser.add_argument("--sizes", default="1000,4000,16000", help="comma-separated diagram sizes")
     args = parser.parse_args()
     bench_analysis(args.nodes, args.repeat)
     bench_diagrams([int(s) for s in args.sizes.split(",")], args.repeat)

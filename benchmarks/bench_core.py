@@ -25,11 +25,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.generate import generate_scenario  # noqa: E402
-from simulator.analysis import analyze, explore  # noqa: E402
-from simulator.engine import Conversation  # noqa: E402
-from simulator.loader import load_bytes  # noqa: E402
-from simulator.validate import graph_problems  # noqa: E402
+from benchmarks.generate import generate_scenario
+from simulator.analysis import analyze, explore
+from simulator.engine import Conversation
+from simulator.loader import load_bytes
+from simulator.validate import graph_problems
 
 try:
     from yaml import CSafeLoader as BareLoader
@@ -52,7 +52,7 @@ def bench(nodes: int, conditions: bool, runs: int) -> None:
     text = generate_scenario(nodes, conditions=conditions)
     raw = text.encode()
     label = "conditions+flags" if conditions else "plain"
-    bare, _ = best_of(runs, lambda: yaml.load(text, Loader=BareLoader))  # noqa: S506
+    bare, _ = best_of(runs, lambda: yaml.load(text, Loader=BareLoader))
 
     def load_and_validate() -> Any:
         result = load_bytes(raw, "generated.yaml")
@@ -67,17 +67,24 @@ def bench(nodes: int, conditions: bool, runs: int) -> None:
 
     per_choose = _time_choose(scenario)
 
-    print(f"\n{nodes:,} nodes, {label}: {len(raw) / 1e6:.1f} MB, "
-          f"{graph.states:,} states in {len(graph.reach):,} groups")  # fmt: skip
+    print(
+        f"\n{nodes:,} nodes, {label}: {len(raw) / 1e6:.1f} MB, "
+        f"{graph.states:,} states in {len(graph.reach):,} groups"
+    )
     print(f"  bare yaml.load (CSafeLoader) {bare * 1000:9.1f} ms   baseline")
-    print(f"  load + validate              {ours * 1000:9.1f} ms   {ours / bare:5.2f}x  "
-          f"(target <= 1.5x)")  # fmt: skip
+    print(
+        f"  load + validate              {ours * 1000:9.1f} ms   {ours / bare:5.2f}x  "
+        f"(target <= 1.5x)"
+    )
     target = "1.0x with conditions+flags" if conditions else "0.2x"
-    print(f"  analysis (par, best/worst)   {analysis_time * 1000:9.1f} ms   "
-          f"{analysis_time / bare:5.2f}x  (target <= {target}); exact={report.exact}, "
-          f"paths {'=' if report.path_count_exact else '>='} {report.path_count:,}")  # fmt: skip
-    print(f"  Machine build                {build * 1000:9.1f} ms   "
-          f"(target <= 50 ms at 1,000 nodes)")  # fmt: skip
+    print(
+        f"  analysis (par, best/worst)   {analysis_time * 1000:9.1f} ms   "
+        f"{analysis_time / bare:5.2f}x  (target <= {target}); exact={report.exact}, "
+        f"paths {'=' if report.path_count_exact else '>='} {report.path_count:,}"
+    )
+    print(
+        f"  Machine build                {build * 1000:9.1f} ms   (target <= 50 ms at 1,000 nodes)"
+    )
     print(f"  choose()                     {per_choose * 1e6:9.1f} us   (target <= 100 us)")
 
 

@@ -60,7 +60,7 @@ def generate_scenario(nodes: int, *, conditions: bool = True, seed: int = 0) -> 
             if conditions and c == 0 and i % flag_every == 1 and i < nodes // 2:
                 out.append(f"        set: [{flags[(i // flag_every) % len(flags)]}]")
             if conditions and targets and rng.random() < 0.15:
-                alt = rng.choice(targets + [ENDINGS[1][0]])
+                alt = rng.choice([*targets, ENDINGS[1][0]])
                 cond = (
                     f"mood >= {rng.choice((70, 80, 90))}"
                     if rng.random() < 0.7

@@ -249,7 +249,7 @@ class StateGraph:
         self._edges: dict[Group, tuple[GroupEdge, ...]] = {}
         self._cond_masks: dict[tuple[int, frozenset[str], int, int, int], int] = {}
         self._preds: dict[Group, list[tuple[Group, GroupEdge]]] | None = None
-        self._order: list[Group] | None | bool = False  # False: not computed yet
+        self._order: list[Group] | bool | None = False  # False: not computed yet
         self.reach: dict[Group, int] = {}
         self.complete = True
         self._explore(budget)
@@ -348,8 +348,9 @@ class StateGraph:
                     break
             raises = self.lane_of(choice.set_flags) if choice.set_flags else 0
             out.append(
-                GroupEdge(number, choice.seconds, choice.mood, raises, self.walkout_mask,
-                          tuple(routes))  # fmt: skip
+                GroupEdge(
+                    number, choice.seconds, choice.mood, raises, self.walkout_mask, tuple(routes)
+                )
             )
         edges = tuple(out)
         self._edges[group] = edges
@@ -633,7 +634,10 @@ class Distances:
                 if not lands:
                     continue
                 for pp in positions(graph.before(bit, edge) & graph.reach.get(pgroup, 0)):
-                    if graph.after(1 << pp, edge) == bit and self.of(pgroup, pp) == dist - edge.seconds:
+                    if (
+                        graph.after(1 << pp, edge) == bit
+                        and self.of(pgroup, pp) == dist - edge.seconds
+                    ):
                         found = (pgroup, pp, edge)
                         break
                 if found:
@@ -1054,12 +1058,8 @@ def _bounds(
     top_a = 100 * max(ass) if ass else None
     low_e = 100 * min(emp) if emp else None
     low_a = 100 * min(ass) if ass else None
-    top_overall = max(
-        overall_score(e, a, 100.0, w) for e in {top_e, None} for a in {top_a, None}
-    )
-    low_overall = min(
-        overall_score(e, a, 0.0, w) for e in {low_e, None} for a in {low_a, None}
-    )
+    top_overall = max(overall_score(e, a, 100.0, w) for e in {top_e, None} for a in {top_a, None})
+    low_overall = min(overall_score(e, a, 0.0, w) for e in {low_e, None} for a in {low_a, None})
     top = {"empathy": top_e, "assertiveness": top_a, "speed": 100.0, "overall": top_overall}
     bottom = {"empathy": low_e, "assertiveness": low_a, "speed": 0.0, "overall": low_overall}
     out: dict[str, dict[str, tuple[float, float] | None]] = {"best": {}, "worst": {}}

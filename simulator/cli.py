@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from typing import Any, Final
+from typing import Final
 
 import click
 
@@ -78,7 +78,7 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="talkdown")
 @click.pass_context
-def cli(ctx: click.Context, **_: Any) -> None:
+def cli(ctx: click.Context) -> None:
     """talkdown: practise talking down angry customers, in your terminal.
 
     Run with no command to pick a scenario and play. Trainers: see

@@ -83,8 +83,12 @@ def build_machine(scenario: Scenario, model: Any, initial: str) -> Machine:
         for number, choice in enumerate(node.choices, 1):
             trigger = f"choice_{number}"
             transitions.append(
-                {"trigger": trigger, "source": node.id, "dest": WALKOUT_STATE,
-                 "conditions": walks_out}  # fmt: skip
+                {
+                    "trigger": trigger,
+                    "source": node.id,
+                    "dest": WALKOUT_STATE,
+                    "conditions": walks_out,
+                }
             )
             for r in choice.routes:
                 spec: dict[str, Any] = {"trigger": trigger, "source": node.id, "dest": r.goto}

@@ -44,16 +44,34 @@ TOPIC_TAG_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 FORMAT_VERSION: Final = 1
 
 TOP_FIELDS: Final = (
-    "format", "id", "title", "summary", "difficulty", "minutes", "channel", "tags",
-    "customer", "scoring", "start", "nodes",
-)  # fmt: skip
+    "format",
+    "id",
+    "title",
+    "summary",
+    "difficulty",
+    "minutes",
+    "channel",
+    "tags",
+    "customer",
+    "scoring",
+    "start",
+    "nodes",
+)
 CUSTOMER_FIELDS: Final = ("name", "persona", "mood", "walkout_at", "walkout_line", "silence_mood")
 SCORING_FIELDS: Final = ("weights", "pass_mark")
 WEIGHT_FIELDS: Final = ("empathy", "assertiveness", "speed")
 NODE_FIELDS: Final = ("customer", "choices", "ending", "outcome")
 CHOICE_FIELDS: Final = (
-    "say", "empathy", "assertiveness", "mood", "seconds", "tags", "feedback", "set", "next",
-)  # fmt: skip
+    "say",
+    "empathy",
+    "assertiveness",
+    "mood",
+    "seconds",
+    "tags",
+    "feedback",
+    "set",
+    "next",
+)
 ROUTE_FIELDS: Final = ("if", "goto")
 POINTS_LIMIT: Final = 100
 SECONDS_LIMIT: Final = 24 * 3600
@@ -155,7 +173,9 @@ class _Builder:
             return str(value)
         hint = "put the text in quotes"
         if isinstance(value, bool):
-            hint = f'YAML reads an unquoted yes/no/on/off as true/false; write {key}: "..." in quotes'
+            hint = (
+                f'YAML reads an unquoted yes/no/on/off as true/false; write {key}: "..." in quotes'
+            )
         elif isinstance(value, list):
             hint = "text that starts with '[' must be quoted, e.g. \"[sighs] Fine.\""
         self.report(
@@ -388,7 +408,9 @@ class _Builder:
         self.check_fields(spec, CUSTOMER_FIELDS, where)
         name = self.text(spec, "name", where, required=True)
         persona = self.text(spec, "persona", where)
-        mood = self.integer(spec, "mood", where, default=50, low=MOOD_MIN, high=MOOD_MAX, required=True)
+        mood = self.integer(
+            spec, "mood", where, default=50, low=MOOD_MIN, high=MOOD_MAX, required=True
+        )
         walkout = self.integer(
             spec, "walkout_at", where, default=MOOD_MAX, low=MOOD_MIN, high=MOOD_MAX
         )
@@ -454,7 +476,8 @@ class _Builder:
             if not isinstance(raw, MarkedMap):
                 self.report(
                     spec.value_at(node_id),
-                    f"node '{node_id}' must be a mapping with 'customer' and 'choices' or 'ending', "
+                    f"node '{node_id}' must be a mapping with 'customer' and "
+                    "'choices' or 'ending', "
                     f"not {_type_name(raw)}",
                     "indent its fields under the node id",
                     "type",
@@ -589,8 +612,15 @@ class _Builder:
         return False
 
     def _flag_ok(self, flag: str, mark: Mark) -> bool:
-        if FLAG_RE.match(flag) and flag not in ("and", "or", "not", "mood", "turn", "empathy",
-                                               "assertiveness"):  # fmt: skip
+        if FLAG_RE.match(flag) and flag not in (
+            "and",
+            "or",
+            "not",
+            "mood",
+            "turn",
+            "empathy",
+            "assertiveness",
+        ):
             return True
         self.report(
             mark,
@@ -746,13 +776,24 @@ def load_bytes(raw: bytes, path: str) -> LoadResult:
         return LoadResult(
             path,
             None,
-            (Problem(path, problem.line, problem.col, problem.message, problem.hint,
-                     "error", problem.code),),  # fmt: skip
+            (
+                Problem(
+                    path,
+                    problem.line,
+                    problem.col,
+                    problem.message,
+                    problem.hint,
+                    "error",
+                    problem.code,
+                ),
+            ),
         )
     doc = parse_yaml(text)
     if doc.problem is not None:
         p = doc.problem
-        return LoadResult(path, None, (Problem(path, p.line, p.col, p.message, p.hint, "error", p.code),))
+        return LoadResult(
+            path, None, (Problem(path, p.line, p.col, p.message, p.hint, "error", p.code),)
+        )
     builder = _Builder(path)
     scenario = builder.build(doc.data, doc.duplicates, hashlib.sha256(raw).hexdigest())
     return LoadResult(path, scenario, tuple(builder.problems))
@@ -772,7 +813,11 @@ def read_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
         return LoadResult(
             shown,
             None,
-            (Problem(shown, 1, 1, f"cannot read the file: {reason}", "check the path", "error", "io"),),
+            (
+                Problem(
+                    shown, 1, 1, f"cannot read the file: {reason}", "check the path", "error", "io"
+                ),
+            ),
         )
     if len(raw) > max_bytes:  # grew while we read it
         return LoadResult(shown, None, (_size_problem(shown, len(raw), max_bytes),))

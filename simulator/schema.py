@@ -7,6 +7,7 @@ schema gives authors completion and early red squiggles for the same fields.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from simulator.loader import NODE_ID_RE, SCENARIO_ID_RE
@@ -16,14 +17,17 @@ from simulator.tags import TAGS
 SCHEMA_ID = "https://talkdown.invalid/scenario.schema.json"
 
 
-def _pattern(regex: Any) -> str:
+def _pattern(regex: re.Pattern[str]) -> str:
     return "^" + regex.pattern.removesuffix("\\Z") + "$"
 
 
 def _int(description: str, low: int, high: int, default: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "type": "integer", "minimum": low, "maximum": high, "description": description,
-    }  # fmt: skip
+        "type": "integer",
+        "minimum": low,
+        "maximum": high,
+        "description": description,
+    }
     if default is not None:
         out["default"] = default
     return out
@@ -36,9 +40,8 @@ def scenario_schema() -> dict[str, Any]:
     tag = {
         "type": "string",
         "enum": list(TAGS),
-        "description": "A sin of service or a technique: " + "; ".join(
-            f"{k}: {v}" for k, v in TAGS.items()
-        ),
+        "description": "A sin of service or a technique: "
+        + "; ".join(f"{k}: {v}" for k, v in TAGS.items()),
     }
     route = {
         "type": "object",
@@ -58,7 +61,9 @@ def scenario_schema() -> dict[str, Any]:
             "empathy": _int("Empathy points for this reply.", -100, 100, 0),
             "assertiveness": _int(
                 "Assertiveness points: calm firmness scores high; caving in and hostility low.",
-                -100, 100, 0,
+                -100,
+                100,
+                0,
             ),
             "mood": _int("Change in the customer's anger (negative calms).", -100, 100, 0),
             "seconds": _int("Simulated call time this reply costs.", 0, 86400, 30),
@@ -70,7 +75,9 @@ def scenario_schema() -> dict[str, Any]:
                 "description": "Flags this reply raises (never lowered).",
             },
             "next": {
-                "description": "A node id, or routes: '- if: ... goto: ...' ending in '- goto: ...'.",
+                "description": (
+                    "A node id, or routes: '- if: ... goto: ...' ending in '- goto: ...'."
+                ),
                 "oneOf": [node_id, {"type": "array", "minItems": 1, "items": route}],
             },
         },
@@ -106,7 +113,10 @@ def scenario_schema() -> dict[str, Any]:
             "difficulty": _int("1 (easy) to 5 (hard).", 1, 5, 1),
             "minutes": _int("Estimated play time in minutes.", 1, 600, 5),
             "channel": {"enum": list(CHANNELS)},
-            "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+            },
             "customer": {
                 "type": "object",
                 "additionalProperties": False,

@@ -38,7 +38,9 @@ TECHNIQUES: Final[dict[str, str]] = {
     "offer-options": "Give real choices, so the customer keeps some control.",
     "set-timeline": "When it can't be solved now, give a specific time and keep it.",
     "ask-ideal-outcome": "Ask what a good outcome would look like for them.",
-    "hold-boundary": "Polite but firm when the customer is wrong or abusive: assertive, not aggressive.",
+    "hold-boundary": (
+        "Polite but firm when the customer is wrong or abusive: assertive, not aggressive."
+    ),
     "follow-up": "Check back afterwards that the fix really worked.",
     "log-recurring": "Log a recurring problem so it gets fixed, not just answered again.",
 }

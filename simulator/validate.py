@@ -40,61 +40,108 @@ def graph_problems(scenario: Scenario) -> list[Problem]:
     reach = reachability(explore(scenario))
     if not reach.complete:
         out.append(
-            Problem(path, start_line, 1,
-                    f"the scenario has over {reach.states:,} distinct (node, mood, flags) states; "
-                    "reachability was checked only partly",
-                    "simplify the conditions or flags", "warning", "too-many-states")  # fmt: skip
+            Problem(
+                path,
+                start_line,
+                1,
+                f"the scenario has over {reach.states:,} distinct (node, mood, flags) states; "
+                "reachability was checked only partly",
+                "simplify the conditions or flags",
+                "warning",
+                "too-many-states",
+            )
         )
     if "resolved" not in reach.endings:
         out.append(
-            Problem(path, start_line, 1,
-                    f"no resolved ending can be reached from start '{scenario.start}'",
-                    "add a route to an 'ending: resolved' node that a trainee can actually take "
-                    "(check conditions and walkout_at)", "error", "no-resolution")  # fmt: skip
+            Problem(
+                path,
+                start_line,
+                1,
+                f"no resolved ending can be reached from start '{scenario.start}'",
+                "add a route to an 'ending: resolved' node that a trainee can actually take "
+                "(check conditions and walkout_at)",
+                "error",
+                "no-resolution",
+            )
         )
     for node_id in reach.stuck_nodes:
         out.append(
-            Problem(path, nodes[node_id].line, 1,
-                    f"a trainee can reach node '{node_id}' and then never reach any ending",
-                    "give it a route that leads to an ending (check conditions and loops)",
-                    "error", "stuck")  # fmt: skip
+            Problem(
+                path,
+                nodes[node_id].line,
+                1,
+                f"a trainee can reach node '{node_id}' and then never reach any ending",
+                "give it a route that leads to an ending (check conditions and loops)",
+                "error",
+                "stuck",
+            )
         )
     can_end = _nodes_that_can_end(scenario)
     for node in nodes.values():
         if node.id not in can_end and node.id not in reach.stuck_nodes:
             out.append(
-                Problem(path, node.line, 1, f"no ending can be reached from node '{node.id}'",
-                        "add a route from it (or from where it leads) to an ending",
-                        "error", "stuck")  # fmt: skip
+                Problem(
+                    path,
+                    node.line,
+                    1,
+                    f"no ending can be reached from node '{node.id}'",
+                    "add a route from it (or from where it leads) to an ending",
+                    "error",
+                    "stuck",
+                )
             )
         if node.id not in reach.reachable_nodes and reach.complete:
             out.append(
-                Problem(path, node.line, 1, f"node '{node.id}' can never be reached from the start",
-                        "route a reply to it, or delete it", "warning", "unreachable")  # fmt: skip
+                Problem(
+                    path,
+                    node.line,
+                    1,
+                    f"node '{node.id}' can never be reached from the start",
+                    "route a reply to it, or delete it",
+                    "warning",
+                    "unreachable",
+                )
             )
         if node.choices and len({(c.empathy, c.assertiveness, c.mood) for c in node.choices}) == 1:
             out.append(
-                Problem(path, node.line, 1,
-                        f"every reply at node '{node.id}' carries the same points and mood",
-                        "make the better reply score better, or the decision teaches nothing",
-                        "warning", "flat-node")  # fmt: skip
+                Problem(
+                    path,
+                    node.line,
+                    1,
+                    f"every reply at node '{node.id}' carries the same points and mood",
+                    "make the better reply score better, or the decision teaches nothing",
+                    "warning",
+                    "flat-node",
+                )
             )
         seen: dict[str, int] = {}
         for number, choice in enumerate(node.choices, 1):
             text = " ".join(choice.say.split()).casefold()
             if text in seen:
                 out.append(
-                    Problem(path, choice.line, 1,
-                            f"reply {number} of node '{node.id}' has the same text as reply "
-                            f"{seen[text]}", "reword one of them", "warning", "duplicate-reply")  # fmt: skip
+                    Problem(
+                        path,
+                        choice.line,
+                        1,
+                        f"reply {number} of node '{node.id}' has the same text as reply "
+                        f"{seen[text]}",
+                        "reword one of them",
+                        "warning",
+                        "duplicate-reply",
+                    )
                 )
             seen.setdefault(text, number)
             if not choice.feedback.strip():
                 out.append(
-                    Problem(path, choice.line, 1,
-                            f"reply {number} of node '{node.id}' has no feedback",
-                            "add 'feedback:' saying why this reply helps or hurts",
-                            "warning", "no-feedback")  # fmt: skip
+                    Problem(
+                        path,
+                        choice.line,
+                        1,
+                        f"reply {number} of node '{node.id}' has no feedback",
+                        "add 'feedback:' saying why this reply helps or hurts",
+                        "warning",
+                        "no-feedback",
+                    )
                 )
     return out
 

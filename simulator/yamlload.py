@@ -95,7 +95,7 @@ class DuplicateKey:
     first_line: int
 
 
-class _MarkingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _MarkingLoader(_BaseLoader):
     """Safe loader whose mappings and sequences carry their marks."""
 
     def __init__(self, stream: str) -> None:

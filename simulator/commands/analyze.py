@@ -200,8 +200,8 @@ def analysis_text(
         rows = [["", "best", "worst"]]
         for dim in DIMENSIONS:
             cells = [dim]
-            for side in ("best", "worst"):
-                span = result.bounds.get(side, {}).get(dim)
+            for bound in ("best", "worst"):
+                span = result.bounds.get(bound, {}).get(dim)
                 cells.append("not assessed" if span is None else f"{span[0]:.1f} .. {span[1]:.1f}")
             rows.append(cells)
         lines += _table(rows)

@@ -35,8 +35,7 @@ def db_option(func: F) -> F:
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="TALKDOWN_DB",
-        help="Results database (default: talkdown.db in your user data folder). "
-        "Env: TALKDOWN_DB.",
+        help="Results database (default: talkdown.db in your user data folder). Env: TALKDOWN_DB.",
     )(func)
 
 

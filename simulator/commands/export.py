@@ -184,7 +184,7 @@ def _write(
             params,
         )
         total = int(row[0]) if row else 0
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     with (
         text_output(output, stdout=stdout, bom=bom) as out,
         progress(total, "Exporting", to_terminal=to_terminal) as tick,
@@ -225,7 +225,7 @@ def _send(
         # The file gets exactly what is sent; written first, then sent.
         from simulator.export.output import text_output
 
-        with text_output(output, stdout=click.get_binary_stream("stdout")) as out:
+        with text_output(output, stdout=sys.stdout.buffer) as out:
             write_statements(iter_statements(snap, filters, options), out)
     total = count_attempts(snap, filters)
     with progress(total, "Sending", to_terminal=False) as tick:

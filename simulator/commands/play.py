@@ -1,18 +1,30 @@
 """``talkdown play`` (and bare ``talkdown``): the terminal UI.
 
 Textual is imported inside the command, so other commands never pay for it.
+Nothing here imports the scenario loader at module level either (so not
+``simulator.commands.common``): bare ``talkdown`` reaches the picker without it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
-from simulator.commands.common import db_option, fail, max_bytes_option
+
+def _fail(message: str) -> NoReturn:
+    from simulator.commands.common import fail
+
+    fail(message)
 
 
-def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int) -> Path:
+def _limit(max_bytes: int | None) -> dict[str, Any]:
+    """``max_bytes`` as a keyword only when given (the loader owns the default)."""
+    return {} if max_bytes is None else {"max_bytes": max_bytes}
+
+
+def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int | None) -> Path:
     """SCENARIO as a file path; invalid files stop here unless ``--watch`` will show them."""
     from simulator.commands.common import load_scenario_or_exit
     from simulator.library import known_ids, resolve
@@ -21,13 +33,25 @@ def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int) 
     if path is None:
         from simulator.problems import did_you_mean
 
-        hint = did_you_mean(spec, known_ids(dirs), "scenarios")
-        fail(f"no scenario file or id '{spec}' — {hint}")
+        _fail(
+            f"no scenario file or id '{spec}' — {did_you_mean(spec, known_ids(dirs), 'scenarios')}"
+        )
     if not path.exists():
-        fail(f"{path}: no such file — check the path")
+        _fail(f"{path}: no such file — check the path")
     if not watch:
-        load_scenario_or_exit(str(path), max_bytes=max_bytes, extra_dirs=dirs)
+        load_scenario_or_exit(str(path), extra_dirs=dirs, **_limit(max_bytes))
     return path
+
+
+def _check_start(path: Path, from_node: str, max_bytes: int | None) -> None:
+    """Stop with a hint when ``--from`` names no node of the scenario."""
+    from simulator.validate import check_file
+
+    loaded = check_file(path, **_limit(max_bytes)).scenario
+    if loaded is not None and from_node not in loaded.nodes:
+        from simulator.problems import did_you_mean
+
+        _fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
 
 
 @click.command()
@@ -52,8 +76,14 @@ def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int) 
 )  # fmt: skip
 @click.option("--watch", is_flag=True, help="Reload SCENARIO when the file changes (a preview).")
 @click.option("--preview", is_flag=True, help="Play without recording anything.")
-@db_option
-@max_bytes_option
+@click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TALKDOWN_DB",
+    help="Results database (default: talkdown.db in your user data folder). Env: TALKDOWN_DB.",
+)  # fmt: skip
+@click.option(
+    "--max-bytes", type=click.IntRange(min=1), default=None,
+    help="Refuse scenario files larger than this many bytes (default: as 'talkdown validate').",
+)  # fmt: skip
 def play(
     scenario: str | None,
     trainee: str | None,
@@ -67,7 +97,7 @@ def play(
     watch: bool,
     preview: bool,
     db: Path | None,
-    max_bytes: int,
+    max_bytes: int | None,
 ) -> None:
     """Pick a scenario and play it; or play SCENARIO (a shipped id or a file) at once.
 
@@ -79,21 +109,15 @@ def play(
     try:
         config = load_config()
     except ConfigError as exc:
-        fail(str(exc))
-    dirs = [*scenario_dirs, *config.scenario_dirs]
+        _fail(str(exc))
     if (watch or from_node or mood is not None or set_flags) and scenario is None:
         raise click.UsageError("--watch, --from, --mood and --set need a SCENARIO")
     path = None
     if scenario is not None:
+        dirs = [*scenario_dirs, *config.scenario_dirs]
         path = _scenario_path(scenario, dirs, watch=watch, max_bytes=max_bytes)
-    if from_node is not None and not watch and path is not None:
-        from simulator.validate import check_file
-
-        loaded = check_file(path, max_bytes=max_bytes).scenario
-        if loaded is not None and from_node not in loaded.nodes:
-            from simulator.problems import did_you_mean
-
-            fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
+        if from_node is not None and not watch:
+            _check_start(path, from_node, max_bytes)
 
     from simulator.tui.app import make_app
 

@@ -49,7 +49,7 @@ def report(
         from simulator.export.output import text_output
 
         try:
-            with text_output(html_path, stdout=click.get_binary_stream("stdout")) as out:
+            with text_output(html_path, stdout=sys.stdout.buffer) as out:
                 out.write(render_html(result))
         except OSError as exc:
             fail(f"cannot write {html_path}: {exc.strerror or exc}")
@@ -59,7 +59,7 @@ def report(
         return
     from rich.console import Console
 
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     console = Console(
         file=stream,
         highlight=False,

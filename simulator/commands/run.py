@@ -70,21 +70,29 @@ def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
 @click.command()
 @click.argument("scenario")
 @click.option(
-    "--choices", "choices_text", required=True, metavar="N,N,...",
+    "--choices",
+    "choices_text",
+    required=True,
+    metavar="N,N,...",
     help="Reply numbers in order, 1-based as on screen, e.g. 1,3,2.",
-)  # fmt: skip
+)
 @click.option("--from", "from_node", metavar="NODE", help="Start at this node (a preview).")
+@click.option("--mood", type=click.IntRange(0, 100), help="Start with this mood (a preview).")
 @click.option(
-    "--mood", type=click.IntRange(0, 100), help="Start with this mood (a preview)."
+    "--set",
+    "set_flags",
+    multiple=True,
+    metavar="FLAG",
+    help="Start with this flag raised (repeatable; a preview).",
 )
 @click.option(
-    "--set", "set_flags", multiple=True, metavar="FLAG",
-    help="Start with this flag raised (repeatable; a preview).",
-)  # fmt: skip
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Human-readable summary, or one JSON object.",
-)  # fmt: skip
+)
 @click.option("--record", is_flag=True, help="Store the result as an attempt (mode 'batch').")
 @click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Trainee name (with --record).")
 @click.option("--cohort", envvar="TALKDOWN_COHORT", help="Cohort (with --record).")

@@ -11,9 +11,11 @@ from simulator.schema import schema_text
 
 @click.command()
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
-)  # fmt: skip
+)
 def schema(output: Path | None) -> None:
     """Print the JSON Schema for scenario files.
 

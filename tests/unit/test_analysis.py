@@ -113,8 +113,10 @@ def test_a_loop_without_mood_change_is_not_counted_twice() -> None:
 
 
 def test_infeasible_condition_makes_nothing_resolvable() -> None:
-    text = LOOP.replace("next: done", "next:\n          - if: mood >= 95\n            goto: done"
-                        "\n          - goto: ask")  # fmt: skip
+    text = LOOP.replace(
+        "next: done",
+        "next:\n          - if: mood >= 95\n            goto: done\n          - goto: ask",
+    )
     graph = explore(scenario_from_text(text))
     from simulator.analysis import reachability
 
@@ -124,8 +126,14 @@ def test_infeasible_condition_makes_nothing_resolvable() -> None:
 
 def test_path_count_is_not_quadratic_on_a_long_chain() -> None:
     # 3 replies per node all going to the next node: 3^n paths, counted without listing
-    nodes = ["format: 1", "id: chain", "title: C", "customer: {name: X, mood: 50}",
-             "start: n0", "nodes:"]  # fmt: skip
+    nodes = [
+        "format: 1",
+        "id: chain",
+        "title: C",
+        "customer: {name: X, mood: 50}",
+        "start: n0",
+        "nodes:",
+    ]
     for i in range(30):
         nxt = f"n{i + 1}" if i < 29 else "end"
         nodes.append(f"  n{i}:\n    customer: hi\n    choices:")

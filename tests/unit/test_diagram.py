@@ -342,9 +342,7 @@ def synthetic(nodes: int, seed: int = 1) -> Scenario:
         line = f"[line {i}] The customer says something at step {i}."
         table[f"n{i}"] = Node(f"n{i}", line, tuple(choices))
     table["end"] = Node("end", "Bye.", ending="resolved")
-    return Scenario(
-        "synthetic", "Synthetic", "", 1, 1, Customer("C", "", 60, 100), "n0", table
-    )
+    return Scenario("synthetic", "Synthetic", "", 1, 1, Customer("C", "", 60, 100), "n0", table)
 
 
 def _best_time(scenario: Scenario, runs: int = 5) -> float:
@@ -369,3 +367,18 @@ def test_writers_are_not_quadratic() -> None:
     _best_time(small, 1)  # warm up
     ratio = _best_time(large) / _best_time(small)
     assert ratio < 6, f"4x the nodes took {ratio:.1f}x the time"
+
+
+def test_the_docs_example_is_current(tmp_path: Path) -> None:
+    """docs/authoring.md draws the file 'talkdown new broken-lamp' writes; keep it in step."""
+    docs = ROOT / "docs" / "authoring.md"
+    text = docs.read_text(encoding="utf-8") if docs.is_file() else ""
+    section = text.partition("## Seeing the shape of a scenario")[2]
+    if "```mermaid\n" not in section:
+        pytest.skip("the docs section with the example diagram is not there")
+    block = section.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    from simulator.scaffold import scenario_template
+
+    source = tmp_path / "broken-lamp.yaml"
+    source.write_text(scenario_template("broken-lamp"), encoding="utf-8")
+    assert block == to_mermaid(load_scenario(source))

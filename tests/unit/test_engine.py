@@ -42,8 +42,11 @@ def test_resolved(mini: Scenario) -> None:
     assert conv.flags == {"promised"}
     scores = conv.score(PAR)
     assert (scores.empathy, scores.assertiveness, scores.speed, scores.overall) == (
-        100.0, 100.0, 100.0, 100.0,
-    )  # fmt: skip
+        100.0,
+        100.0,
+        100.0,
+        100.0,
+    )
     assert scores.passed
 
 

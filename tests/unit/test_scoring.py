@@ -41,9 +41,7 @@ def test_overall_renormalises_over_assessed_dimensions() -> None:
     # assertiveness not assessed: (66.67 + 62.5) / 2 = 64.58
     assert overall_score(200 / 3, None, 62.5, equal) == pytest.approx(64.5833, abs=1e-3)
     # weights 2:1:1 -> (2*66.67 + 62.5) / 3 = 65.28
-    assert overall_score(200 / 3, None, 62.5, Weights(2, 1, 1)) == pytest.approx(
-        65.2778, abs=1e-3
-    )
+    assert overall_score(200 / 3, None, 62.5, Weights(2, 1, 1)) == pytest.approx(65.2778, abs=1e-3)
     # all assessed, weights 1:2:1: (90 + 2*60 + 30) / 4 = 60
     assert overall_score(90, 60, 30, Weights(1, 2, 1)) == pytest.approx(60.0)
     # only speed has weight, empathy unassessed -> speed alone
