@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import yaml
@@ -55,8 +56,8 @@ def bench_analysis(nodes: int, repeat: int) -> None:
     print(f"Analysis of a {nodes:,}-node scenario vs the bare parse (best of {repeat})")
     for conditions, target in ((False, 0.2), (True, 1.0)):
         text, scenario = build(nodes, conditions=conditions)
-        parse, _ = best_of(repeat, lambda t=text: yaml.load(t, Loader=yaml.CSafeLoader))
-        took, result = best_of(repeat, lambda s=scenario: analyze(s))
+        parse, _ = best_of(repeat, partial(yaml.load, text, Loader=yaml.CSafeLoader))
+        took, result = best_of(repeat, partial(analyze, scenario))
         ratio = took / parse
         label = "with conditions and flags" if conditions else "no conditions"
         verdict = "ok" if ratio <= target else "OVER TARGET"
@@ -75,7 +76,7 @@ def bench_diagrams(sizes: list[int], repeat: int) -> None:
         _, scenario = build(size, conditions=True)
         cells = [f"  {size:>6,} nodes"]
         for name, writer in (("mermaid", to_mermaid), ("dot", to_dot)):
-            took, text = best_of(repeat, lambda w=writer, s=scenario: w(s))
+            took, text = best_of(repeat, partial(writer, scenario))
             step = f" ({took / previous[name]:4.2f}× prev)" if name in previous else " " * 13
             cells.append(f"{name} {took * 1000:8.1f} ms{step} {len(text) / 1e6:5.2f} MB")
             previous[name] = took

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from scoring import Decision, Scores, score_attempt
-from scoring.points import local_score, overall_score
+from scoring.points import local_score, overall_score, speed_score
 from simulator.model import MOOD_MAX, Route, Scenario
 from simulator.rules import Vars, apply_reply
 
@@ -558,7 +558,11 @@ class Distances:
     """Shortest simulated seconds from the start to every state (bucketed Dijkstra).
 
     Each bucket holds, per group, the positions first reached at that distance,
-    so one heap entry settles many states at once.
+    so one heap entry settles many states at once. Every settled mask also
+    keeps the *round* (heap pop) that settled it: a state's predecessor on a
+    shortest path was always settled in an earlier round, even across replies
+    that cost 0 seconds, which is what lets :meth:`path_to` walk back without
+    going round in circles.
     """
 
     def __init__(
@@ -566,21 +570,23 @@ class Distances:
     ) -> None:
         """Settle states until every ending kind in ``stop_when`` has been reached."""
         self.graph = graph
-        self.settled: dict[Group, list[tuple[int, int]]] = {}
+        self.settled: dict[Group, list[tuple[int, int, int]]] = {}  # (dist, round, mask)
         self.first: dict[str, tuple[int, Group, int]] = {}  # kind -> (dist, group, position)
         done: dict[Group, int] = {}
         buckets: dict[int, dict[Group, int]] = {0: {graph.start: 1 << graph.start_pos}}
         heap = [0]
         after_of = graph.after
+        rounds = 0
         while heap:
             dist = heapq.heappop(heap)
             bucket = buckets.pop(dist)
+            rounds += 1
             for group, mask in bucket.items():
                 new = mask & ~done.get(group, 0)
                 if not new:
                     continue
                 done[group] = done.get(group, 0) | new
-                self.settled.setdefault(group, []).append((dist, new))
+                self.settled.setdefault(group, []).append((dist, rounds, new))
                 if graph.is_terminal(group):
                     kind = graph.ending_of(group)
                     if kind not in self.first:
@@ -607,11 +613,11 @@ class Distances:
             if stop_when <= self.first.keys():
                 break
 
-    def of(self, group: Group, position: int) -> int | None:
-        """Distance of one state, or None if it was not reached."""
-        for dist, mask in self.settled.get(group, ()):
+    def of(self, group: Group, position: int) -> tuple[int, int] | None:
+        """Distance and settling round of one state, or None if it was not settled."""
+        for dist, settled_in, mask in self.settled.get(group, ()):
             if mask >> position & 1:
-                return dist
+                return dist, settled_in
         return None
 
     def path_to(self, kind: str) -> tuple[list[State], list[int]] | None:
@@ -623,7 +629,9 @@ class Distances:
         preds = graph.predecessors()
         states: list[State] = [(group, pos)]
         numbers: list[int] = []
-        while (group, pos) != (graph.start, graph.start_pos) or dist:
+        here = self.of(group, pos)
+        while (group, pos) != (graph.start, graph.start_pos):
+            assert here is not None
             found = None
             bit = 1 << pos
             for pgroup, edge in sorted(preds.get(group, ()), key=lambda p: p[1].number):
@@ -634,17 +642,20 @@ class Distances:
                 if not lands:
                     continue
                 for pp in positions(graph.before(bit, edge) & graph.reach.get(pgroup, 0)):
+                    there = self.of(pgroup, pp)
                     if (
-                        graph.after(1 << pp, edge) == bit
-                        and self.of(pgroup, pp) == dist - edge.seconds
+                        there is not None
+                        and there[0] == dist - edge.seconds
+                        and there < here
+                        and graph.after(1 << pp, edge) == bit
                     ):
-                        found = (pgroup, pp, edge)
+                        found = (pgroup, pp, edge, there)
                         break
                 if found:
                     break
             if found is None:  # pragma: no cover - distances are consistent by construction
                 return None
-            group, pos, edge = found
+            group, pos, edge, here = found
             dist -= edge.seconds
             states.append((group, pos))
             numbers.append(edge.number)
@@ -809,19 +820,29 @@ def enumerate_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State]
     """Complete paths, depth first in reply order; a path never repeats a state.
 
     (Node, mood, flags) is the state that may not repeat, per CONTRACTS.md; the
-    position carries mood and lane flags, the group the other flags.
+    position carries mood and lane flags, the group the other flags. The lists
+    yielded are reused: copy them to keep a path.
     """
+    for states, numbers, _ in _walk_paths(graph, limit):
+        yield states, numbers
+
+
+def _walk_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State], list[int], int]]:
+    """:func:`enumerate_paths`, also yielding how many replies the path shares
+    with the one yielded before it (so callers can keep running totals)."""
     start: State = (graph.start, graph.start_pos)
     states: list[State] = [start]
     numbers: list[int] = []
     on_path = {(graph.start[0], graph.start_pos, graph.start[1])}
     stack: list[int] = [0]
     produced = 0
+    shared = 0
     while stack:
         group, pos = states[-1]
         terminal = graph.is_terminal(group)
         if terminal and stack[-1] == 0:
-            yield states, numbers
+            yield states, numbers, shared
+            shared = len(numbers)
             produced += 1
             if produced >= limit:
                 return
@@ -833,6 +854,7 @@ def enumerate_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State]
             on_path.discard((last[0][0], last[1], last[0][1]))
             if numbers:
                 numbers.pop()
+                shared = min(shared, len(numbers))
             continue
         stack[-1] = i + 1
         nxt = step(graph, group, pos, edges[i])
@@ -909,6 +931,80 @@ def _better(a: PathResult, b: PathResult | None, dim: str, highest: bool) -> boo
     return a.seconds < b.seconds
 
 
+Quick = tuple[float | None, float | None, float, float, int]  # e, a, speed, overall, seconds
+
+
+def _quick_better(a: Quick, b: Quick | None, index: int, highest: bool) -> bool:
+    """``_better`` on running scores: value, then fewer seconds; earlier paths win ties."""
+    if b is None:
+        return a[index] is not None
+    va, vb = a[index], b[index]
+    if va is None:
+        return False
+    if vb is None:
+        return True
+    if abs(va - vb) > 1e-9:
+        return bool(va > vb) if highest else bool(va < vb)
+    return a[4] < b[4]
+
+
+def _extremes(
+    graph: StateGraph, table: LocalTable, par: int | None, limit: int
+) -> tuple[dict[str, PathResult | None], dict[str, PathResult | None], PathResult | None]:
+    """Exact best/worst per dimension and the expert path, over every feasible path.
+
+    Scores are kept as running sums along the depth-first walk, so a path
+    costs one step per reply; a :class:`PathResult` is built only for a path
+    that beats the current best or worst.
+    """
+    scenario = graph.scenario
+    weights = scenario.scoring.weights
+    seconds_of = {n.id: [c.seconds for c in n.choices] for n in scenario.nodes.values()}
+    best_q: list[Quick | None] = [None] * 4
+    worst_q: list[Quick | None] = [None] * 4
+    expert_q: Quick | None = None
+    best: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
+    worst: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
+    expert: PathResult | None = None
+    # running sums per depth: empathy sum/count, assertiveness sum/count, seconds
+    sums: list[tuple[float, int, float, int, int]] = [(0.0, 0, 0.0, 0, 0)]
+    for states, numbers, shared in _walk_paths(graph, limit):
+        depth = len(numbers)
+        del sums[shared + 1 :]
+        while len(sums) < depth + 1:
+            k = len(sums) - 1
+            node = states[k][0][0]
+            e, a, _ = table[node][numbers[k] - 1]
+            se, ce, sa, ca, secs = sums[-1]
+            sums.append(
+                (
+                    se + (e or 0.0),
+                    ce + (e is not None),
+                    sa + (a or 0.0),
+                    ca + (a is not None),
+                    secs + seconds_of[node][numbers[k] - 1],
+                )
+            )
+        se, ce, sa, ca, secs = sums[depth]
+        ending = graph.ending_of(states[-1][0])
+        emp = 100.0 * se / ce if ce else None
+        ass = 100.0 * sa / ca if ca else None
+        speed = speed_score(ending, par, secs)
+        quick: Quick = (emp, ass, speed, overall_score(emp, ass, speed, weights), secs)
+        result: PathResult | None = None
+        for i, dim in enumerate(DIMENSIONS):
+            if _quick_better(quick, best_q[i], i, True):
+                best_q[i] = quick
+                best[dim] = result = result or path_result(graph, states, numbers, par)
+            if _quick_better(quick, worst_q[i], i, False):
+                worst_q[i] = quick
+                worst[dim] = result = result or path_result(graph, states, numbers, par)
+        if ending == "resolved" and _quick_better(quick, expert_q, 3, True):
+            expert_q = quick
+            expert = result or path_result(graph, states, numbers, par)
+    return best, worst, expert
+
+
 def _greedy_path(
     graph: StateGraph,
     table: LocalTable,
@@ -971,15 +1067,7 @@ def analyze(
     table = _local_tables(scenario)
     can_resolve = graph.backward(frozenset({"resolved"}))
     if exact:
-        for states, numbers in enumerate_paths(graph, path_limit):
-            result = path_result(graph, states, numbers, par)
-            for dim in DIMENSIONS:
-                if _better(result, best[dim], dim, True):
-                    best[dim] = result
-                if _better(result, worst[dim], dim, False):
-                    worst[dim] = result
-            if result.ending == "resolved" and _better(result, expert, "overall", True):
-                expert = result
+        best, worst, expert = _extremes(graph, table, par, path_limit)
     else:
         strong = _greedy_path(graph, table, can_resolve, True)
         if strong is not None:

@@ -182,6 +182,12 @@ class _Parser:
         tok = self.take()
         if tok.kind == "paren" and tok.text == "(":
             inner = self.expr()
+            if self.peek() is None:
+                raise ConditionError(
+                    f"missing ')' to close the '(' at character {tok.offset + 1}",
+                    len(self.text),
+                    "add ')' at the end",
+                )
             close = self.take()
             if close.text != ")":
                 raise ConditionError(f"expected ')' but found {close.text!r}", close.offset, "")
@@ -210,6 +216,10 @@ class _Parser:
                 f"expected a whole number after '{var.text} {op.text}' but found {num.text!r}",
                 num.offset,
                 "compare with a number, e.g. 70",
+            )
+        if len(num.text.lstrip("-")) > 9:
+            raise ConditionError(
+                f"the number {num.text[:12]}... is too large", num.offset, "use a number like 70"
             )
         self.variables.add(var.text)
         get = VARIABLES[var.text]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from simulator.conditions import FLAG_RE, ConditionError, parse_condition
+from simulator.conditions import FLAG_RE, Condition, ConditionError, parse_condition
 from simulator.model import (
     CHANNELS,
     DEFAULT_PASS_MARK,
@@ -118,9 +118,12 @@ def _type_name(value: Any) -> str:
 class _Builder:
     """Walks the marked YAML tree, collecting problems and building the model."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.lines = text.splitlines()
         self.problems: list[Problem] = []
+        self.declared: set[str] = set()  # every node id written, even a broken node's
+        self.condition_at: dict[int, Mark] = {}  # id(condition) -> where its text starts
 
     def report(
         self,
@@ -358,7 +361,7 @@ class _Builder:
         scoring = self.scoring(data)
         nodes = self.nodes(data)
         start = self.text(data, "start", "the scenario", required=True)
-        if start and nodes is not None and start not in nodes:
+        if start and nodes is not None and start not in self.declared:
             self.report(
                 data.value_at("start"),
                 f"start node '{start}' does not exist",
@@ -463,6 +466,7 @@ class _Builder:
             self.report(spec.key_at(None), "the scenario has no nodes", "add at least one", "empty")
             return None
         nodes: dict[str, Node] = {}
+        self.declared = {n for n in spec if isinstance(n, str)}
         for node_id, raw in spec.items():
             mark = spec.key_at(node_id)
             if not isinstance(node_id, str) or not NODE_ID_RE.match(node_id):
@@ -636,7 +640,7 @@ class _Builder:
         value = raw["next"]
         mark = raw.value_at("next")
         if isinstance(value, str):
-            return (Route(value, None, mark[0]),)
+            return (Route(value, None, *mark),)
         if not isinstance(value, MarkedList) or not value:
             self.report(
                 mark,
@@ -652,7 +656,7 @@ class _Builder:
             imark = value.item_at(i)
             last = i == len(value) - 1
             if isinstance(item, str) and last:
-                routes.append(Route(item, None, imark[0]))
+                routes.append(Route(item, None, *imark))
                 continue
             if not isinstance(item, MarkedMap):
                 self.report(
@@ -680,8 +684,10 @@ class _Builder:
                     )
                     ok = False
                 else:
+                    cmark = self._text_start(cmark)
                     try:
                         condition = parse_condition(text)
+                        self.condition_at[id(condition)] = cmark
                     except ConditionError as exc:
                         self.report(
                             (cmark[0], cmark[1] + exc.offset),
@@ -709,21 +715,35 @@ class _Builder:
                 )
                 ok = False
             if goto:
-                routes.append(Route(goto, condition, imark[0]))
+                routes.append(Route(goto, condition, *item.value_at("goto")))
         return tuple(routes) if ok and routes else None
+
+    def _text_start(self, mark: Mark) -> Mark:
+        """Where a scalar's text begins: one column on when it is quoted."""
+        line, col = mark
+        if 0 < line <= len(self.lines) and self.lines[line - 1][col - 1 : col] in ("'", '"'):
+            return (line, col + 1)
+        return mark
 
     def check_routes(self, nodes: dict[str, Node]) -> None:
         for node in nodes.values():
             for number, choice in enumerate(node.choices, 1):
                 for route in choice.routes:
-                    if route.goto not in nodes:
+                    # A node written in the file but broken has its own error already.
+                    if route.goto not in self.declared:
                         self.report(
-                            (route.line, 1) if route.line else (choice.line, 1),
+                            (route.line, route.col or 1),
                             f"reply {number} of node '{node.id}' goes to unknown node "
                             f"'{route.goto}'",
                             did_you_mean(route.goto, nodes, "nodes"),
                             "unknown-node",
                         )
+
+    def _flag_mark(self, condition: Condition, flag: str, route: Route) -> Mark:
+        start = self.condition_at.get(id(condition))
+        if start is None:
+            return (route.line, route.col or 1)
+        return (start[0], start[1] + _word_offset(condition.text, flag))
 
     def check_flags(self, nodes: dict[str, Node]) -> None:
         raised = {f for n in nodes.values() for c in n.choices for f in c.set_flags}
@@ -736,7 +756,7 @@ class _Builder:
                     read |= route.condition.flags
                     for flag in sorted(route.condition.flags - raised):
                         self.report(
-                            (route.line, 1),
+                            self._flag_mark(route.condition, flag, route),
                             f"condition {route.condition.text!r} reads flag '{flag}', "
                             "which no reply raises, so it can never be true",
                             did_you_mean(flag, raised, "flags")
@@ -754,6 +774,11 @@ class _Builder:
                         "unused-flag",
                         "warning",
                     )
+
+
+def _word_offset(text: str, word: str) -> int:
+    match = re.search(rf"(?<![a-z0-9_]){re.escape(word)}(?![a-z0-9_])", text)
+    return match.start() if match else 0
 
 
 def _size_problem(path: str, size: int, max_bytes: int) -> Problem:
@@ -794,7 +819,7 @@ def load_bytes(raw: bytes, path: str) -> LoadResult:
         return LoadResult(
             path, None, (Problem(path, p.line, p.col, p.message, p.hint, "error", p.code),)
         )
-    builder = _Builder(path)
+    builder = _Builder(path, text)
     scenario = builder.build(doc.data, doc.duplicates, hashlib.sha256(raw).hexdigest())
     return LoadResult(path, scenario, tuple(builder.problems))
 

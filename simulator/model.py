@@ -35,7 +35,8 @@ class Route:
 
     goto: str
     condition: Condition | None = None
-    line: int = 0
+    line: int = 0  # where the target node id is written
+    col: int = 0
 
 
 @dataclass(frozen=True, slots=True)

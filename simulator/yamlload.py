@@ -8,6 +8,7 @@ key and value) so every later error can name ``file:line:col``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -149,7 +150,16 @@ class _MarkingLoader(_BaseLoader):
         yield data
         data.extend(self.construct_object(child, deep=True) for child in node.value)
 
+    def construct_checked_int(self, node: yaml.ScalarNode) -> Any:
+        # Python refuses to convert integers of over 4,300 digits; say where it is.
+        if len(node.value) > 30:
+            raise yaml.constructor.ConstructorError(
+                None, None, "this number is far too long", node.start_mark
+            )
+        return self.construct_yaml_int(node)
 
+
+_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _MarkingLoader.construct_checked_int)
 _MarkingLoader.add_constructor("tag:yaml.org,2002:map", _MarkingLoader.construct_marked_map)
 _MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _MarkingLoader.construct_marked_seq)
 
@@ -164,11 +174,22 @@ class YamlDocument:
     text: str
 
 
-def _mark_of(exc: yaml.MarkedYAMLError) -> tuple[int, int]:
+def _mark_of(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, int]:
     mark = exc.problem_mark or exc.context_mark
     if mark is None:
         return (1, 1)
+    lines = text.splitlines() or [""]
+    # libyaml puts an end-of-stream error on the line after the last one; that
+    # line exists only when the file ends with a newline.
+    if text and mark.line >= len(lines) and not text.endswith("\n"):
+        return (len(lines), len(lines[-1]) + 1)
     return (mark.line + 1, mark.column + 1)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` in ``text``."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int | None:
@@ -222,13 +243,19 @@ def _count_distinct(root: yaml.Node) -> int:
 
 
 def decode(raw: bytes) -> tuple[str | None, YamlProblem | None]:
-    """Decode UTF-8 (a BOM is allowed), pointing at the first bad byte."""
+    """Decode UTF-8 (a BOM is allowed), pointing at the first bad byte.
+
+    Columns count characters, as YAML's own positions do; the BOM is not one.
+    """
+    body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = raw.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        before = body[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(body[line_start : exc.start].decode("utf-8")) + 1
+        raw = body
         return None, YamlProblem(
             line,
             col,
@@ -272,7 +299,7 @@ def parse_yaml(text: str) -> YamlDocument:
                 )
         data = loader.construct_document(node)
     except yaml.constructor.ConstructorError as exc:
-        line, col = _mark_of(exc)
+        line, col = _mark_of(exc, text)
         problem = str(exc.problem or "cannot construct this value")
         if "could not determine a constructor" in problem:
             tag = problem.split("tag", 1)[-1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
@@ -292,19 +319,50 @@ def parse_yaml(text: str) -> YamlDocument:
             None, (), YamlProblem(line, col, problem, "fix the YAML here", "yaml"), text
         )
     except yaml.MarkedYAMLError as exc:
-        line, col = _mark_of(exc)
+        line, col = _mark_of(exc, text)
         message = str(exc.problem or "invalid YAML")
         if exc.context and "expected a single document" in exc.context:
             message = "the file holds more than one YAML document"
             hint = "keep one scenario per file and remove the extra '---'"
         else:
             hint = _syntax_hint(message)
+            if _bracket_text(text, exc):
+                hint = (
+                    "text that starts with '[' (a stage direction) must be in quotes, "
+                    'e.g. customer: "[sighs] Fine."'
+                )
             if exc.problem_mark is not None and _char_at(text, exc.problem_mark) == "\t":
                 message, hint = "a tab character in the indentation", "indent with spaces"
         return YamlDocument(None, (), YamlProblem(line, col, message, hint, "yaml"), text)
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        return YamlDocument(
+            None,
+            (),
+            YamlProblem(
+                line,
+                col,
+                f"the file contains the control character {exc.character!r}, "
+                "which YAML does not allow",
+                "delete it (it is often pasted in invisibly); use \\t or \\n inside "
+                "quoted text if you meant one",
+                "yaml",
+            ),
+            text,
+        )
+    except ValueError as exc:  # e.g. an integer too long for Python to convert
+        return YamlDocument(
+            None,
+            (),
+            YamlProblem(1, 1, f"a value cannot be read: {exc}", "shorten it", "yaml"),
+            text,
+        )
     except yaml.YAMLError as exc:
         return YamlDocument(
-            None, (), YamlProblem(1, 1, str(exc), "fix the YAML syntax", "yaml"), text
+            None,
+            (),
+            YamlProblem(1, 1, " ".join(str(exc).split()), "fix the YAML syntax", "yaml"),
+            text,
         )
     except RecursionError:
         return YamlDocument(
@@ -316,6 +374,16 @@ def parse_yaml(text: str) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(data, tuple(loader.duplicates), None, text)
+
+
+def _bracket_text(text: str, exc: yaml.MarkedYAMLError) -> bool:
+    """True when the error sits on a line like ``key: [stage direction] more text``."""
+    lines = text.splitlines()
+    for mark in (exc.problem_mark, exc.context_mark):
+        if mark is not None and mark.line < len(lines):
+            if re.search(r":\s*\[[^\]]*\]\s*\S", lines[mark.line]):
+                return True
+    return False
 
 
 def _char_at(text: str, mark: yaml.Mark) -> str:

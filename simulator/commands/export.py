@@ -8,15 +8,20 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from simulator.commands.common import db_option, fail
 from simulator.export.query import Filters, parse_since
+from simulator.store import StoreError
+
+if TYPE_CHECKING:
+    from simulator.export.xapi import XapiOptions
+    from simulator.store import Snapshot, Store
 
 
-class SinceType(click.ParamType):
+class SinceType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
     """``--since``: a date or ISO 8601 datetime (UTC unless a zone is given)."""
 
     name = "DATE"
@@ -59,9 +64,9 @@ def progress(
         yield bar.update
 
 
-def open_store(db: Path | None) -> Any:
+def open_store(db: Path | None) -> Store:
     """The results database for reading; exits 1 with a clear message if unusable."""
-    from simulator.store import Store, StoreError
+    from simulator.store import Store
 
     try:
         return Store.open_default(db, create=False)
@@ -128,6 +133,7 @@ def export(
         raise click.UsageError("--bom only applies to --format csv")
     if lrs is not None and fmt != "xapi":
         raise click.UsageError("--lrs sends xAPI statements: add --format xapi")
+    options = xapi_options(iri_base, home_page) if fmt == "xapi" else None
     filters = Filters(cohort=cohort, trainee=trainee, scenario=scenario, since=since)
     ctx = click.get_current_context()
     lrs_only = lrs is not None and ctx.get_parameter_source("output") is not (
@@ -137,12 +143,13 @@ def export(
     store = open_store(db)
     try:
         with store.snapshot() as snap:
-            if lrs is not None:
-                _send(snap, filters, fmt_options(iri_base, home_page), lrs, batch_size, output,
-                      write_file=not lrs_only)  # fmt: skip
+            if lrs is not None and options is not None:
+                _send(snap, filters, options, lrs, batch_size, output, write_file=not lrs_only)
                 return
-            count = _write(snap, filters, fmt, choices, bom, output, iri_base, home_page,
+            count = _write(snap, filters, fmt, choices, bom, output, options,
                            to_terminal=to_terminal)  # fmt: skip
+    except StoreError as exc:
+        fail(str(exc))
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error; silence the final flush.
         with contextlib.suppress(OSError):
@@ -157,8 +164,8 @@ def export(
         click.echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
 
 
-def fmt_options(iri_base: str, home_page: str) -> Any:
-    """The xAPI options, with the IRIs checked."""
+def xapi_options(iri_base: str, home_page: str) -> XapiOptions:
+    """The xAPI options, with the IRIs checked (a usage error otherwise)."""
     from simulator.export.xapi import XapiOptions
 
     for name, value in (("--iri-base", iri_base), ("--home-page", home_page)):
@@ -168,13 +175,12 @@ def fmt_options(iri_base: str, home_page: str) -> Any:
 
 
 def _write(
-    snap: Any, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
-    iri_base: str, home_page: str, *, to_terminal: bool,
+    snap: Snapshot, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
+    options: XapiOptions | None, *, to_terminal: bool,
 ) -> int:  # fmt: skip
     from simulator.export.output import text_output
     from simulator.export.query import count_attempts
 
-    options = fmt_options(iri_base, home_page) if fmt == "xapi" else None
     total = count_attempts(snap, filters) if not to_terminal and sys.stderr.isatty() else 0
     if choices and total:
         where, params = filters.where()
@@ -200,12 +206,13 @@ def _write(
             return write_jsonl(snap, filters, out, tick=tick)
         from simulator.export.xapi import iter_statements, write_statements
 
+        assert options is not None
         return write_statements(iter_statements(snap, filters, options, tick=tick), out)
 
 
 def _send(
-    snap: Any, filters: Filters, options: Any, url: str, batch_size: int, output: str,
-    *, write_file: bool,
+    snap: Snapshot, filters: Filters, options: XapiOptions, url: str, batch_size: int,
+    output: str, *, write_file: bool,
 ) -> None:  # fmt: skip
     from simulator.export.lrs import LrsClient, LrsError, credentials_from_env
     from simulator.export.query import count_attempts

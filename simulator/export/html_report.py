@@ -107,7 +107,7 @@ def _trainee_row(t: TraineeStats) -> str:
         f'<td class="num">{t.passes}</td>',
         *(f'<td class="num">{fmt_score(t.best[d])}</td>' for d in DIMENSIONS),
         *(f'<td class="num">{fmt_score(t.mean[d])}</td>' for d in DIMENSIONS),
-        f"<td>{_e(fmt_trend(t).rsplit(' ', 1)[0])} {sparkline_svg(t.recent_overall)}</td>",
+        f"<td>{_e(fmt_trend(t, spark=False))} {sparkline_svg(t.recent_overall)}</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
@@ -188,13 +188,13 @@ def render_html(report: Report) -> str:
         + "".join(f"<th class=num>{e}</th>" for e in ENDING_NAMES)
         + "</tr></thead><tbody>"
     )
-    for s in report.scenarios:
+    for sc in report.scenarios:
         out.append(
-            f'<tr><td>{_e(s.scenario_id)}<br><span class="small">{_e(s.title)}</span></td>'
-            f'<td class="num">{s.attempts}</td><td class="num">{s.completed}</td>'
-            f'<td class="num">{fmt_rate(s.pass_rate)}</td>'
-            + "".join(f'<td class="num">{fmt_score(s.mean[d])}</td>' for d in DIMENSIONS)
-            + "".join(f'<td class="num">{s.endings[e]}</td>' for e in ENDING_NAMES)
+            f'<tr><td>{_e(sc.scenario_id)}<br><span class="small">{_e(sc.title)}</span></td>'
+            f'<td class="num">{sc.attempts}</td><td class="num">{sc.completed}</td>'
+            f'<td class="num">{fmt_rate(sc.pass_rate)}</td>'
+            + "".join(f'<td class="num">{fmt_score(sc.mean[d])}</td>' for d in DIMENSIONS)
+            + "".join(f'<td class="num">{sc.endings[e]}</td>' for e in ENDING_NAMES)
             + "</tr>"
         )
     out.append("</tbody></table></section>")

@@ -268,7 +268,7 @@ class ImportSummary:
 def _decode_line(raw: bytes, lineno: int, last: bool) -> Any:
     """The JSON value on one line; raises `Invalid` with what is wrong."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.rstrip(b"\r\n").decode("utf-8")  # columns count within the line
     except UnicodeDecodeError as exc:
         raise Invalid(f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
     try:

@@ -22,14 +22,14 @@ def text_output(target: str | Path, *, stdout: BinaryIO, bom: bool = False) -> I
     leaves a truncated file that looks complete (and never clobbers the old one).
     """
     if str(target) == "-":
-        stream = io.TextIOWrapper(stdout, encoding="utf-8", newline="", write_through=False)
+        wrapper = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
         try:
             if bom:
-                stream.write(BOM)
-            yield stream
-            stream.flush()
+                wrapper.write(BOM)
+            yield wrapper
+            wrapper.flush()
         finally:
-            stream.detach()  # leave the process's stdout open
+            wrapper.detach()  # leave the process's stdout open
         return
     path = Path(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")

@@ -366,16 +366,14 @@ def fmt_rate(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-def fmt_trend(trainee: TraineeStats) -> str:
+def fmt_trend(trainee: TraineeStats, *, spark: bool = True) -> str:
     """``52 → 81 (+29) ▃▅▇`` — first and last overall, the change, the sparkline."""
     if trainee.first_overall is None or trainee.last_overall is None:
         return "—"
     change = trainee.trend
     delta = "" if change is None else f" ({change:+.0f})"
-    return (
-        f"{trainee.first_overall:.0f} → {trainee.last_overall:.0f}{delta} "
-        f"{sparkline(trainee.recent_overall)}"
-    )
+    text = f"{trainee.first_overall:.0f} → {trainee.last_overall:.0f}{delta}"
+    return f"{text} {sparkline(trainee.recent_overall)}" if spark else text
 
 
 def text_bar(share: float, width: int = 20) -> str:
@@ -412,7 +410,10 @@ def render_text(report: Report, console: Any) -> None:
 
     table = Table(title="Trainees", title_justify="left")
     for head in ("Trainee", "Cohort", "Attempts", "Done", "Passed"):
-        table.add_column(head, justify="left" if head in ("Trainee", "Cohort") else "right")
+        if head in ("Trainee", "Cohort"):
+            table.add_column(head, overflow="fold")  # names are shown whole, never cut
+        else:
+            table.add_column(head, justify="right")
     for head in ("Best E/A/S/O", "Mean E/A/S/O", "Trend (overall)"):  # E/A/S/O: see caption
         table.add_column(head)
     for t in report.trainees:
@@ -425,7 +426,7 @@ def render_text(report: Report, console: Any) -> None:
     console.print(table)
 
     table = Table(title="Scenarios", title_justify="left")
-    table.add_column("Scenario")
+    table.add_column("Scenario", overflow="fold")
     for head in ("Attempts", "Done", "Pass rate", "Empathy", "Assert.", "Speed", "Overall"):
         table.add_column(head, justify="right")
     for head in ENDING_NAMES:
@@ -444,23 +445,23 @@ def render_text(report: Report, console: Any) -> None:
     table.add_column("Per 100 replies", justify="right")
     table.add_column("", min_width=10)
     table.add_column("What it is")
-    most = max((s.count for s in report.sins), default=0)
-    for s in report.sins:
+    most = max((sin.count for sin in report.sins), default=0)
+    for sin in report.sins:
         table.add_row(
-            Text(s.sin), str(s.count), f"{s.per_100_replies:.1f}",
-            text_bar(s.count / most if most else 0.0, 10), Text(SINS[s.sin]),
+            Text(sin.sin), str(sin.count), f"{sin.per_100_replies:.1f}",
+            text_bar(sin.count / most if most else 0.0, 10), Text(SINS[sin.sin]),
         )  # fmt: skip
     console.print(table)
 
     current: tuple[str, str] | None = None
-    table = None
+    points: Table | None = None
     for point in report.decisions:
         version = (point.scenario_id, point.content_hash)
         if version != current:
-            if table is not None:
-                console.print(table)
+            if points is not None:
+                console.print(points)
             current = version
-            table = Table(
+            points = Table(
                 title=Text(
                     f"Decision points — {point.scenario_id} "
                     f"(version {short_hash(point.content_hash)})"
@@ -468,8 +469,12 @@ def render_text(report: Report, console: Any) -> None:
                 title_justify="left",
             )
             for head in ("Node", "#", "Reply", "Tags", "Picked", "Share"):
-                table.add_column(head, justify="right" if head in ("#", "Picked") else "left")
-        assert table is not None
+                points.add_column(
+                    head,
+                    justify="right" if head in ("#", "Picked") else "left",
+                    overflow="fold",
+                )
+        assert points is not None
         for i, reply in enumerate(point.replies):
             tags = Text()
             for k, tag in enumerate(reply.tags):
@@ -478,12 +483,12 @@ def render_text(report: Report, console: Any) -> None:
                 # A sin is marked by shape (⚠) as well as colour.
                 tags.append(f"⚠ {tag}" if tag in SINS else tag,
                             style="bold red" if tag in SINS else "")  # fmt: skip
-            table.add_row(
+            points.add_row(
                 Text(point.node) if i == 0 else "",
                 "—" if reply.choice is None else str(reply.choice),
                 Text("(silence)" if reply.choice is None else reply.say),
                 tags, str(reply.count), f"{fmt_rate(reply.share)} {text_bar(reply.share, 8)}",
                 end_section=i == len(point.replies) - 1,
             )  # fmt: skip
-    if table is not None:
-        console.print(table)
+    if points is not None:
+        console.print(points)

@@ -9,6 +9,8 @@ conversation; the expert replay is pushed over the debrief.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +32,7 @@ from simulator.tui.watch import FileWatcher
 if TYPE_CHECKING:
     from simulator.config import Config
     from simulator.model import Scenario
-    from simulator.store import Store
+    from simulator.store import AttemptRow, ScenarioStats, Store
     from simulator.tui.screens.resume import ResumeChoice
     from simulator.tui.session import Session
     from simulator.validate import FileReport
@@ -56,6 +58,12 @@ class AppOptions:
     settings: PlaySettings = field(default_factory=PlaySettings)
     watch: bool = False
     max_bytes: int | None = None  # None: the loader's default limit
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 def _palette() -> type[Provider]:
@@ -87,6 +95,9 @@ class TalkdownApp(App[None]):
         self.identity = options.identity
         self.store: Store | None = None
         self.writer: ThreadPoolExecutor | None = None  # commits replies off the UI thread
+        self.store_state = "none"  # none | opening | open | failed
+        self._when_store: list[Callable[[], None]] = []
+        self.settled = False  # start-up has shown what it will show (tests wait for it)
         self.catalog: list[Entry] | None = None
         self._when_loaded: list[Callable[[], None]] = []
         self.watcher = FileWatcher(options.scenario_path) if options.watch and \
@@ -124,6 +135,7 @@ class TalkdownApp(App[None]):
             from simulator.tui.screens.identity import IdentityScreen
 
             self.push_screen(IdentityScreen(), callback=self._identity_given)
+            self.settled = True
         else:
             self._after_identity()
 
@@ -152,30 +164,67 @@ class TalkdownApp(App[None]):
         self._after_identity()
 
     def _after_identity(self) -> None:
-        if not self.settings.preview and self.identity is not None:
-            self._open_store()
-        self.refresh_stats()
-        if self.store is not None and self.identity is not None:
-            unfinished = self.store.unfinished_attempts(*self.identity)
-            if unfinished:
-                from simulator.tui.screens.resume import ResumeScreen
+        if self.settings.preview or self.identity is None:
+            self._open_direct()
+            return
+        self.store_state = "opening"
+        self._open_store(self.identity)
 
-                self.push_screen(ResumeScreen(unfinished), callback=self._resume_chosen)
-                return
-        self._open_direct()
-
-    def _open_store(self) -> None:
+    @work(thread=True, exclusive=True, group="store")
+    def _open_store(self, identity: tuple[str, str]) -> None:
+        """Open the results off the UI thread: another process may hold the write lock."""
         from simulator.store import Store
 
         try:
-            self.store = Store.open_default(self.options.db)
-            self.writer = ThreadPoolExecutor(1, thread_name_prefix="talkdown-store")
+            store = Store.open_default(self.options.db)
+            unfinished = store.unfinished_attempts(*identity)
+            stats = store.scenario_stats(*identity)
         except Exception as exc:
-            self.notify(f"Results will not be saved: {exc}", title="Results database",
-                        severity="error", timeout=10)  # fmt: skip
+            with contextlib.suppress(RuntimeError):  # the app closed first
+                self.call_from_thread(self._store_failed, exc)
+            return
+        try:
+            self.call_from_thread(self._store_opened, store, unfinished, stats)
+        except RuntimeError:
+            store.close()
+
+    def _store_opened(
+        self, store: Store, unfinished: list[AttemptRow], stats: dict[str, ScenarioStats]
+    ) -> None:
+        self.store = store
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="talkdown-store")
+        self.store_state = "open"
+        self.picker.set_stats(dict(stats))
+        self._run_waiting()
+        self._offer_resume(unfinished)
+
+    def _store_failed(self, exc: Exception) -> None:
+        self.store_state = "failed"
+        self.notify(f"Results will not be saved: {exc}", title="Results database",
+                    severity="error", timeout=10)  # fmt: skip
+        self._run_waiting()
+        self._open_direct()
+
+    def _run_waiting(self) -> None:
+        waiting, self._when_store = self._when_store, []
+        for callback in waiting:
+            callback()
+
+    def _offer_resume(self, unfinished: list[AttemptRow] | None = None) -> None:
+        """Offer the trainee's unfinished attempts, then open the command line's scenario."""
+        if unfinished is None and self.store is not None and self.identity is not None:
+            unfinished = self.store.unfinished_attempts(*self.identity)
+        if unfinished:
+            from simulator.tui.screens.resume import ResumeScreen
+
+            self.push_screen(ResumeScreen(unfinished), callback=self._resume_chosen)
+            self.settled = True
+            return
+        self._open_direct()
 
     def _open_direct(self) -> None:
         """Open the scenario named on the command line, if any."""
+        self.settled = True
         path = self.options.scenario_path
         if path is None:
             return
@@ -228,15 +277,24 @@ class TalkdownApp(App[None]):
             callback()
 
     def refresh_stats(self) -> None:
-        """Show the trainee's attempts and best scores in the picker."""
-        if self.store is None or self.identity is None:
+        """Show the trainee's attempts and best scores in the picker (after pending writes)."""
+        store, identity, writer = self.store, self.identity, self.writer
+        if store is None or identity is None or writer is None:
             return
-        try:
-            stats = self.store.scenario_stats(*self.identity)
-        except Exception as exc:
-            self.notify(f"Could not read your results: {exc}", severity="warning")
-            return
-        self.picker.set_stats(dict(stats))
+        loop = asyncio.get_running_loop()
+        show = self.picker.set_stats
+
+        def read() -> None:  # in the writer's thread, so the last attempt's finish is in
+            try:
+                stats = store.scenario_stats(*identity)
+            except Exception:
+                return  # the picker keeps the figures it has
+            # Not call_from_thread: it would wait for the UI thread, which may itself be
+            # waiting for this writer (at exit).
+            with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
+                loop.call_soon_threadsafe(show, dict(stats))
+
+        writer.submit(read)
 
     # -- resume ---------------------------------------------------------------------------
 
@@ -247,7 +305,7 @@ class TalkdownApp(App[None]):
         action, uuid = choice
         if action == "abandon":
             self.abandon(uuid)
-            self._after_identity()  # offer the next one, if any
+            self._offer_resume()  # the next one, if any
             return
         self.when_catalog(lambda: self._resume(uuid))
 
@@ -334,6 +392,9 @@ class TalkdownApp(App[None]):
         """Start ``scenario`` (from the picker or the command line)."""
         from simulator.tui.screens.conversation import ConversationScreen
 
+        if self.store_state == "opening":  # an attempt must not start unrecorded
+            self._when_store.append(lambda: self.play(scenario))
+            return
         self._show(ConversationScreen(self.new_session(scenario), report=self.watched))
 
     def _show(self, screen: Screen[Any]) -> None:
@@ -429,6 +490,12 @@ class TalkdownApp(App[None]):
         self.picker._show_details()
         self.notify(f"{mode.capitalize()} mode")
 
+    def open_trainer(self) -> None:
+        """Push the trainer screen (it opens its own connection to the results)."""
+        from simulator.tui.screens.trainer import TrainerScreen
+
+        self.push_screen(TrainerScreen(self.options.db))
+
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         """App-wide commands for the palette."""
         out: list[tuple[str, str, Callable[[], Any]]] = []
@@ -437,6 +504,9 @@ class TalkdownApp(App[None]):
             out.append((f"Switch to {other} mode",
                         "Practice shows feedback after each reply; assessment only at the end",
                         lambda: self.set_mode(other)))  # fmt: skip
+        if isinstance(self.screen, PickerScreen) and _has_module("simulator.tui.screens.trainer"):
+            out.append(("Open the trainer view", "The cohort's results, attempts and transcripts",
+                        self.open_trainer))  # fmt: skip
         out.append(("Quit talkdown", "Unfinished attempts can be resumed next time",
                     self.exit))  # fmt: skip
         return out

@@ -7,7 +7,7 @@ recorded, when a resume is refused) can be read and tested on their own.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -75,7 +75,7 @@ class Session:
         return self._par
 
     def flush(self) -> None:
-        """Wait until every reply handed to the writer is committed (or has failed)."""
+        """Wait until every write handed to the writer is committed (or has failed)."""
         pending, self._pending = self._pending, None
         if pending is not None:
             try:
@@ -87,22 +87,22 @@ class Session:
         """Score the finished conversation and close the stored attempt (once)."""
         if self._scores is None:
             self._scores = self.conv.score(self.par)
-            self.flush()
-            if self.recorder is not None:
-                try:
-                    self.recorder.finish(self.par)
-                except Exception as exc:  # a full disk must not take the debrief with it
-                    self._stop_recording(exc)
+            par = self.par
+            self._commit(lambda recorder: recorder.finish(par))
         return self._scores
 
     def _record(self, event: Event) -> None:
+        self._commit(lambda recorder: recorder.record(event))
+
+    def _commit(self, job: Callable[[Recorder], None]) -> None:
+        """Run ``job`` against the store: in the writer (in order), or here without one."""
         recorder = self.recorder
         if recorder is None:
             return
         if self.writer is None:
             try:
-                recorder.record(event)
-            except Exception as exc:
+                job(recorder)
+            except Exception as exc:  # a full disk must not take the conversation with it
                 self._stop_recording(exc)
             return
         previous = self._pending
@@ -110,7 +110,7 @@ class Session:
         def commit() -> None:
             if previous is not None:
                 previous.result()  # a failed earlier reply fails this one too: no gaps
-            recorder.record(event)
+            job(recorder)
 
         self._pending = self.writer.submit(commit)
         self._pending.add_done_callback(self._check)

@@ -28,8 +28,11 @@ def keys(*presses: str) -> Any:
     """A ``run_before`` that waits for the catalogue, then presses ``presses``."""
 
     async def run_before(pilot: Any) -> None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(100):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            if pilot.app.settled and pilot.app.catalog is not None:
+                break
         await pilot.press(*presses)
 
     return run_before

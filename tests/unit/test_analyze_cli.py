@@ -293,7 +293,7 @@ def test_too_many_paths_gives_bounds(tmp_path: Path) -> None:
     assert data["par_seconds"] == 110
     assert picks(data["expert_path"]) == [1] * 11
     assert set(data["bounds"]) == {"best", "worst"}
-    truth = {
+    truth: dict[str, dict[str, float]] = {
         "best": {"empathy": 100, "assertiveness": 100, "speed": 100, "overall": 100},
         "worst": {"empathy": 0, "assertiveness": 0, "speed": 1000 / 12, "overall": 250 / 9},
     }

@@ -30,6 +30,12 @@ ENDING_IDS = tuple(f"{kind}_{i}" for kind in ENDING_KINDS for i in range(3))
 FLAG = "promised"
 MAX_TURNS = 200
 PLAYS_PER_SCENARIO = 6
+# 0-second replies included: a zero-cost loop once sent analyze() round in circles
+# (see test_analyze_terminates_on_a_zero_second_loop).
+MIN_SECONDS = 0
+# Exact enumeration of up to 100,000 long looping paths takes seconds per graph;
+# a lower limit keeps the run short and exercises both the exact and bounds branches.
+PATH_LIMIT = 2_000
 
 FUZZ = settings(
     max_examples=150,
@@ -61,7 +67,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "empathy": draw(st.integers(-3, 3)),
                 "assertiveness": draw(st.integers(-3, 3)),
                 "mood": draw(st.integers(-30, 30)),
-                "seconds": draw(st.integers(0, 90)),
+                "seconds": draw(st.integers(MIN_SECONDS, 90)),
                 "feedback": "Why it helps or hurts.",
             }
             if use_flag and draw(st.booleans()):
@@ -97,11 +103,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "ending": ending_id.split("_")[0],
             "outcome": "It ends.",
         }
-    weights = draw(
-        st.fixed_dictionaries(
-            {k: st.sampled_from((0, 0.5, 1, 2)) for k in ("empathy", "assertiveness", "speed")}
-        ).filter(lambda w: any(w.values()))
-    )
+    weights = {
+        k: draw(st.sampled_from((0, 0.5, 1, 2))) for k in ("empathy", "assertiveness", "speed")
+    }
+    if not any(weights.values()):
+        weights["speed"] = 1  # all zero is an error (CONTRACTS.md)
     return {
         "format": 1,
         "id": "fuzz",
@@ -131,7 +137,7 @@ def test_random_scenarios_play_score_and_analyse_consistently(
     scenario = result.scenario
 
     par = analysis.par_for(scenario)
-    facts = analysis.analyze(scenario)
+    facts = analysis.analyze(scenario, path_limit=PATH_LIMIT)
     assert facts.par_seconds == par
 
     rng = random.Random(seed)
@@ -162,6 +168,21 @@ def test_random_scenarios_play_score_and_analyse_consistently(
             resolved_seconds.append(conv.seconds)
 
     event(f"resolved in play: {bool(resolved_seconds)}; exact analysis: {facts.exact}")
+    # Every path the analysis reports plays out the same way in the engine.
+    reported = [*facts.endings.values(), facts.expert, *facts.best.values(), *facts.worst.values()]
+    for path in (p for p in reported if p is not None):
+        conv = Conversation(scenario, clock=lambda: 0.0)
+        for number in path.choices:
+            assert not conv.finished
+            conv.choose(number, latency_ms=1.0)
+        assert conv.finished
+        assert (conv.ending, conv.ending_node) == (path.ending, path.ending_node)
+        assert conv.seconds == path.seconds
+        assert tuple(conv.path) == path.nodes
+        assert conv.score(par) == path.scores
+    if facts.expert is not None:
+        assert facts.expert.ending == "resolved"
+
     if resolved_seconds:
         # Par is the fastest feasible resolved path: no play-through beats it.
         assert par is not None
@@ -184,12 +205,23 @@ def test_random_scenarios_survive_the_yaml_round_trip(spec: dict[str, Any]) -> N
 # -- (b) junk in, problems out ------------------------------------------------------
 
 
+def _line_breaks(raw: bytes) -> int:
+    """An upper bound on the line breaks YAML can see (\n, \r, NEL, LS, PS)."""
+    text = raw.decode("utf-8", errors="replace")
+    return sum(text.count(ch) for ch in "\n\r\x85\u2028\u2029")
+
+
 def _check_never_raises(raw: bytes) -> None:
     result = load_bytes(raw, "junk.yaml")  # must not raise
     assert result.scenario is not None or result.errors
+    event(result.errors[0].code if result.errors else "loaded")
     for p in result.problems:
         assert p.line >= 1, str(p)
         assert p.col >= 1, str(p)
+        # +1 for the last line, +1 more for libyaml's end-of-stream mark, which sits on the
+        # line after a last line without a newline (see
+        # test_end_of_file_error_points_inside_the_file in test_loader_errors.py).
+        assert p.line <= _line_breaks(raw) + 2, str(p)
         assert str(p).startswith(f"junk.yaml:{p.line}:{p.col}: ")
 
 
@@ -200,8 +232,11 @@ def test_random_bytes_never_raise(raw: bytes) -> None:
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#%@` \n\t,?0123456789")),
-                    max_size=300))
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#%@` \n\t,?0123456789")), max_size=300
+    )
+)
 def test_yamlish_text_never_raises(text: str) -> None:
     _check_never_raises(text.encode())
 
@@ -220,8 +255,25 @@ def mangled_mini(draw: st.DrawFn) -> bytes:
                 st.one_of(
                     st.binary(min_size=1, max_size=8),
                     st.sampled_from(
-                        [b":", b"- ", b"\t", b"  ", b"\n", b"&a ", b"*a", b"!!python/name:os.system ",
-                         b"[", b"{", b"'", b'"', b"---\n", b"\xff", b"\xc3", b"\x00", b"<<: *a\n"]
+                        [
+                            b":",
+                            b"- ",
+                            b"\t",
+                            b"  ",
+                            b"\n",
+                            b"&a ",
+                            b"*a",
+                            b"!!python/name:os.system ",
+                            b"[",
+                            b"{",
+                            b"'",
+                            b'"',
+                            b"---\n",
+                            b"\xff",
+                            b"\xc3",
+                            b"\x00",
+                            b"<<: *a\n",
+                        ]
                     ),
                 )
             )

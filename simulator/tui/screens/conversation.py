@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from simulator.engine import Conversation, Event
 from simulator.problems import Problem
@@ -27,6 +27,7 @@ from simulator.tui.session import Session
 from simulator.tui.widgets.feedback import FeedbackPanel
 from simulator.tui.widgets.reply_list import ReplyList
 from simulator.tui.widgets.status import CallStatus, Countdown
+from simulator.tui.widgets.title_bar import TitleBar
 from simulator.tui.widgets.transcript import Transcript
 from simulator.validate import FileReport
 
@@ -86,7 +87,7 @@ class ConversationScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         mode = "expert replay" if self.replay is not None else self._mode_label()
-        yield Header()
+        yield TitleBar()
         yield CallStatus(mode, id="status")
         yield Static("", id="problems")
         yield Transcript(id="transcript")
@@ -98,8 +99,7 @@ class ConversationScreen(Screen[None]):
         if self.session is None:
             return "preview"
         s = self.session.settings
-        label = "preview" if s.preview else s.mode
-        return label + (f" · {s.timed}s per reply" if s.timed else "")
+        return "preview" if s.preview else s.mode  # a timer shows as its countdown
 
     def on_mount(self) -> None:
         self.query_one("#problems").display = False
@@ -117,7 +117,9 @@ class ConversationScreen(Screen[None]):
         if action in ("step", "pause"):
             return self.replay is not None
         if action == "toggle_author":
-            return self.session is not None and self.session.settings.preview and not self.replay
+            return (
+                self.session is not None and self.session.settings.preview and self.replay is None
+            )
         if action == "reply":
             return self.replay is None
         return True
@@ -281,7 +283,8 @@ class ConversationScreen(Screen[None]):
         panel.display = True
         self.broken = True
         self.query_one(ReplyList).disabled = True
-        self.deadline = None
+        self.deadline = None  # no clock runs against a file that cannot be played
+        self.query_one(Countdown).remaining = None
 
     def reload(self, report: FileReport, session: Session | None) -> None:
         """The watched file changed: show its errors, or restart at the same node."""

@@ -9,13 +9,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Sparkline, Static
+from textual.widgets import Footer, Label, Sparkline, Static
 
 from scoring import Scores
 from simulator.tui.review import TurnReview, review_turns, sins_committed
 from simulator.tui.session import Session
 from simulator.tui.text import mood_word, plural, score_text
 from simulator.tui.widgets.feedback import tag_line
+from simulator.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from simulator.tui.app import TalkdownApp
@@ -114,7 +115,7 @@ class DebriefScreen(Screen[None]):
         conv = self.session.conv
         scenario = self.session.scenario
         moods = conv.mood_history
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="debrief-body"):
             yield Static(outcome_content(self.session), id="outcome",
                          classes=f"-{conv.ending}")  # fmt: skip

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Input
 
 from simulator.tui.catalog import Entry
 from simulator.tui.messages import ScenarioChosen
 from simulator.tui.widgets.scenario_list import ScenarioDetails, ScenarioList, Stats
+from simulator.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from simulator.tui.app import TalkdownApp
@@ -41,7 +42,7 @@ class PickerScreen(Screen[None]):
         self.stats: dict[str, Stats] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Input(placeholder="Type to filter scenarios (title, tag, channel…)", id="filter")
         with Horizontal(id="picker-body"):
             yield ScenarioList(id="scenarios")
@@ -50,9 +51,12 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.app.catalog is not None:
-            self.set_entries(self.app.catalog)
+            self.entries = self.app.catalog
+            self._refilter()
         else:
             self.sub_title = "Loading scenarios…"
+        # Focus before the first frame: a later focus change redraws the footer.
+        self.set_focus(self.query_one("#filter", Input))
         self.call_after_refresh(self._settle_focus)
 
     def on_screen_resume(self) -> None:

@@ -45,13 +45,13 @@ from simulator.tui.widgets.trainer_table import SortableTable, SortCell
 TRAINEE_COLUMNS = ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Best", "Mean", "Trend")
 ATTEMPT_COLUMNS = ("Started (UTC)", "Scenario", "Mode", "Status", "Ending", "Empathy",
                    "Assert.", "Speed", "Overall", "Passed", "Turns")  # fmt: skip
-BAR_WIDTH = 20
+BAR_WIDTH = 14
 _APP_CSS = Path(__file__).resolve().parent.parent / "talkdown.tcss"
 
 CSS = """
 #trainer-body { height: 1fr; }
-#trainees { width: 3fr; height: 1fr; }
-#charts { width: 2fr; height: 1fr; padding: 0 1; border: round $primary-muted; }
+#trainees { width: 1fr; height: 1fr; }
+#charts { width: 42; height: 1fr; padding: 0 1; border: round $primary-muted; }
 #trainer-status, #attempts-title, #attempt-scores { height: auto; padding: 0 1; }
 #attempts { height: 1fr; }
 #transcript { height: 1fr; padding: 0 1; }
@@ -87,8 +87,10 @@ def sins_chart(sins: tuple[SinStats, ...]) -> Content:
 
 def attempt_summary(attempt: AttemptRow) -> Content:
     """Who, what, when, and the scores of one attempt."""
-    verdict = "—" if attempt.passed is None else ("PASSED ✓" if attempt.passed else "NOT PASSED ✗")
+    verdict = "" if attempt.passed is None else (
+        " — PASSED ✓" if attempt.passed else " — NOT PASSED ✗")  # fmt: skip
     timed = f", timed {attempt.timed_seconds} s" if attempt.timed_seconds else ""
+    turns = f"{attempt.turns} turn{'' if attempt.turns == 1 else 's'}"
     return Content("\n").join([
         Content.assemble(
             (attempt.trainee, "bold"), f" ({attempt.cohort}) — ", (attempt.scenario_title, "bold"),
@@ -102,8 +104,8 @@ def attempt_summary(attempt: AttemptRow) -> Content:
             ("Empathy ", "bold"), fmt_score(attempt.empathy), "   ",
             ("Assertiveness ", "bold"), fmt_score(attempt.assertiveness), "   ",
             ("Speed ", "bold"), fmt_score(attempt.speed), "   ",
-            ("Overall ", "bold"), fmt_score(attempt.overall), " — ", (verdict, "bold"),
-            f"   ({attempt.turns} turns, {attempt.seconds} s simulated)",
+            ("Overall ", "bold"), fmt_score(attempt.overall), (verdict, "bold"),
+            f"   ({turns}, {attempt.seconds} s simulated)",
         ),
     ])  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual import events
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -11,6 +12,9 @@ from textual.widgets.option_list import Option
 from simulator.model import Choice
 from simulator.tui.messages import ReplyChosen
 from simulator.tui.text import signed
+
+INDENT = 3  # "1. " — wrapped lines of a reply line up under its text
+SCROLLBAR = 2  # wrap as if the scrollbar were there: it comes and goes with the height
 
 
 def author_line(choice: Choice) -> str:
@@ -32,20 +36,50 @@ def author_line(choice: Choice) -> str:
     return " · ".join(parts)
 
 
+def hanging(text: Content, width: int) -> Content:
+    """``text`` wrapped to ``width - INDENT`` with every line after the first indented."""
+    lines = text.wrap(max(8, width - INDENT))
+    return Content("\n" + " " * INDENT).join(lines)
+
+
+def reply_prompt(number: int, choice: Choice, width: int, *, author: bool = False) -> Content:
+    """``1. reply`` with a hanging indent; the reply is plain text, never markup."""
+    body = hanging(Content(choice.say), width)
+    if author:
+        facts = hanging(Content.styled(author_line(choice), "italic $text-muted"), width)
+        body = Content.assemble(body, "\n" + " " * INDENT, facts)
+    return Content.assemble((f"{number}.".ljust(INDENT), "bold"), body)
+
+
 class ReplyList(OptionList):
     """An OptionList whose options are the numbered replies."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._choices: tuple[Choice, ...] = ()
+        self._author = False
+        self._width = 0
+
     def show_replies(self, choices: Sequence[Choice], *, author: bool = False) -> None:
         """Offer ``choices``; the author view adds a line of facts under each."""
-        options = []
-        for number, choice in enumerate(choices, 1):
-            parts: list[str | Content | tuple[str, str]] = [(f"{number}. ", "bold"), choice.say]
-            if author:
-                parts.append(("\n   " + author_line(choice), "italic $text-muted"))
-            options.append(Option(Content.assemble(*parts), id=f"reply-{number}"))
+        self._choices = tuple(choices)
+        self._author = author
+        self._width = self.scrollable_content_region.width or self.app.size.width - 4
+        wrap = self._width - (0 if self.show_vertical_scrollbar else SCROLLBAR)
+        options = [
+            Option(reply_prompt(n, c, wrap, author=author), id=f"reply-{n}")
+            for n, c in enumerate(self._choices, 1)
+        ]
         self.set_options(options)
         if options:
             self.highlighted = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The hanging indent is wrapped by hand, so a new width means new prompts.
+        if self._choices and self.scrollable_content_region.width != self._width:
+            highlighted = self.highlighted
+            self.show_replies(self._choices, author=self._author)
+            self.highlighted = highlighted
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

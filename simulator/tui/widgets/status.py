@@ -25,7 +25,7 @@ class Countdown(Static):
         left = max(0, int(remaining + 0.999))  # 4.2 s left reads as 5, so 0 means time is up
         urgent = left <= URGENT_SECONDS
         self.set_class(urgent, "-urgent")
-        self.update(f"⏱ {left} s" + (" — reply now!" if urgent else " to reply"))
+        self.update(f"⏱ {left} s left" + ("!" if urgent else ""))
 
 
 class CallStatus(Horizontal):
@@ -43,7 +43,7 @@ class CallStatus(Horizontal):
         yield MoodMeter(id="mood")
         yield Label("", id="turn")
         yield Countdown(id="countdown")
-        yield Label(self.mode.upper(), id="mode")
+        yield Label(self.mode, id="mode")
 
     def _show(self) -> None:
         text = f"Turn {self.turn + 1} · Call {call_clock(self.seconds)}"

@@ -90,12 +90,14 @@ class SortableTable(DataTable[Any]):
         if self.row_count:
             kept = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
         self.sort_index, self.sort_reverse = index, reverse
-        self.sort(ColumnKey(str(index)), key=lambda cell: cell.key, reverse=reverse)
         for i, label in enumerate(self.labels):
-            mark = (" ▼" if reverse else " ▲") if i == index else ""
-            self.columns[ColumnKey(str(i))].label = Text(label + mark)
+            column = self.columns[ColumnKey(str(i))]
+            column.label = Text(label + ((" ▼" if reverse else " ▲") if i == index else ""))
+            column.content_width = max(column.content_width, column.label.cell_len)
+        # Labels first: sort() bumps the table's render caches, so the marks show;
+        # a wider label must also widen the table's scrollable size.
         self._require_update_dimensions = True
-        self.refresh()
+        self.sort(ColumnKey(str(index)), key=lambda cell: cell.key, reverse=reverse)
         if kept is not None:
             self.move_cursor(row=self.get_row_index(kept))
 

@@ -28,11 +28,6 @@ class Said:
     kind: str  # "customer" | "trainee" | "note"
     content: Content
 
-    @property
-    def plain(self) -> str:
-        """The entry as plain text."""
-        return self.content.plain
-
 
 class Transcript(ScrollView, can_focus=False):
     """Scrolls with the conversation; each speaker's line starts with a label."""
@@ -86,11 +81,6 @@ class Transcript(ScrollView, can_focus=False):
         self.entries.clear()
         self._lines.clear()
         self._set_size()
-
-    @property
-    def plain(self) -> str:
-        """The whole transcript as plain text, one entry per line."""
-        return "\n".join(s.plain for s in self.entries)
 
     # -- rendering -------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""``talkdown play``: options reach the app; bad input stops before the TUI starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+from simulator.tui.app import TalkdownApp
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[TalkdownApp]:
+    """Apps the command would have run (they are not run)."""
+    apps: list[TalkdownApp] = []
+
+    def run(self: TalkdownApp, *args: Any, **kwargs: Any) -> None:
+        apps.append(self)
+
+    monkeypatch.setattr(TalkdownApp, "run", run)
+    return apps
+
+
+def test_play_passes_its_options_to_the_app(
+    talkdown_home: Path, tui_scenarios: Path, started: list[TalkdownApp]
+) -> None:
+    path = tui_scenarios / "tui_call.yaml"
+    result = CliRunner().invoke(
+        cli, ["play", str(path), "--trainee", "Sam", "--cohort", "A", "--assess", "--timed", "15",
+              "--scenarios", str(tui_scenarios), "--db", str(talkdown_home / "x.db")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [app] = started
+    o = app.options
+    assert o.scenario_path == path and o.identity == ("Sam", "A")
+    assert o.scenario_dirs == (tui_scenarios,) and o.db == talkdown_home / "x.db"
+    assert (o.settings.mode, o.settings.timed, o.settings.preview) == ("assessment", 15, False)
+
+
+def test_from_and_watch_are_previews(
+    talkdown_home: Path, tui_scenarios: Path, started: list[TalkdownApp]
+) -> None:
+    path = str(tui_scenarios / "tui_call.yaml")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["play", path, "--from", "fix", "--mood", "30"]).exit_code == 0
+    assert runner.invoke(cli, ["play", path, "--watch"]).exit_code == 0
+    first, second = (app.options for app in started)
+    assert first.settings.preview and (first.settings.start, first.settings.mood) == ("fix", 30)
+    assert second.settings.preview and second.watch
+
+
+def test_bare_talkdown_opens_the_picker_with_the_env_identity(
+    talkdown_home: Path, started: list[TalkdownApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALKDOWN_TRAINEE", "Kim")
+    monkeypatch.setenv("TALKDOWN_COHORT", "B")
+    assert CliRunner().invoke(cli, []).exit_code == 0
+    [app] = started
+    assert app.options.scenario_path is None and app.options.identity == ("Kim", "B")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["play", "no-such-scenario"], 1, "no scenario file or id 'no-such-scenario'"),
+        (["play", "{dir}/tui_broken.yaml"], 1, "unknown node 'nowhere'"),
+        (["play", "{dir}/tui_call.yaml", "--from", "nowhere"], 1, "no node 'nowhere'"),
+        (["play", "--watch"], 2, "need a SCENARIO"),
+    ],
+)
+def test_bad_input_stops_before_the_app(
+    talkdown_home: Path,
+    tui_scenarios: Path,
+    started: list[TalkdownApp],
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    result = CliRunner().invoke(cli, [a.format(dir=tui_scenarios) for a in args])
+    assert result.exit_code == code
+    assert message in result.output
+    assert started == []

@@ -1,0 +1,237 @@
+"""The cohort report: numbers on the fixed sample, filters, JSON, text and HTML safety."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+from simulator.export.html_report import render_html
+from simulator.export.query import Filters
+from simulator.export.report import Report, build_report, report_json, sparkline
+from simulator.export.sample import HASH_V1, HASH_V2, build_sample
+from simulator.store import Store
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+SCRIPT_NAME = "<script>alert('name')</script>"
+SCRIPT_REPLY = '<img src=x onerror="alert(1)"> & </td><script>alert(2)</script>'
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TALKDOWN_DB", raising=False)
+
+
+@pytest.fixture
+def sample_db(tmp_path: Path) -> Path:
+    path = tmp_path / "sample.db"
+    with Store(path) as store:
+        build_sample(store)
+    return path
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    """A trainee and a reply made of HTML and Rich markup."""
+    path = tmp_path / "hostile.db"
+    with Store(path) as store:
+        start = datetime(2024, 3, 1, tzinfo=UTC)
+        key = store.start_attempt(
+            name=SCRIPT_NAME, cohort="[bold red]c[/]", scenario_id="s<1>",
+            scenario_title="<b>T</b>", content_hash="f" * 64, mode="practice",
+            start_node="n<0>", started_at=start,
+        )  # fmt: skip
+        store.record_choice(
+            key, seq=1, node="n<0>", choice=1, say=SCRIPT_REPLY, empathy=0, assertiveness=0,
+            tags=["robotism"], mood_before=50, mood_after=50, seconds=5, latency_ms=None,
+            next_node=None, recorded_at=start + timedelta(seconds=1),
+        )  # fmt: skip
+        store.finish_attempt(
+            key, ending="resolved", ending_node="end", empathy=50.0, assertiveness=50.0,
+            speed=50.0, overall=50.0, passed=False, finished_at=start + timedelta(seconds=2),
+        )  # fmt: skip
+    return path
+
+
+def report_of(db: Path, filters: Filters | None = None) -> Report:
+    with Store(db) as store, store.snapshot() as snap:
+        return build_report(snap, filters or Filters(), now=NOW)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_trainees(sample_db: Path) -> None:
+    got = {t.name: t for t in report_of(sample_db).trainees}
+    bo = got["Bo Chen"]
+    assert (bo.attempts, bo.completed, bo.passes) == (3, 3, 1)
+    assert bo.best["overall"] == pytest.approx(95.8333333)
+    assert bo.mean["overall"] == pytest.approx((4.1666667 + 0 + 95.8333333) / 3)
+    assert bo.mean["empathy"] == pytest.approx(50.0)  # attempt 4 not assessed: left out
+    assert bo.first_overall == pytest.approx(4.1666667)
+    assert bo.last_overall == pytest.approx(95.8333333)
+    assert bo.trend == pytest.approx(91.6666667)
+    assert len(bo.recent_overall) == 3
+    zoe = got["Zoë Ng"]
+    assert (zoe.attempts, zoe.completed, zoe.passes) == (2, 0, 0)
+    assert zoe.best["overall"] is None and zoe.trend is None
+
+
+def test_scenarios(sample_db: Path) -> None:
+    got = {s.scenario_id: s for s in report_of(sample_db).scenarios}
+    parcel = got["late-parcel"]
+    assert (parcel.attempts, parcel.completed, parcel.passes) == (5, 4, 3)
+    assert parcel.pass_rate == 0.75
+    assert parcel.endings == {"resolved": 3, "escalated": 0, "lost": 1}
+    assert parcel.mean["overall"] == pytest.approx((95.8333333 * 2 + 4.1666667 + 93.3333333) / 4)
+    refund = got["refund-policy"]
+    assert refund.pass_rate == 0.0 and refund.endings["escalated"] == 1
+    assert refund.mean["empathy"] is None
+
+
+def test_decision_points_are_per_version(sample_db: Path) -> None:
+    points = {(p.content_hash, p.node): p for p in report_of(sample_db).decisions}
+    v1 = points[(HASH_V1, "opening")]
+    assert v1.total == 3
+    assert [(r.choice, r.count) for r in v1.replies] == [(1, 2), (2, 1)]
+    assert v1.replies[1].sins == ("robotism",)
+    assert v1.replies[0].share == pytest.approx(2 / 3)
+    v2 = points[(HASH_V2, "opening")]  # the edited file is counted on its own
+    assert [(r.choice, r.count) for r in v2.replies] == [(1, 1), (2, 1)]
+    assert v2.replies[0].say == "I'm so sorry. Let me look at this with you right now."
+    policy = next(p for p in report_of(sample_db).decisions if p.node == "policy")
+    assert {r.choice for r in policy.replies} == {2, None}  # silence is its own "reply"
+
+
+def test_sins(sample_db: Path) -> None:
+    report = report_of(sample_db)
+    counts = {s.sin: s.count for s in report.sins}
+    assert counts == {"robotism": 4, "runaround": 2, "apathy": 1, "rule-book": 1,
+                      "brush-off": 0, "coldness": 0, "condescension": 0}  # fmt: skip
+    assert [s.sin for s in report.sins][:2] == ["robotism", "runaround"]
+    robotism = report.sins[0]
+    assert robotism.per_100_replies == pytest.approx(100 * 4 / 16)
+    assert robotism.by_scenario == {"late-parcel": 4}
+
+
+@pytest.mark.parametrize(
+    ("filters", "trainees", "attempts"),
+    [
+        (Filters(cohort="2024-autumn"), {"Zoë Ng"}, 2),
+        (Filters(scenario="refund-policy"), {"Bo Chen", "Zoë Ng"}, 2),
+        (Filters(since=datetime(2024, 3, 3, tzinfo=UTC)), {"Bo Chen", "Zoë Ng"}, 3),
+        (Filters(cohort="nobody"), set(), 0),
+    ],
+)
+def test_filters(sample_db: Path, filters: Filters, trainees: set[str], attempts: int) -> None:
+    report = report_of(sample_db, filters)
+    assert {t.name for t in report.trainees} == trainees
+    assert report.attempts == attempts
+    assert report.replies == sum(p.total for p in report.decisions)
+
+
+def test_sparkline_uses_a_fixed_scale() -> None:
+    assert sparkline([0, 50, 100]) == "▁▅█"
+    assert sparkline([]) == ""
+    assert sparkline([150, -5]) == "█▁"
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_json_format(sample_db: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--db", str(sample_db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["format"] == "talkdown-report/1"
+    assert data["totals"] == {"attempts": 7, "completed": 5, "replies": 16, "trainees": 3}
+    assert {s["sin"]: s["count"] for s in data["sins"]}["robotism"] == 4
+    point = data["decision_points"][0]
+    assert set(point) == {"scenario_id", "content_hash", "node", "total", "replies"}
+    assert data["sins"][0]["definition"] and data["sins"][0]["advice"]
+
+
+def test_text_format_shows_every_section(sample_db: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--db", str(sample_db), "--cohort", "2024-spring"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Cohort report — 5 attempts (5 completed), 2 trainees" in out
+    for section in ("Trainees", "Scenarios", "Sins of service", "Decision points — late-parcel"):
+        assert section in out
+    assert "4 → 96 (+92)" in out  # Bo Chen's trend
+    assert "Zoë" not in out
+
+
+def test_text_output_never_reads_names_as_markup(hostile_db: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--db", str(hostile_db)])
+    assert result.exit_code == 0, result.output
+    assert "[bold red]c[/]" in result.stdout
+    assert "<script>alert('name')</s" in result.stdout  # long names fold, never cut
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    return collector
+
+
+def test_html_escapes_names_and_replies(hostile_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--db", str(hostile_db), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    parsed = parse(html)
+    assert "script" not in parsed.tags and "img" not in parsed.tags and "b" not in parsed.tags
+    assert not any(name.startswith("on") for name, _ in parsed.attrs)
+    text = "".join(parsed.text)
+    assert SCRIPT_NAME in text and SCRIPT_REPLY in text  # shown as typed
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in html
+
+
+def test_html_is_self_contained(sample_db: Path) -> None:
+    html = render_html(report_of(sample_db))
+    parsed = parse(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "script" not in parsed.tags and "link" not in parsed.tags
+    assert not any(name in ("src", "href") for name, _ in parsed.attrs)
+    assert "@import" not in html and "url(" not in html
+    # two bar charts, and a sparkline for each trainee with two scored attempts or more
+    assert parsed.tags.count("svg") == 2 + 2
+    assert "Content-Security-Policy" in html and "@media print" in html
+    for heading in ("Pass rate per scenario", "Sins of service", "Trainees", "Scenarios",
+                    "Decision points"):  # fmt: skip
+        assert f"<h2>{heading}</h2>" in html
+
+
+def test_empty_report(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    Store(db).close()
+    report = report_of(db)
+    assert report.attempts == 0 and report.trainees == () and report.decisions == ()
+    assert "No attempts match." in render_html(report)
+    data: dict[str, Any] = report_json(report)
+    assert data["totals"]["attempts"] == 0
+    result = CliRunner().invoke(cli, ["report", "--db", str(db)])
+    assert result.exit_code == 0 and "No attempts match." in result.stdout
