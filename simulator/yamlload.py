@@ -380,9 +380,12 @@ def _bracket_text(text: str, exc: yaml.MarkedYAMLError) -> bool:
     """True when the error sits on a line like ``key: [stage direction] more text``."""
     lines = text.splitlines()
     for mark in (exc.problem_mark, exc.context_mark):
-        if mark is not None and mark.line < len(lines):
-            if re.search(r":\s*\[[^\]]*\]\s*\S", lines[mark.line]):
-                return True
+        if (
+            mark is not None
+            and mark.line < len(lines)
+            and re.search(r":\s*\[[^\]]*\]\s*\S", lines[mark.line])
+        ):
+            return True
     return False
 
 

@@ -363,7 +363,7 @@ async def test_picker_lists_invalid_files_and_filters(
         assert "3 of 3 scenarios · 1 invalid" in text
         await pilot.press(*"tui_broken", "enter")
         assert isinstance(app.screen, PickerScreen)  # refused, not crashed
-        assert "line 19:1:" in flat(app)  # the details pane lists its problems
+        assert "line 19:15:" in flat(app)  # the details pane lists its problems
         await pilot.press("escape", *"chat")
         picker = app.screen
         assert isinstance(picker, PickerScreen)
