@@ -1,4 +1,7 @@
-"""Finding scenarios: the shipped library (package data) and trainers' folders."""
+"""Finding scenarios: the shipped library (package data) and trainers' folders.
+
+Kept free of the loader and YAML so the TUI can list files without paying for them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from simulator.validate import SCENARIO_SUFFIXES
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 def shipped_dir() -> Path:

@@ -18,6 +18,7 @@ from typing import Any, Final
 from simulator.conditions import FLAG_RE, Condition, ConditionError, parse_condition
 from simulator.model import (
     CHANNELS,
+    DEFAULT_MAX_BYTES,
     DEFAULT_PASS_MARK,
     DEFAULT_SECONDS,
     DEFAULT_SILENCE_MOOD,
@@ -36,7 +37,7 @@ from simulator.model import (
 )
 from simulator.problems import Problem, ScenarioError, Severity, did_you_mean
 from simulator.tags import TAGS
-from simulator.yamlload import DEFAULT_MAX_BYTES, MarkedList, MarkedMap, decode, parse_yaml
+from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml
 
 SCENARIO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 NODE_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")

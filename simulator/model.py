@@ -27,6 +27,7 @@ DEFAULT_SECONDS: Final = 30
 DEFAULT_WALKOUT_LINE: Final = "The customer ends the conversation."
 DEFAULT_SILENCE_MOOD: Final = 10
 DEFAULT_PASS_MARK: Final = 70.0
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024  # scenario files larger than this are refused
 
 
 @dataclass(frozen=True, slots=True)

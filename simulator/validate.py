@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.analysis import explore, reachability
+from simulator.library import SCENARIO_SUFFIXES
 from simulator.loader import LoadResult, read_file
-from simulator.model import Scenario
+from simulator.model import DEFAULT_MAX_BYTES, Scenario
 from simulator.problems import Problem
-from simulator.yamlload import DEFAULT_MAX_BYTES
-
-SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)

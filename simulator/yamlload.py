@@ -20,7 +20,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 C_LOADER: Final = _BaseLoader.__name__ == "CSafeLoader"
-DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 # A document may expand (through aliases) to at most this many nodes, and to
 # at most this many times its own size: enough for any real reuse of anchors.
 MAX_EXPANDED_NODES: Final = 200_000

@@ -1,19 +1,24 @@
-"""Options and helpers shared by several commands."""
+"""Options and helpers shared by several commands.
+
+Light to import (no loader, no YAML) so ``talkdown play`` starts fast; the
+loader is imported when a scenario is actually loaded.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from simulator.library import known_ids, resolve
-from simulator.model import Scenario
-from simulator.problems import Problem
-from simulator.validate import check_file
-from simulator.yamlload import DEFAULT_MAX_BYTES
+from simulator.model import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from simulator.model import Scenario
+    from simulator.problems import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,19 +56,27 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def load_scenario_or_exit(
-    spec: str, *, max_bytes: int = DEFAULT_MAX_BYTES, extra_dirs: Iterable[Path] = ()
-) -> Scenario:
-    """Resolve a path or shipped id and load it; on problems print them and exit 1."""
+def resolve_or_exit(spec: str, extra_dirs: Iterable[Path] = ()) -> Path:
+    """A scenario argument (a file, or a shipped or trainer's id) as an existing path."""
+    from simulator.problems import did_you_mean
+
     dirs = list(extra_dirs)
     path = resolve(spec, dirs)
     if path is None:
         ids = known_ids(dirs)
-        from simulator.problems import did_you_mean
-
         fail(f"no scenario file or id '{spec}' — {did_you_mean(spec, ids, 'scenarios')}")
     if not path.exists():
         fail(f"{path}: no such file — check the path")
+    return path
+
+
+def load_scenario_or_exit(
+    spec: str, *, max_bytes: int = DEFAULT_MAX_BYTES, extra_dirs: Iterable[Path] = ()
+) -> Scenario:
+    """Resolve a path or shipped id and load it; on problems print them and exit 1."""
+    from simulator.validate import check_file
+
+    path = resolve_or_exit(spec, extra_dirs)
     report = check_file(path, max_bytes=max_bytes)
     if report.scenario is None:
         print_problems(p for p in report.problems if p.severity == "error")

@@ -1,57 +1,41 @@
 """``talkdown play`` (and bare ``talkdown``): the terminal UI.
 
-Textual is imported inside the command, so other commands never pay for it.
-Nothing here imports the scenario loader at module level either (so not
-``simulator.commands.common``): bare ``talkdown`` reaches the picker without it.
+Textual is imported inside the command, so other commands never pay for it,
+and the loader only when a scenario is named: bare ``talkdown`` reaches the
+picker without either.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
-
-def _fail(message: str) -> NoReturn:
-    from simulator.commands.common import fail
-
-    fail(message)
-
-
-def _limit(max_bytes: int | None) -> dict[str, Any]:
-    """``max_bytes`` as a keyword only when given (the loader owns the default)."""
-    return {} if max_bytes is None else {"max_bytes": max_bytes}
+from simulator.commands.common import (
+    db_option,
+    fail,
+    load_scenario_or_exit,
+    max_bytes_option,
+    resolve_or_exit,
+)
 
 
-def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int | None) -> Path:
+def _scenario_path(spec: str, dirs: list[Path], *, watch: bool, max_bytes: int) -> Path:
     """SCENARIO as a file path; invalid files stop here unless ``--watch`` will show them."""
-    from simulator.commands.common import load_scenario_or_exit
-    from simulator.library import known_ids, resolve
-
-    path = resolve(spec, dirs)
-    if path is None:
-        from simulator.problems import did_you_mean
-
-        _fail(
-            f"no scenario file or id '{spec}' — {did_you_mean(spec, known_ids(dirs), 'scenarios')}"
-        )
-    if not path.exists():
-        _fail(f"{path}: no such file — check the path")
+    path = resolve_or_exit(spec, dirs)
     if not watch:
-        load_scenario_or_exit(str(path), extra_dirs=dirs, **_limit(max_bytes))
+        load_scenario_or_exit(str(path), extra_dirs=dirs, max_bytes=max_bytes)
     return path
 
 
-def _check_start(path: Path, from_node: str, max_bytes: int | None) -> None:
+def _check_start(path: Path, from_node: str, max_bytes: int) -> None:
     """Stop with a hint when ``--from`` names no node of the scenario."""
+    from simulator.problems import did_you_mean
     from simulator.validate import check_file
 
-    loaded = check_file(path, **_limit(max_bytes)).scenario
+    loaded = check_file(path, max_bytes=max_bytes).scenario
     if loaded is not None and from_node not in loaded.nodes:
-        from simulator.problems import did_you_mean
-
-        _fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
+        fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
 
 
 @click.command()
@@ -76,14 +60,8 @@ def _check_start(path: Path, from_node: str, max_bytes: int | None) -> None:
 )  # fmt: skip
 @click.option("--watch", is_flag=True, help="Reload SCENARIO when the file changes (a preview).")
 @click.option("--preview", is_flag=True, help="Play without recording anything.")
-@click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TALKDOWN_DB",
-    help="Results database (default: talkdown.db in your user data folder). Env: TALKDOWN_DB.",
-)  # fmt: skip
-@click.option(
-    "--max-bytes", type=click.IntRange(min=1), default=None,
-    help="Refuse scenario files larger than this many bytes (default: as 'talkdown validate').",
-)  # fmt: skip
+@db_option
+@max_bytes_option
 def play(
     scenario: str | None,
     trainee: str | None,
@@ -97,7 +75,7 @@ def play(
     watch: bool,
     preview: bool,
     db: Path | None,
-    max_bytes: int | None,
+    max_bytes: int,
 ) -> None:
     """Pick a scenario and play it; or play SCENARIO (a shipped id or a file) at once.
 
@@ -109,7 +87,7 @@ def play(
     try:
         config = load_config()
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if (watch or from_node or mood is not None or set_flags) and scenario is None:
         raise click.UsageError("--watch, --from, --mood and --set need a SCENARIO")
     path = None

@@ -18,19 +18,17 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import simulator
+from simulator.library import scenario_paths, shipped_dir
 from simulator.problems import Problem
 
 if TYPE_CHECKING:
     from simulator.model import Scenario
     from simulator.validate import FileReport
 
-# = simulator.validate.SCENARIO_SUFFIXES, which is not imported: it pulls in the loader
-SUFFIXES: Final = (".yaml", ".yml")
 CACHE_FORMAT: Final = 1
 CACHE_NAME: Final = "catalog.json"
 # The cache is void when any of these change: they decide what a file's problems are.
@@ -114,11 +112,6 @@ class Entry:
         return check_file(self.path, max_bytes=max_bytes)
 
 
-def shipped_dir() -> Path:
-    """The folder of the scenarios installed with the package."""
-    return Path(str(resources.files("scenarios")))
-
-
 def scenario_dirs(extra: Iterable[Path], *, include_shipped: bool = True) -> list[Path]:
     """Trainers' folders first (their scenarios are what they are working on), then shipped."""
     dirs = [Path(d).expanduser() for d in extra]
@@ -128,23 +121,8 @@ def scenario_dirs(extra: Iterable[Path], *, include_shipped: bool = True) -> lis
 
 
 def list_files(dirs: Iterable[Path]) -> list[Path]:
-    """Scenario files in ``dirs`` (not recursive), each folder sorted by name.
-
-    The same rule as ``simulator.library.scenario_paths``, without importing the
-    loader that module pulls in.
-    """
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for folder in dirs:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.suffix in SUFFIXES and path.is_file():
-                real = path.resolve()
-                if real not in seen:
-                    seen.add(real)
-                    out.append(path)
-    return out
+    """Scenario files in ``dirs`` (not recursive), each folder sorted by name."""
+    return scenario_paths(dirs)
 
 
 def _validator_stamp() -> str:
