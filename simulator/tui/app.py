@@ -60,12 +60,6 @@ class AppOptions:
     max_bytes: int | None = None  # None: the loader's default limit
 
 
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
 def _palette() -> type[Provider]:
     from simulator.tui.commands.palette import TalkdownCommands
 
@@ -504,7 +498,7 @@ class TalkdownApp(App[None]):
             out.append((f"Switch to {other} mode",
                         "Practice shows feedback after each reply; assessment only at the end",
                         lambda: self.set_mode(other)))  # fmt: skip
-        if isinstance(self.screen, PickerScreen) and _has_module("simulator.tui.screens.trainer"):
+        if isinstance(self.screen, PickerScreen):
             out.append(("Open the trainer view", "The cohort's results, attempts and transcripts",
                         self.open_trainer))  # fmt: skip
         out.append(("Quit talkdown", "Unfinished attempts can be resumed next time",

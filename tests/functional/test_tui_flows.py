@@ -494,3 +494,20 @@ async def test_palette_offers_the_screens_actions(
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, ConversationScreen) and screen.conv.turn == 0
+
+
+async def test_ctrl_t_opens_the_trainer_view_from_the_picker(
+    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path
+) -> None:
+    from simulator.tui.screens.trainer import TrainerScreen
+
+    app = new_app(tui_scenarios, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, TrainerScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)

@@ -31,6 +31,8 @@ class PickerScreen(Screen[None]):
         Binding("enter", "play", "Play", priority=True),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("slash", "focus_filter", "Filter", show=False),
+        # ctrl+t: plain letters belong to the filter box.
+        Binding("ctrl+t", "trainer", "Trainer view"),
     ]
 
     AUTO_FOCUS = "#filter"
@@ -137,6 +139,10 @@ class PickerScreen(Screen[None]):
     def action_play(self) -> None:
         """Play the highlighted scenario."""
         self._play(self.query_one(ScenarioList).highlighted_key)
+
+    def action_trainer(self) -> None:
+        """Open the trainer view: the cohort's results."""
+        self.app.open_trainer()
 
     def action_clear_filter(self) -> None:
         """Empty the filter and go back to typing in it."""
