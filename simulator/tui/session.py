@@ -121,7 +121,7 @@ class Session:
         if exc is not None and self.recorder is not None:
             self._stop_recording(exc)
 
-    def _stop_recording(self, exc: Exception) -> None:
+    def _stop_recording(self, exc: BaseException) -> None:
         self.record_error = f"results are no longer being saved: {exc}"
         self.recorder = None
 

@@ -367,7 +367,7 @@ async def test_picker_lists_invalid_files_and_filters(
         await pilot.press("escape", *"chat")
         picker = app.screen
         assert isinstance(picker, PickerScreen)
-        assert [e.path.name for e in picker.visible] == ["tui_loop.yaml"]
+        assert [e.path.name for e in picker.matching] == ["tui_loop.yaml"]
         assert "1 of 3 scenarios" in flat(app)
 
 

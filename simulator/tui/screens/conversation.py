@@ -63,7 +63,7 @@ class ConversationScreen(Screen[None]):
     ]
 
     author: reactive[bool] = reactive(False)
-    app: TalkdownApp  # type: ignore[assignment]
+    app: TalkdownApp
 
     def __init__(
         self,

@@ -104,7 +104,7 @@ class DebriefScreen(Screen[None]):
         Binding("escape,b", "back", "Scenarios"),
     ]
 
-    app: TalkdownApp  # type: ignore[assignment]
+    app: TalkdownApp
 
     def __init__(self, session: Session) -> None:
         super().__init__(id="debrief")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -36,12 +37,12 @@ class PickerScreen(Screen[None]):
     ]
 
     AUTO_FOCUS = "#filter"
-    app: TalkdownApp  # type: ignore[assignment]
+    app: TalkdownApp
 
     def __init__(self) -> None:
         super().__init__(id="picker")
         self.entries: list[Entry] | None = None
-        self.stats: dict[str, Stats] = {}
+        self.stats: Mapping[str, Stats] = {}
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -78,14 +79,14 @@ class PickerScreen(Screen[None]):
             self._refilter()
             self._settle_focus()
 
-    def set_stats(self, stats: dict[str, Stats]) -> None:
+    def set_stats(self, stats: Mapping[str, Stats]) -> None:
         """Show the trainee's attempts and best scores."""
         self.stats = stats
         if self.is_mounted:
             self._refilter()
 
     @property
-    def visible(self) -> list[Entry]:
+    def matching(self) -> list[Entry]:
         """Entries matching the filter."""
         query = self.query_one("#filter", Input).value
         return [e for e in self.entries or [] if e.matches(query)]
@@ -93,7 +94,7 @@ class PickerScreen(Screen[None]):
     def _refilter(self) -> None:
         if self.entries is None:
             return
-        visible = self.visible
+        visible = self.matching
         self.query_one(ScenarioList).show_entries(visible, self.stats)
         bad = sum(1 for e in self.entries if e.meta is None)
         shown = f"{len(visible)} of {len(self.entries)} scenarios"

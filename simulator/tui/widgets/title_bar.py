@@ -26,8 +26,11 @@ class TitleBar(Widget):
 
     def on_mount(self) -> None:
         for obj in (self.screen, self.app):
-            self.watch(obj, "title", self.refresh, init=False)
-            self.watch(obj, "sub_title", self.refresh, init=False)
+            self.watch(obj, "title", self._redraw, init=False)
+            self.watch(obj, "sub_title", self._redraw, init=False)
+
+    def _redraw(self) -> None:
+        self.refresh()
 
     def render(self) -> Content:
         screen = self.screen
