@@ -33,15 +33,6 @@ RUN_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("TALKDOWN_HOME", str(home))
-    for name in ("TALKDOWN_DB", "TALKDOWN_TRAINEE", "TALKDOWN_COHORT"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
 def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
@@ -141,7 +132,7 @@ def test_schema_command_prints_json_schema() -> None:
     assert "apologise" in json.dumps(schema)
 
 
-def test_record_stores_a_batch_attempt(isolated_home: Path, tmp_path: Path) -> None:
+def test_record_stores_a_batch_attempt(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     code, out, _ = invoke(
         "run",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from textual.app import App
 from textual.widgets import Static
 
 from simulator.cli import cli
-from simulator.export.sample import build_sample, sample_uuid
+from simulator.export.sample import sample_uuid
 from simulator.store import Store
 from simulator.tui.screens.trainer import (
     AttemptScreen,
@@ -21,20 +20,6 @@ from simulator.tui.screens.trainer import (
 from simulator.tui.widgets.trainer_table import SortableTable
 
 SIZE = (120, 36)
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TALKDOWN_DB", raising=False)
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 def screen_text(app: App[None]) -> str:

@@ -19,7 +19,6 @@ from simulator.export.csv_export import (
 )
 from simulator.export.output import text_output
 from simulator.export.safety import cell, neutralise
-from simulator.export.sample import build_sample
 from simulator.store import Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -31,20 +30,6 @@ HOSTILE = [
     "\tTabbed",
     "\rCarriage",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TALKDOWN_DB", raising=False)
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 @pytest.fixture

@@ -16,25 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import cli
-from simulator.export.sample import build_sample
-from simulator.store import Store
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "export"
 UPDATE = os.environ.get("TALKDOWN_UPDATE_GOLDEN") == "1"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TALKDOWN_DB", raising=False)
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 @pytest.mark.parametrize(

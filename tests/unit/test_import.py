@@ -15,22 +15,8 @@ from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.importer import ImportSummary, Invalid, import_file, parse_record
 from simulator.export.jsonl import FORMAT
-from simulator.export.sample import HASH_V1, build_sample, sample_uuid
+from simulator.export.sample import HASH_V1, sample_uuid
 from simulator.store import Store
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TALKDOWN_DB", raising=False)
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 def run(*args: str) -> Any:

@@ -15,26 +15,12 @@ from simulator.cli import cli
 from simulator.export.html_report import render_html
 from simulator.export.query import Filters
 from simulator.export.report import Report, build_report, report_json, sparkline
-from simulator.export.sample import HASH_V1, HASH_V2, build_sample
+from simulator.export.sample import HASH_V1, HASH_V2
 from simulator.store import Store
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 SCRIPT_NAME = "<script>alert('name')</script>"
 SCRIPT_REPLY = '<img src=x onerror="alert(1)"> & </td><script>alert(2)</script>'
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALKDOWN_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TALKDOWN_DB", raising=False)
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 @pytest.fixture
