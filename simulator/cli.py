@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 import click
 
@@ -77,19 +78,58 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="talkdown")
+@click.option("--assess", is_flag=True, help="Assessment mode: feedback only in the debrief.")
+@click.option(
+    "--timed",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Pressure mode: reply within SECONDS or the customer hears silence.",
+)
+@click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Your name. Env: TALKDOWN_TRAINEE.")
+@click.option("--cohort", envvar="TALKDOWN_COHORT", help="Your cohort. Env: TALKDOWN_COHORT.")
+@click.option(
+    "--scenarios",
+    "scenario_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also list the scenarios in DIR (repeatable).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TALKDOWN_DB",
+    help="Results database. Env: TALKDOWN_DB.",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, /, **play_options: Any) -> None:
     """talkdown: practise talking down angry customers, in your terminal.
 
-    Run with no command to pick a scenario and play. Trainers: see
-    'talkdown validate --help' and docs/authoring.md.
+    Run with no command to pick a scenario and play (the options below are
+    those of 'talkdown play'). Trainers: see 'talkdown validate --help' and
+    docs/authoring.md.
     """
-    if ctx.invoked_subcommand is None:
-        play = cli.get_command(ctx, "play")
-        if play is None:
-            click.echo(ctx.get_help())
-            return
-        ctx.invoke(play)
+    if ctx.invoked_subcommand is not None:
+        given = [
+            name
+            for name, value in play_options.items()
+            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+            and value not in (None, False, ())
+        ]
+        if given:
+            flags = ", ".join("--" + n.replace("_", "-").replace("scenario-dirs", "scenarios")
+                              for n in given)  # fmt: skip
+            what = "is an option" if len(given) == 1 else "are options"
+            raise click.UsageError(
+                f"{flags} {what} of playing, not of '{ctx.invoked_subcommand}' "
+                f"(see 'talkdown {ctx.invoked_subcommand} --help')"
+            )
+        return
+    play = cli.get_command(ctx, "play")
+    if play is None:
+        click.echo(ctx.get_help())
+        return
+    ctx.invoke(play, **play_options)
 
 
 def main() -> None:

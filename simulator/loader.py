@@ -7,10 +7,12 @@ structural checks live here; graph facts (reachability, stuck nodes) are in
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -794,8 +796,30 @@ def _size_problem(path: str, size: int, max_bytes: int) -> Problem:
     )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building one file's objects.
+
+    Loading creates tens of thousands of objects that all stay alive, so each
+    automatic collection would rescan a growing heap for nothing (measured: a
+    third of the load time). Reference counting still frees what is dropped.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_bytes(raw: bytes, path: str) -> LoadResult:
     """Build a scenario from the bytes of a file (no size check here)."""
+    with _gc_paused():
+        return _load_bytes(raw, path)
+
+
+def _load_bytes(raw: bytes, path: str) -> LoadResult:
     text, problem = decode(raw)
     if text is None:
         assert problem is not None

@@ -200,3 +200,8 @@ def test_twenty_concurrent_recording_processes_lose_nothing(tmp_path: Path) -> N
         ).fetchone() == (20,)
         assert conn.execute("SELECT count(*) FROM choices").fetchone() == (60,)
         assert conn.execute("SELECT count(DISTINCT trainee_id) FROM attempts").fetchone() == (20,)
+
+
+def test_play_options_with_another_command_are_refused() -> None:
+    code, _, err = invoke("--assess", "validate", MINI)
+    assert code == 2 and "--assess is an option of playing, not of 'validate'" in err

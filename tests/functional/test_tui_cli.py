@@ -83,3 +83,18 @@ def test_bad_input_stops_before_the_app(
     assert result.exit_code == code
     assert message in result.output
     assert started == []
+
+
+def test_bare_talkdown_takes_the_play_options(
+    talkdown_home: Path, tui_scenarios: Path, started: list[TalkdownApp]
+) -> None:
+    result = CliRunner().invoke(
+        cli, ["--assess", "--timed", "20", "--trainee", "Ana", "--cohort", "C",
+              "--scenarios", str(tui_scenarios)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [app] = started
+    o = app.options
+    assert o.scenario_path is None and o.identity == ("Ana", "C")
+    assert o.scenario_dirs == (tui_scenarios,)
+    assert (o.settings.mode, o.settings.timed) == ("assessment", 20)
