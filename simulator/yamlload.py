@@ -185,6 +185,12 @@ def _mark_of(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+def _codepoint(character: int | str) -> str:
+    """``U+0000`` style name of a character (PyYAML gives a code or a string)."""
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of character ``index`` in ``text``."""
     before = text[:index]
@@ -341,7 +347,7 @@ def parse_yaml(text: str) -> YamlDocument:
             YamlProblem(
                 line,
                 col,
-                f"the file contains the control character {exc.character!r}, "
+                f"the file contains the control character {_codepoint(exc.character)}, "
                 "which YAML does not allow",
                 "delete it (it is often pasted in invisibly); use \\t or \\n inside "
                 "quoted text if you meant one",
