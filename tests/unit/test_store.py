@@ -282,7 +282,9 @@ def test_open_default_honours_db_env_then_home(
 def test_close_is_idempotent(db_path: Path) -> None:
     opened = Store(db_path)
     opened.close()
-    opened.close()
+    opened.close()  # a second close is harmless...
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened.trainee_id("Ana", "C1")  # ...and the store really is closed
 
 
 # --------------------------------------------------------------------------- trainees
