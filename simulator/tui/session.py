@@ -31,7 +31,9 @@ class Session:
     settings: PlaySettings
     conv: Conversation
     recorder: Recorder | None = None
-    record_error: str | None = None  # why recording stopped, to tell the trainee once
+    record_error: str | None = None  # why recording stopped
+    # Told at once when recording stops; may be called from the writer's thread.
+    on_error: Callable[[str], None] | None = None
     # Commits run here, in order, off the UI thread: a WAL checkpoint's fsync must
     # not stall a reply. None: commit in the caller's thread.
     writer: Executor | None = None
@@ -124,6 +126,8 @@ class Session:
     def _stop_recording(self, exc: BaseException) -> None:
         self.record_error = f"results are no longer being saved: {exc}"
         self.recorder = None
+        if self.on_error is not None:
+            self.on_error(self.record_error)
 
 
 def new_conversation(scenario: Scenario, settings: PlaySettings, clock: Clock) -> Conversation:

@@ -511,3 +511,25 @@ async def test_ctrl_t_opens_the_trainer_view_from_the_picker(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
+
+
+async def test_a_failed_save_after_the_debrief_is_still_reported(
+    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(self: Recorder, par: int | None) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Recorder, "finish", disk_full)
+    app = new_app(tui_scenarios, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_kettle(pilot)
+        await pilot.press("3")  # ends the call: the debrief shows, the finish is written after
+        assert isinstance(app.screen, DebriefScreen)
+        for _ in range(50):  # the writer thread reports when it fails; no fixed sleep
+            await pilot.pause(0.02)
+            if "Not saved" in flat(app):
+                break
+        text = flat(app)
+        assert "Not saved" in text and "disk full" in text
+    [stored] = attempts(tmp_path)
+    assert stored.status == "in_progress"  # kept resumable, not marked finished

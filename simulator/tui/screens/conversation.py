@@ -7,6 +7,9 @@ debrief: it steps on a timer or on ``space`` and records nothing).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -132,12 +135,33 @@ class ConversationScreen(Screen[None]):
         assert self.session is not None
         return self.session.conv
 
+    def _hear_recording_errors(self, session: Session) -> None:
+        """Tell the trainee as soon as their results stop being saved.
+
+        The failure is usually noticed in the store's writer thread, perhaps
+        after the debrief is already showing; ``call_soon_threadsafe`` never
+        waits for the UI thread, which may itself be waiting for that writer
+        (at exit).
+        """
+        loop = asyncio.get_running_loop()
+        app = self.app
+
+        def tell(message: str) -> None:
+            show = functools.partial(app.notify, message, title="Not saved", severity="error")
+            with contextlib.suppress(RuntimeError):  # the app has already closed
+                loop.call_soon_threadsafe(show)
+
+        session.on_error = tell
+        if session.record_error:  # recording could not even start
+            tell(session.record_error)
+
     def _begin(self) -> None:
         """Draw the conversation from its start (replaying any events already made)."""
         assert self.session is not None
         scenario = self.session.scenario
         self.title = scenario.title
         self.sub_title = f"with {scenario.customer.name}"
+        self._hear_recording_errors(self.session)
         transcript = self.query_one(Transcript)
         transcript.clear()
         first = self.conv.events[0].node if self.conv.events else self.conv.node_id
@@ -202,9 +226,6 @@ class ConversationScreen(Screen[None]):
     def _apply(self, event: Event) -> None:
         assert self.session is not None
         self._show_event(event)
-        if self.session.record_error:
-            self.notify(self.session.record_error, title="Not saved", severity="error")
-            self.session.record_error = None
         if self.replay is not None or not self.session.settings.assessment:
             self.query_one(FeedbackPanel).show_event(event)
         if self.session.finished:
