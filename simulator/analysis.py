@@ -171,9 +171,6 @@ def positions(mask: int) -> Iterator[int]:
         mask ^= low
 
 
-moods_in = positions
-
-
 @dataclass(frozen=True, slots=True)
 class GroupEdge:
     """One reply from a group: number, cost, mood change, flags raised, destinations.

@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from pathlib import Path
 from typing import Any, Final
 
 import click
 
 from simulator import __version__
+from simulator.commands.common import db_option, player_options
 
 # name -> "module:attribute". These are our own modules, never names from a file.
 COMMANDS: Final[dict[str, str]] = {
@@ -78,29 +78,8 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="talkdown")
-@click.option("--assess", is_flag=True, help="Assessment mode: feedback only in the debrief.")
-@click.option(
-    "--timed",
-    type=click.IntRange(min=1),
-    metavar="SECONDS",
-    help="Pressure mode: reply within SECONDS or the customer hears silence.",
-)
-@click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Your name. Env: TALKDOWN_TRAINEE.")
-@click.option("--cohort", envvar="TALKDOWN_COHORT", help="Your cohort. Env: TALKDOWN_COHORT.")
-@click.option(
-    "--scenarios",
-    "scenario_dirs",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also list the scenarios in DIR (repeatable).",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="TALKDOWN_DB",
-    help="Results database. Env: TALKDOWN_DB.",
-)
+@player_options
+@db_option
 @click.pass_context
 def cli(ctx: click.Context, /, **play_options: Any) -> None:
     """talkdown: practise talking down angry customers, in your terminal.

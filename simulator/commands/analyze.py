@@ -11,7 +11,12 @@ import click
 
 from simulator.analysis import PATH_LIMIT, Analysis, PathResult
 from simulator.analysis import analyze as run_analysis
-from simulator.commands.common import fail, load_scenario_or_exit, max_bytes_option
+from simulator.commands.common import (
+    check_start_or_exit,
+    load_scenario_or_exit,
+    max_bytes_option,
+    start_options,
+)
 from simulator.model import ENDINGS, Scenario
 
 DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
@@ -228,12 +233,7 @@ def analysis_text(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="A short report for trainers, or one JSON object.",
 )  # fmt: skip
-@click.option("--from", "from_node", metavar="NODE", help="Analyse from this node instead.")
-@click.option("--mood", type=click.IntRange(0, 100), help="Start with this mood.")
-@click.option(
-    "--set", "set_flags", multiple=True, metavar="FLAG",
-    help="Start with this flag raised (repeatable).",
-)  # fmt: skip
+@start_options
 @max_bytes_option
 def analyze(
     scenario: str,
@@ -255,15 +255,7 @@ def analyze(
     Exit status: 0 analysed; 1 invalid scenario, unknown node or flag; 2 usage error.
     """
     loaded = load_scenario_or_exit(scenario, max_bytes=max_bytes)
-    from simulator.problems import did_you_mean
-
-    if from_node is not None and from_node not in loaded.nodes:
-        fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
-    known = loaded.flags_used
-    for flag in set_flags:
-        if flag not in known:
-            hint = did_you_mean(flag, known, "flags") if known else "this scenario raises none"
-            fail(f"no reply in {loaded.id} raises the flag '{flag}' — {hint}")
+    check_start_or_exit(loaded, from_node, set_flags)
     start_mood = loaded.customer.mood if mood is None else mood
     flags = sorted(set(set_flags))
     result = run_analysis(loaded, start=from_node, mood=mood, flags=flags)

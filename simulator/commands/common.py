@@ -19,6 +19,7 @@ from simulator.model import DEFAULT_MAX_BYTES
 if TYPE_CHECKING:
     from simulator.model import Scenario
     from simulator.problems import Problem
+    from simulator.validate import FileReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,50 @@ def db_option(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="TALKDOWN_DB",
         help="Results database (default: talkdown.db in your user data folder). Env: TALKDOWN_DB.",
+    )(func)
+
+
+def start_options(func: F) -> F:
+    """``--from NODE``, ``--mood N``, ``--set FLAG``: start anywhere (a preview)."""
+    func = click.option(
+        "--set",
+        "set_flags",
+        multiple=True,
+        metavar="FLAG",
+        help="Start with FLAG raised (repeatable; a preview).",
+    )(func)
+    func = click.option(
+        "--mood", type=click.IntRange(0, 100), help="Start with this mood (a preview)."
+    )(func)
+    return click.option(
+        "--from", "from_node", metavar="NODE", help="Start at NODE, not the start (a preview)."
+    )(func)
+
+
+def player_options(func: F) -> F:
+    """Who plays and how: shared by ``talkdown play`` and bare ``talkdown``."""
+    func = click.option(
+        "--timed",
+        type=click.IntRange(min=1),
+        metavar="SECONDS",
+        help="Pressure mode: reply within SECONDS or the customer hears silence.",
+    )(func)
+    func = click.option(
+        "--assess", is_flag=True, help="Assessment mode: feedback only in the debrief."
+    )(func)
+    func = click.option(
+        "--scenarios",
+        "scenario_dirs",
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Also list the scenarios in DIR (repeatable; config: scenario_dirs).",
+    )(func)
+    func = click.option(
+        "--cohort", envvar="TALKDOWN_COHORT", help="Your cohort. Env: TALKDOWN_COHORT."
+    )(func)
+    return click.option(
+        "--trainee", envvar="TALKDOWN_TRAINEE", help="Your name. Env: TALKDOWN_TRAINEE."
     )(func)
 
 
@@ -70,15 +115,34 @@ def resolve_or_exit(spec: str, extra_dirs: Iterable[Path] = ()) -> Path:
     return path
 
 
-def load_scenario_or_exit(
-    spec: str, *, max_bytes: int = DEFAULT_MAX_BYTES, extra_dirs: Iterable[Path] = ()
-) -> Scenario:
-    """Resolve a path or shipped id and load it; on problems print them and exit 1."""
+def check_or_exit(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileReport:
+    """Validate ``path``; if it has errors, print them and exit 1."""
     from simulator.validate import check_file
 
-    path = resolve_or_exit(spec, extra_dirs)
     report = check_file(path, max_bytes=max_bytes)
     if report.scenario is None:
         print_problems(p for p in report.problems if p.severity == "error")
         fail(f"{path} is not a valid scenario (run 'talkdown validate {path}' for details)")
-    return report.scenario
+    return report
+
+
+def load_scenario_or_exit(
+    spec: str, *, max_bytes: int = DEFAULT_MAX_BYTES, extra_dirs: Iterable[Path] = ()
+) -> Scenario:
+    """Resolve a path or shipped id and load it; on problems print them and exit 1."""
+    scenario = check_or_exit(resolve_or_exit(spec, extra_dirs), max_bytes=max_bytes).scenario
+    assert scenario is not None
+    return scenario
+
+
+def check_start_or_exit(scenario: Scenario, from_node: str | None, flags: Iterable[str]) -> None:
+    """Exit 1 with a hint when ``--from`` or ``--set`` names nothing in ``scenario``."""
+    from simulator.problems import did_you_mean
+
+    if from_node is not None and from_node not in scenario.nodes:
+        fail(f"no node '{from_node}' in {scenario.id} — {did_you_mean(from_node, scenario.nodes)}")
+    known = scenario.flags_used
+    for flag in flags:
+        if flag not in known:
+            hint = did_you_mean(flag, known, "flags") if known else "this scenario raises none"
+            fail(f"no reply in {scenario.id} raises the flag '{flag}' — {hint}")

@@ -10,7 +10,14 @@ from typing import Any
 import click
 
 from simulator.analysis import par_for
-from simulator.commands.common import db_option, fail, load_scenario_or_exit, max_bytes_option
+from simulator.commands.common import (
+    check_start_or_exit,
+    db_option,
+    fail,
+    load_scenario_or_exit,
+    max_bytes_option,
+    start_options,
+)
 from simulator.engine import Conversation
 from simulator.model import Scenario
 
@@ -76,15 +83,7 @@ def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
     metavar="N,N,...",
     help="Reply numbers in order, 1-based as on screen, e.g. 1,3,2.",
 )
-@click.option("--from", "from_node", metavar="NODE", help="Start at this node (a preview).")
-@click.option("--mood", type=click.IntRange(0, 100), help="Start with this mood (a preview).")
-@click.option(
-    "--set",
-    "set_flags",
-    multiple=True,
-    metavar="FLAG",
-    help="Start with this flag raised (repeatable; a preview).",
-)
+@start_options
 @click.option(
     "--format",
     "fmt",
@@ -122,10 +121,7 @@ def run(
     if preview and record:
         raise click.UsageError("--from/--mood/--set runs are previews and cannot be --record'ed")
     loaded = load_scenario_or_exit(scenario, max_bytes=max_bytes)
-    if from_node is not None and from_node not in loaded.nodes:
-        from simulator.problems import did_you_mean
-
-        fail(f"no node '{from_node}' in {loaded.id} — {did_you_mean(from_node, loaded.nodes)}")
+    check_start_or_exit(loaded, from_node, set_flags)
     identity = _identity(trainee, cohort) if record else None
     conv = Conversation(loaded, start=from_node, mood=mood, flags=set_flags)
     for index, number in enumerate(numbers):

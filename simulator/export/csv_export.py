@@ -22,7 +22,7 @@ from typing import Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
 from simulator.export.query import ORDER, Filters
-from simulator.export.safety import FORMULA_STARTS
+from simulator.export.safety import cell, neutralise
 from simulator.store import Snapshot
 from simulator.tags import SINS
 
@@ -93,16 +93,6 @@ def duration_seconds(started: str, finished: str | None) -> float | None:
     return round(delta.total_seconds(), 3)
 
 
-def _safe(value: str | None) -> str | None:
-    if value is not None and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def write_attempts_csv(
     snap: Snapshot, filters: Filters, out: TextIO, *, tick: Tick | None = None
 ) -> int:
@@ -111,7 +101,7 @@ def write_attempts_csv(
     writer.writerow(ATTEMPT_COLUMNS)
     ticker = Ticker(tick)
     sql, params = attempt_sql(filters)
-    safe = _safe
+    safe = cell
     for (
         uuid, name, cohort, scenario_id, title, mode, timed, started, finished, call_seconds,
         status, ending, empathy, assertiveness, speed, overall, passed, turns, tag_arrays,
@@ -134,7 +124,7 @@ def write_choices_csv(
     writer.writerow(CHOICE_COLUMNS)
     ticker = Ticker(tick)
     sql, params = choice_sql(filters)
-    safe = _safe
+    safe = cell
     # Replies repeat the same few tag lists: decode each distinct one once
     # (bounded, so hostile data with endless distinct lists cannot grow it).
     tag_cells: dict[str, str] = {}
@@ -146,7 +136,7 @@ def write_choices_csv(
         if tag_cell is None:
             if len(tag_cells) >= _TAG_CACHE:
                 tag_cells.clear()
-            tag_cell = tag_cells[tags] = _safe_text("; ".join(json.loads(tags)))
+            tag_cell = tag_cells[tags] = neutralise("; ".join(json.loads(tags)))
         writer.writerow((
             safe(uuid), safe(name), safe(cohort), safe(scenario_id), seq, safe(node), choice,
             safe(say), empathy, assertiveness, tag_cell, mood_before, mood_after, seconds,

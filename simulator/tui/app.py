@@ -58,6 +58,7 @@ class AppOptions:
     settings: PlaySettings = field(default_factory=PlaySettings)
     watch: bool = False
     max_bytes: int | None = None  # None: the loader's default limit
+    report: FileReport | None = None  # scenario_path already validated by the command line
 
 
 def _palette() -> type[Provider]:
@@ -222,7 +223,7 @@ class TalkdownApp(App[None]):
         path = self.options.scenario_path
         if path is None:
             return
-        report = self._check(path)
+        report = self.options.report or self._check(path)
         self.watched = report
         if report.scenario is not None:
             self.play(report.scenario)
@@ -525,6 +526,7 @@ def make_app(
     config: Config | None = None,
     clock: Clock = time.monotonic,
     latency_probe: LatencyProbe | None = None,
+    report: FileReport | None = None,
 ) -> TalkdownApp:
     """Build the app; options as on the command line.
 
@@ -550,5 +552,6 @@ def make_app(
         settings=settings,
         watch=watch,
         max_bytes=max_bytes,
+        report=report,
     )
     return TalkdownApp(options, clock=clock, latency_probe=latency_probe)

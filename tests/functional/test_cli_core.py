@@ -205,3 +205,9 @@ def test_twenty_concurrent_recording_processes_lose_nothing(tmp_path: Path) -> N
 def test_play_options_with_another_command_are_refused() -> None:
     code, _, err = invoke("--assess", "validate", MINI)
     assert code == 2 and "--assess is an option of playing, not of 'validate'" in err
+
+
+def test_run_refuses_a_flag_no_reply_raises() -> None:
+    code, _, err = invoke("run", MINI, "--choices", "1", "--from", "check", "--set", "promisd")
+    assert code == 1
+    assert "no reply in mini raises the flag 'promisd' — did you mean 'promised'?" in err

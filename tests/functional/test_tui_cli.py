@@ -98,3 +98,24 @@ def test_bare_talkdown_takes_the_play_options(
     assert o.scenario_path is None and o.identity == ("Ana", "C")
     assert o.scenario_dirs == (tui_scenarios,)
     assert (o.settings.mode, o.settings.timed) == ("assessment", 20)
+
+
+def test_play_validates_the_file_once_and_hands_it_over(
+    tui_scenarios: Path, started: list[TalkdownApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.validate as validate
+
+    calls: list[Path] = []
+    real = validate.check_file
+
+    def counting(path: Path, **kwargs: Any) -> Any:
+        calls.append(Path(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(validate, "check_file", counting)
+    path = tui_scenarios / "tui_call.yaml"
+    result = CliRunner().invoke(cli, ["play", str(path), "--from", "opening", "--preview"])
+    assert result.exit_code == 0, result.output
+    assert calls == [path]
+    [app] = started
+    assert app.options.report is not None and app.options.report.scenario is not None
