@@ -15,6 +15,7 @@ class Decision:
     offered_empathy: tuple[int, ...]
     offered_assertiveness: tuple[int, ...]
     chosen: int | None  # 0-based index into the offered replies; None = silence
+    critical: bool = False  # the reply would fail a real quality check on its own
 
     @property
     def empathy(self) -> float | None:
@@ -38,6 +39,7 @@ class Scores:
     speed: float
     overall: float
     passed: bool
+    critical: int = 0  # critical replies made: any one of them fails the attempt
 
 
 def score_attempt(
@@ -49,10 +51,16 @@ def score_attempt(
     weights: WeightsLike,
     pass_mark: float,
 ) -> Scores:
-    """Score an attempt: dimensions, speed, overall and pass (resolved and ≥ pass mark)."""
+    """Score an attempt: dimensions, speed, overall and pass.
+
+    Passing needs all three: a resolved ending, an overall at the pass mark,
+    and no critical reply. A critical reply (skipped security, money beyond
+    authority, a false statement) fails the call however warm the rest was.
+    """
     empathy = dimension_score(d.empathy for d in decisions)
     assertiveness = dimension_score(d.assertiveness for d in decisions)
     speed = speed_score(ending, par_seconds, taken_seconds)
     overall = overall_score(empathy, assertiveness, speed, weights)
-    passed = ending == "resolved" and overall >= pass_mark - 1e-9
-    return Scores(empathy, assertiveness, speed, overall, passed)
+    critical = sum(1 for d in decisions if d.critical)
+    passed = ending == "resolved" and overall >= pass_mark - 1e-9 and not critical
+    return Scores(empathy, assertiveness, speed, overall, passed, critical)

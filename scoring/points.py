@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+#: Strengths closer than this are a tie (they are sums of small fractions).
+STRENGTH_EPSILON: Final = 1e-9
 
 
 class WeightsLike(Protocol):
@@ -73,24 +77,53 @@ def overall_score(
     return sum(v * w for v, w in parts) / total_weight
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyStrength:
+    """One offered reply's local scores and their weighted sum (its strength)."""
+
+    empathy: float | None  # None: the node's replies all carry the same empathy
+    assertiveness: float | None
+    strength: float
+
+
+def reply_strengths(
+    empathy: Sequence[float], assertiveness: Sequence[float], weights: WeightsLike
+) -> list[ReplyStrength]:
+    """Each offered reply's strength: the weighted sum of its local scores.
+
+    This is the one definition of "how good a reply is" that the debrief, the
+    analysis, the audit and the report all use. A dimension whose offered
+    points are all equal adds nothing for any reply.
+    """
+    out = []
+    for e_points, a_points in zip(empathy, assertiveness, strict=True):
+        e = local_score(e_points, empathy)
+        a = local_score(a_points, assertiveness)
+        value = (weights.empathy * e if e is not None else 0.0) + (
+            weights.assertiveness * a if a is not None else 0.0
+        )
+        out.append(ReplyStrength(e, a, value))
+    return out
+
+
 def strongest_reply(
     empathy: Sequence[float], assertiveness: Sequence[float], weights: WeightsLike
 ) -> int:
-    """Index of the reply with the highest weighted sum of its local scores.
-
-    Ties go to the earlier reply. A dimension whose offered points are all equal
-    adds nothing for any reply.
-    """
+    """Index of the reply with the highest strength; ties go to the earlier reply."""
     best_index = 0
     best_value = float("-inf")
-    for i in range(len(empathy)):
-        value = 0.0
-        e = local_score(empathy[i], empathy)
-        a = local_score(assertiveness[i], assertiveness)
-        if e is not None:
-            value += weights.empathy * e
-        if a is not None:
-            value += weights.assertiveness * a
-        if value > best_value + 1e-12:
-            best_index, best_value = i, value
+    for i, reply in enumerate(reply_strengths(empathy, assertiveness, weights)):
+        if reply.strength > best_value + STRENGTH_EPSILON:
+            best_index, best_value = i, reply.strength
     return best_index
+
+
+def strongest_replies(
+    empathy: Sequence[float], assertiveness: Sequence[float], weights: WeightsLike
+) -> frozenset[int]:
+    """Indices of every reply that ties for the highest strength."""
+    values = [r.strength for r in reply_strengths(empathy, assertiveness, weights)]
+    if not values:
+        return frozenset()
+    top = max(values)
+    return frozenset(i for i, v in enumerate(values) if v >= top - STRENGTH_EPSILON)

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from scoring import Decision, Scores, score_attempt
-from scoring.points import local_score, overall_score, speed_score
+from scoring.points import overall_score, reply_strengths, speed_score
+from scoring.vocabulary import SCORES
 from simulator.model import MOOD_MAX, Route, Scenario
 from simulator.rules import Vars, apply_reply
 
@@ -864,9 +865,6 @@ def _walk_paths(graph: StateGraph, limit: int) -> Iterator[tuple[list[State], li
         stack.append(0)
 
 
-DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
-
-
 @dataclass(slots=True)
 class Analysis:
     """Everything ``talkdown analyze`` reports, feasible-path aware."""
@@ -897,20 +895,15 @@ LocalTable = dict[str, list[tuple[float | None, float | None, float]]]
 def _local_tables(scenario: Scenario) -> LocalTable:
     """Per node and reply: local empathy, local assertiveness, weighted strength."""
     w = scenario.scoring.weights
-    table: LocalTable = {}
-    for node in scenario.nodes.values():
-        emps = [c.empathy for c in node.choices]
-        asss = [c.assertiveness for c in node.choices]
-        rows = []
-        for c in node.choices:
-            e = local_score(c.empathy, emps)
-            a = local_score(c.assertiveness, asss)
-            strength = (w.empathy * e if e is not None else 0.0) + (
-                w.assertiveness * a if a is not None else 0.0
+    return {
+        node.id: [
+            (r.empathy, r.assertiveness, r.strength)
+            for r in reply_strengths(
+                [c.empathy for c in node.choices], [c.assertiveness for c in node.choices], w
             )
-            rows.append((e, a, strength))
-        table[node.id] = rows
-    return table
+        ]
+        for node in scenario.nodes.values()
+    }
 
 
 def _better(a: PathResult, b: PathResult | None, dim: str, highest: bool) -> bool:
@@ -960,8 +953,8 @@ def _extremes(
     best_q: list[Quick | None] = [None] * 4
     worst_q: list[Quick | None] = [None] * 4
     expert_q: Quick | None = None
-    best: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
-    worst: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
+    best: dict[str, PathResult | None] = dict.fromkeys(SCORES)
+    worst: dict[str, PathResult | None] = dict.fromkeys(SCORES)
     expert: PathResult | None = None
     # running sums per depth: empathy sum/count, assertiveness sum/count, seconds
     sums: list[tuple[float, int, float, int, int]] = [(0.0, 0, 0.0, 0, 0)]
@@ -989,7 +982,7 @@ def _extremes(
         speed = speed_score(ending, par, secs)
         quick: Quick = (emp, ass, speed, overall_score(emp, ass, speed, weights), secs)
         result: PathResult | None = None
-        for i, dim in enumerate(DIMENSIONS):
+        for i, dim in enumerate(SCORES):
             if _quick_better(quick, best_q[i], i, True):
                 best_q[i] = quick
                 best[dim] = result = result or path_result(graph, states, numbers, par)
@@ -1057,8 +1050,8 @@ def analyze(
 
     count, count_exact = count_paths(graph, path_limit)
     exact = graph.complete and count_exact and count <= path_limit
-    best: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
-    worst: dict[str, PathResult | None] = dict.fromkeys(DIMENSIONS)
+    best: dict[str, PathResult | None] = dict.fromkeys(SCORES)
+    worst: dict[str, PathResult | None] = dict.fromkeys(SCORES)
     bounds: dict[str, dict[str, tuple[float, float] | None]] = {}
     expert: PathResult | None = None
     table = _local_tables(scenario)
@@ -1069,10 +1062,10 @@ def analyze(
         strong = _greedy_path(graph, table, can_resolve, True)
         if strong is not None:
             expert = path_result(graph, *strong, par)
-            best = dict.fromkeys(DIMENSIONS, expert)
+            best = dict.fromkeys(SCORES, expert)
         weak = _greedy_path(graph, table, None, False)
         if weak is not None:
-            worst = dict.fromkeys(DIMENSIONS, path_result(graph, *weak, par))
+            worst = dict.fromkeys(SCORES, path_result(graph, *weak, par))
         bounds = _bounds(graph, table, best, worst)
 
     dead: list[tuple[str, int]] = []
@@ -1148,7 +1141,7 @@ def _bounds(
     top = {"empathy": top_e, "assertiveness": top_a, "speed": 100.0, "overall": top_overall}
     bottom = {"empathy": low_e, "assertiveness": low_a, "speed": 0.0, "overall": low_overall}
     out: dict[str, dict[str, tuple[float, float] | None]] = {"best": {}, "worst": {}}
-    for dim in DIMENSIONS:
+    for dim in SCORES:
         hi, lo = top[dim], bottom[dim]
         if hi is None or lo is None:
             out["best"][dim] = out["worst"][dim] = None

@@ -2,11 +2,13 @@
 
 A ``transitions.Machine`` holds the conversation's place: each node is a state,
 endings (and the walkout) are final states, and each reply is one of the shared
-triggers ``choice_1`` … ``choice_9`` whose guarded transitions implement
-``next`` (walkout first, then the routes in order; first match wins). The
-guards are our own :class:`~simulator.conditions.Condition` objects, never
-names resolved from the file. The TUI, the CLI, the tests and batch runs all
-drive this same API.
+triggers ``choice_1`` … ``choice_9``. Where a reply leads is decided by one
+rule book, :func:`simulator.rules.apply_reply` (mood clamping, walkout, the
+routes in order), which the analysis uses too; the Machine's transitions are
+the legal moves, each guarded by "the rule book chose this destination", so a
+move the file does not allow can never happen. Guards are our own objects,
+never names resolved from the file. The TUI, the CLI, the tests and batch runs
+all drive this same API.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any, Final
 from transitions import Machine
 
 from scoring import Decision, Scores, score_attempt
+from simulator.dialogue import DEFAULT_AGENT, render
 from simulator.model import Choice, Node, Scenario
-from simulator.rules import Vars, after_reply, apply_silence, clamp_mood
+from simulator.rules import Vars, apply_reply, apply_silence, clamp_mood
 
 WALKOUT_STATE: Final = "__walkout__"
 
@@ -40,7 +43,7 @@ class Event:
     seq: int
     node: str
     choice: int | None  # 1-based reply number, as shown on screen
-    say: str
+    say: str  # as said, ``{agent}`` already replaced
     empathy: int
     assertiveness: int
     tags: tuple[str, ...]
@@ -52,12 +55,16 @@ class Event:
     next_node: str | None  # None when the customer walked out
     offered_empathy: tuple[int, ...]
     offered_assertiveness: tuple[int, ...]
+    reaction: str = ""  # the customer's immediate reaction, shown before the next line
+    critical: str = ""  # why this reply fails the call ("" when it does not)
 
     @property
     def decision(self) -> Decision:
         """This turn as a scoring decision."""
         index = None if self.choice is None else self.choice - 1
-        return Decision(self.offered_empathy, self.offered_assertiveness, index)
+        return Decision(
+            self.offered_empathy, self.offered_assertiveness, index, bool(self.critical)
+        )
 
 
 class _Model:
@@ -67,34 +74,42 @@ class _Model:
     trigger: Callable[..., bool]
 
 
-def _walks_out(walkout_at: int) -> Callable[[Vars], bool]:
-    return lambda after: after.mood >= walkout_at
+class _Arrives:
+    """A transition's guard: the rule book chose this transition's destination."""
+
+    __slots__ = ("dest",)
+
+    def __init__(self, dest: str) -> None:
+        self.dest = dest
+
+    def __call__(self, chosen: str) -> bool:
+        return chosen == self.dest
 
 
 def build_machine(scenario: Scenario, model: Any, initial: str) -> Machine:
-    """A Machine for ``scenario`` bound to ``model`` (states = node ids)."""
+    """A Machine for ``scenario`` bound to ``model`` (states = node ids).
+
+    Each reply may move to the walkout or to any of its routes' targets; the
+    trigger is fired with the destination :func:`apply_reply` chose, and only
+    the transition to that destination passes its guard.
+    """
     states: list[dict[str, Any]] = [
         {"name": node.id, "final": node.is_ending} for node in scenario.nodes.values()
     ]
     states.append({"name": WALKOUT_STATE, "final": True})
-    walks_out = _walks_out(scenario.customer.walkout_at)
+    guards: dict[str, _Arrives] = {}
     transitions: list[dict[str, Any]] = []
     for node in scenario.nodes.values():
         for number, choice in enumerate(node.choices, 1):
             trigger = f"choice_{number}"
-            transitions.append(
-                {
-                    "trigger": trigger,
-                    "source": node.id,
-                    "dest": WALKOUT_STATE,
-                    "conditions": walks_out,
-                }
-            )
-            for r in choice.routes:
-                spec: dict[str, Any] = {"trigger": trigger, "source": node.id, "dest": r.goto}
-                if r.condition is not None:
-                    spec["conditions"] = r.condition
-                transitions.append(spec)
+            targets = dict.fromkeys([WALKOUT_STATE, *(r.goto for r in choice.routes)])
+            for dest in targets:
+                guard = guards.get(dest)
+                if guard is None:
+                    guard = guards[dest] = _Arrives(dest)
+                transitions.append(
+                    {"trigger": trigger, "source": node.id, "dest": dest, "conditions": guard}
+                )
     return Machine(
         model=model,
         states=states,
@@ -109,7 +124,9 @@ class Conversation:
     """One play-through: current node, offered replies, ``choose``, history.
 
     ``start``, ``mood`` and ``flags`` begin a preview anywhere in the scenario.
-    ``clock`` (seconds, monotonic) measures reply latency; tests pass their own.
+    ``agent`` is the trainee's first name, put in place of ``{agent}`` in every
+    line this conversation hands out. ``clock`` (seconds, monotonic) measures
+    reply latency; tests pass their own.
     """
 
     def __init__(
@@ -119,9 +136,11 @@ class Conversation:
         start: str | None = None,
         mood: int | None = None,
         flags: Iterable[str] = (),
+        agent: str = DEFAULT_AGENT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.scenario = scenario
+        self.agent = agent
         self.start = start or scenario.start
         if self.start not in scenario.nodes:
             raise KeyError(f"no node '{self.start}' in scenario '{scenario.id}'")
@@ -136,6 +155,16 @@ class Conversation:
         self._shown_at = clock()
         self._model = _Model()
         self.machine = build_machine(scenario, self._model, self.start)
+
+    # -- what is said ------------------------------------------------------------
+
+    def text(self, raw: str) -> str:
+        """Dialogue from the file as the trainee sees it (``{agent}`` replaced)."""
+        return render(raw, self.agent) if self.scenario.placeholders else raw
+
+    def says(self, choices: Iterable[Choice] | None = None) -> list[str]:
+        """The offered replies' text as shown (``choices`` default: those offered now)."""
+        return [self.text(c.say) for c in (self.choices if choices is None else choices)]
 
     # -- where we are ----------------------------------------------------------
 
@@ -195,13 +224,27 @@ class Conversation:
     def closing_line(self) -> str:
         """What the customer says last: the ending's line or the walkout line."""
         if self.walked_out:
-            return self.scenario.customer.walkout_line
-        return self.node.customer if self.finished else ""
+            return self.text(self.scenario.customer.walkout_line)
+        return self.text(self.node.customer) if self.finished else ""
 
     @property
     def outcome(self) -> str:
-        """The ending's outcome text ("" on walkout or while playing)."""
-        return "" if self.walked_out or not self.finished else self.node.outcome
+        """The ending's outcome: the first variant whose condition holds at the end.
+
+        "" on walkout or while playing. Conditions see the final variables, so
+        a promise broken on the way (a flag raised) picks the variant that says so.
+        """
+        if self.walked_out or not self.finished:
+            return ""
+        for variant in self.node.outcomes:
+            if variant.condition is None or variant.condition(self.vars):
+                return self.text(variant.text)
+        return ""
+
+    @property
+    def critical(self) -> list[Event]:
+        """The replies so far that would fail a quality check, in order."""
+        return [e for e in self.events if e.critical]
 
     @property
     def mood_history(self) -> list[int]:
@@ -237,24 +280,23 @@ class Conversation:
         choice = node.choices[number - 1]
         latency = self._latency(latency_ms)
         before = self.vars
-        after = after_reply(before, choice)
-        if not self._model.trigger(f"choice_{number}", after):
-            raise AssertionError("a reply always has a route")  # last route is unconditional
+        after, next_node = apply_reply(before, choice, self.scenario.customer.walkout_at)
+        dest = WALKOUT_STATE if next_node is None else next_node
+        if not self._model.trigger(f"choice_{number}", dest):
+            raise AssertionError(f"the machine has no move from '{node.id}' to '{dest}'")
         self.vars = after
         self.seconds += choice.seconds
-        dest = self._model.state
-        next_node = None if dest == WALKOUT_STATE else dest
         if next_node is not None:
             self.path.append(next_node)
         event = Event(
             seq=len(self.events) + 1,
             node=node.id,
             choice=number,
-            say=choice.say,
+            say=self.text(choice.say),
             empathy=choice.empathy,
             assertiveness=choice.assertiveness,
             tags=choice.tags,
-            feedback=choice.feedback,
+            feedback=self.text(choice.feedback),
             mood_before=before.mood,
             mood_after=after.mood,
             seconds=choice.seconds,
@@ -262,6 +304,8 @@ class Conversation:
             next_node=next_node,
             offered_empathy=tuple(c.empathy for c in node.choices),
             offered_assertiveness=tuple(c.assertiveness for c in node.choices),
+            reaction=self.text(choice.reaction),
+            critical=choice.critical,
         )
         self.events.append(event)
         self._shown_at = self._clock()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from simulator.conditions import FLAG_RE, Condition, ConditionError, parse_condition
+from simulator.dialogue import placeholder_problem
 from simulator.model import (
     CHANNELS,
     DEFAULT_MAX_BYTES,
@@ -26,12 +27,15 @@ from simulator.model import (
     DEFAULT_SILENCE_MOOD,
     DEFAULT_WALKOUT_LINE,
     ENDINGS,
+    FORMATS,
+    LATEST_FORMAT,
     MAX_CHOICES,
     MOOD_MAX,
     MOOD_MIN,
     Choice,
     Customer,
     Node,
+    Outcome,
     Route,
     Scenario,
     ScoringSpec,
@@ -44,7 +48,6 @@ from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml
 SCENARIO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 NODE_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 TOPIC_TAG_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-FORMAT_VERSION: Final = 1
 
 TOP_FIELDS: Final = (
     "format",
@@ -59,11 +62,20 @@ TOP_FIELDS: Final = (
     "scoring",
     "start",
     "nodes",
+    "shuffle",
 )
 CUSTOMER_FIELDS: Final = ("name", "persona", "mood", "walkout_at", "walkout_line", "silence_mood")
 SCORING_FIELDS: Final = ("weights", "pass_mark")
 WEIGHT_FIELDS: Final = ("empathy", "assertiveness", "speed")
-NODE_FIELDS: Final = ("customer", "choices", "ending", "outcome")
+NODE_FIELDS: Final = (
+    "customer",
+    "choices",
+    "ending",
+    "outcome",
+    "speaker",
+    "narration",
+    "screen",
+)
 CHOICE_FIELDS: Final = (
     "say",
     "empathy",
@@ -74,8 +86,13 @@ CHOICE_FIELDS: Final = (
     "feedback",
     "set",
     "next",
+    "reaction",
+    "critical",
 )
 ROUTE_FIELDS: Final = ("if", "goto")
+OUTCOME_FIELDS: Final = ("if", "text")
+#: Fields a format 1 file may not use: they arrived with format 1.1.
+NEW_IN_1_1: Final = frozenset({"shuffle", "speaker", "narration", "screen", "reaction", "critical"})
 POINTS_LIMIT: Final = 100
 SECONDS_LIMIT: Final = 24 * 3600
 
@@ -127,6 +144,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.declared: set[str] = set()  # every node id written, even a broken node's
         self.condition_at: dict[int, Mark] = {}  # id(condition) -> where its text starts
+        self.format = LATEST_FORMAT  # set from the file's 'format:' before anything else
 
     def report(
         self,
@@ -144,7 +162,14 @@ class _Builder:
         self, data: MarkedMap, allowed: tuple[str, ...], where: str, extra: str = ""
     ) -> None:
         for key in data:
-            if key not in allowed:
+            if key in NEW_IN_1_1 and self.format == "1" and key in allowed:
+                self.report(
+                    data.key_at(key),
+                    f"'{key}' in {where} is new in format 1.1",
+                    "write 'format: 1.1' at the top of the file to use it",
+                    "format",
+                )
+            elif key not in allowed:
                 hint = did_you_mean(str(key), allowed, "fields")
                 if extra and "did you mean" not in hint:
                     hint = extra
@@ -191,6 +216,36 @@ class _Builder:
             "type",
         )
         return default
+
+    def dialogue(
+        self, data: MarkedMap, key: str, where: str, *, required: bool = False, default: str = ""
+    ) -> str:
+        """Text a trainee sees: like :meth:`text`, and in format 1.1 its braces are checked."""
+        value = self.text(data, key, where, required=required, default=default)
+        if self.format != "1" and value is not default:
+            self.check_placeholders(value, data.value_at(key), f"'{key}' in {where}")
+        return value
+
+    def check_placeholders(self, value: str, mark: Mark, what: str) -> None:
+        found = placeholder_problem(value)
+        if found is None:
+            return
+        offset, token = found
+        line, col = self._text_start(mark)
+        before = value[:offset]
+        if "\n" not in before and self._on_one_line(mark, value):
+            col += offset  # point at the brace itself when the text sits on one line
+        self.report(
+            (line, col),
+            f"{what} holds {token!r}; only {{agent}} is replaced in dialogue",
+            "write {agent} for the trainee's first name, or {{ and }} for a literal brace",
+            "placeholder",
+        )
+
+    def _on_one_line(self, mark: Mark, value: str) -> bool:
+        """True when ``value`` is written verbatim on the line where ``mark`` starts it."""
+        line, col = self._text_start(mark)
+        return 0 < line <= len(self.lines) and self.lines[line - 1][col - 1 :].startswith(value)
 
     def integer(
         self,
@@ -252,6 +307,20 @@ class _Builder:
             )
             return default
         return float(value)
+
+    def flag(self, data: MarkedMap, key: str, where: str, *, default: bool) -> bool:
+        if key not in data or data[key] is None:
+            return default
+        value = data[key]
+        if isinstance(value, bool):
+            return value
+        self.report(
+            data.value_at(key),
+            f"'{key}' in {where} must be true or false, not {_type_name(value)}",
+            f"write {key}: true or {key}: false",
+            "type",
+        )
+        return default
 
     def mapping(self, data: MarkedMap, key: str, where: str) -> MarkedMap | None:
         value = data.get(key)
@@ -329,16 +398,18 @@ class _Builder:
                 "type",
             )
             return None
-        self.check_fields(data, TOP_FIELDS, "the scenario")
         if self.require(data, "format", "the scenario"):
-            fmt = data["format"]
-            if fmt != FORMAT_VERSION or isinstance(fmt, bool):
+            fmt = _format_of(data["format"])
+            if fmt is None:
                 self.report(
                     data.value_at("format"),
-                    f"unsupported format {fmt!r}",
-                    f"this version of talkdown reads 'format: {FORMAT_VERSION}'",
+                    f"unsupported format {data['format']!r}",
+                    "this version of talkdown reads 'format: 1' and 'format: 1.1'",
                     "format",
                 )
+            else:
+                self.format = fmt
+        self.check_fields(data, TOP_FIELDS, "the scenario")
         scenario_id = self.text(data, "id", "the scenario", required=True)
         if scenario_id and not SCENARIO_ID_RE.match(scenario_id):
             self.report(
@@ -360,6 +431,7 @@ class _Builder:
                 "channel",
             )
         topic_tags = self.string_list(data, "tags", "the scenario", self._topic_tag_ok)
+        shuffle = self.flag(data, "shuffle", "the scenario", default=self.format != "1")
         customer = self.customer(data)
         scoring = self.scoring(data)
         nodes = self.nodes(data)
@@ -388,9 +460,10 @@ class _Builder:
             tags=topic_tags,
             channel=channel,
             scoring=scoring,
-            format=FORMAT_VERSION,
+            format=self.format,
             source=self.path,
             content_hash=content_hash,
+            shuffle=shuffle,
         )
 
     def _topic_tag_ok(self, tag: str, mark: Mark) -> bool:
@@ -427,7 +500,7 @@ class _Builder:
                 "raise walkout_at (at most 100) or lower the starting mood",
                 "walkout",
             )
-        line = self.text(spec, "walkout_line", where, default=DEFAULT_WALKOUT_LINE)
+        line = self.dialogue(spec, "walkout_line", where, default=DEFAULT_WALKOUT_LINE)
         silence = self.integer(
             spec, "silence_mood", where, default=DEFAULT_SILENCE_MOOD, low=0, high=MOOD_MAX
         )
@@ -498,10 +571,20 @@ class _Builder:
     def node(self, node_id: str, raw: MarkedMap, mark: Mark) -> Node | None:
         where = f"node '{node_id}'"
         self.check_fields(raw, NODE_FIELDS, where)
-        line = self.text(raw, "customer", where, required=True)
+        narration = self.dialogue(raw, "narration", where)
+        # A 1.1 node may only narrate ("The line goes quiet."); otherwise someone speaks.
+        line = self.dialogue(raw, "customer", where, required=not narration.strip())
+        speaker = self.dialogue(raw, "speaker", where).strip()
+        if "speaker" in raw and not speaker and raw["speaker"] is not None:
+            self.report(
+                raw.value_at("speaker"),
+                f"'speaker' in {where} is empty",
+                "name who speaks, or remove 'speaker' for the customer",
+            )
+        screen = self.dialogue(raw, "screen", where)
         has_choices = "choices" in raw
         ending = self.text(raw, "ending", where) or None
-        outcome = self.text(raw, "outcome", where)
+        outcomes = self.outcomes(raw, where)
         if ending is not None and ending not in ENDINGS:
             self.report(
                 raw.value_at("ending"),
@@ -534,10 +617,71 @@ class _Builder:
                 "remove it, or make the node an ending",
                 "unknown-field",
             )
+        extras = {"speaker": speaker, "narration": narration, "screen": screen}
         if ending is not None:
-            return Node(node_id, line, (), ending, outcome, mark[0])  # type: ignore[arg-type]
+            return Node(node_id, line, (), ending, outcomes, mark[0], **extras)
         choices = self.choices(node_id, raw)
-        return Node(node_id, line, choices, None, "", mark[0])
+        return Node(node_id, line, choices, None, (), mark[0], **extras)
+
+    def outcomes(self, raw: MarkedMap, where: str) -> tuple[Outcome, ...]:
+        """An ending's ``outcome``: one text, or (1.1) ``{if, text}`` variants."""
+        if "outcome" not in raw or raw["outcome"] is None:
+            return ()
+        value = raw["outcome"]
+        if not isinstance(value, MarkedList):
+            text = self.dialogue(raw, "outcome", where)
+            return (Outcome(text, None, raw.value_at("outcome")[0]),) if text else ()
+        if self.format == "1":
+            self.report(
+                raw.value_at("outcome"),
+                f"'outcome' in {where} is a list of variants, which is new in format 1.1",
+                "write 'format: 1.1' at the top of the file, or make the outcome one text",
+                "format",
+            )
+            return ()
+        if not value:
+            self.report(
+                raw.value_at("outcome"),
+                f"'outcome' in {where} is an empty list",
+                "write one text, or '- if: ...' variants ending with '- text: ...'",
+            )
+            return ()
+        out: list[Outcome] = []
+        for i, item in enumerate(value):
+            imark = value.item_at(i)
+            last = i == len(value) - 1
+            owhere = f"outcome {i + 1} of {where}"
+            if not isinstance(item, MarkedMap):
+                self.report(
+                    imark,
+                    f"{owhere} must be '- if: ...' with 'text:', not {_type_name(item)}",
+                    "write '- if: kept_promise' and 'text: ...' below it; the last has only "
+                    "'text:'",
+                    "type",
+                )
+                continue
+            self.check_fields(item, OUTCOME_FIELDS, owhere)
+            text = self.dialogue(item, "text", owhere, required=True)
+            condition = self.condition(item, owhere) if "if" in item else None
+            if last and "if" in item:
+                self.report(
+                    imark,
+                    f"the last outcome of {where} has a condition",
+                    "end the list with an unconditional '- text: ...' so an outcome is "
+                    "always shown",
+                    "outcome-fallback",
+                )
+            elif not last and "if" not in item:
+                self.report(
+                    imark,
+                    f"{owhere} has no 'if:' but is not the last",
+                    "outcomes after an unconditional one are never shown; move it last "
+                    "or add a condition",
+                    "outcome-order",
+                )
+            if text:
+                out.append(Outcome(text, condition, imark[0]))
+        return tuple(out)
 
     def choices(self, node_id: str, raw: MarkedMap) -> tuple[Choice, ...]:
         items = raw["choices"]
@@ -580,7 +724,7 @@ class _Builder:
 
     def choice(self, raw: MarkedMap, where: str) -> Choice | None:
         self.check_fields(raw, CHOICE_FIELDS, where)
-        say = self.text(raw, "say", where, required=True)
+        say = self.dialogue(raw, "say", where, required=True)
         ints = {
             key: self.integer(raw, key, where, default=0, low=-POINTS_LIMIT, high=POINTS_LIMIT)
             for key in ("empathy", "assertiveness", "mood")
@@ -589,7 +733,16 @@ class _Builder:
             raw, "seconds", where, default=DEFAULT_SECONDS, low=0, high=SECONDS_LIMIT
         )
         tags = self.string_list(raw, "tags", where, self._tag_ok)
-        feedback = self.text(raw, "feedback", where)
+        feedback = self.dialogue(raw, "feedback", where)
+        reaction = self.dialogue(raw, "reaction", where)
+        critical = self.text(raw, "critical", where).strip()
+        if "critical" in raw and raw["critical"] is not None and not critical:
+            self.report(
+                raw.value_at("critical"),
+                f"'critical' in {where} is empty",
+                "say why this reply fails the call, e.g. critical: skipped the identity check",
+                "critical",
+            )
         flags = self.string_list(raw, "set", where, self._flag_ok)
         routes = self.routes(raw, where)
         if routes is None:
@@ -605,6 +758,8 @@ class _Builder:
             feedback=feedback,
             set_flags=frozenset(flags),
             line=raw.line,
+            reaction=reaction,
+            critical=critical,
         )
 
     def _tag_ok(self, tag: str, mark: Mark) -> bool:
@@ -676,29 +831,8 @@ class _Builder:
             goto = self.text(item, "goto", rwhere, required=True)
             condition = None
             if "if" in item:
-                text = item["if"]
-                cmark = item.value_at("if")
-                if isinstance(text, bool) or not isinstance(text, str):
-                    self.report(
-                        cmark,
-                        f"the condition in {rwhere} must be text, not {_type_name(text)}",
-                        "write e.g. if: mood >= 70",
-                        "condition",
-                    )
-                    ok = False
-                else:
-                    cmark = self._text_start(cmark)
-                    try:
-                        condition = parse_condition(text)
-                        self.condition_at[id(condition)] = cmark
-                    except ConditionError as exc:
-                        self.report(
-                            (cmark[0], cmark[1] + exc.offset),
-                            f"condition {text!r}: {exc.message}",
-                            exc.hint or "see the condition language in docs/scenario-format.md",
-                            "condition",
-                        )
-                        ok = False
+                condition = self.condition(item, rwhere)
+                ok = ok and condition is not None
                 if last and condition is not None:
                     self.report(
                         imark,
@@ -721,6 +855,32 @@ class _Builder:
                 routes.append(Route(goto, condition, *item.value_at("goto")))
         return tuple(routes) if ok and routes else None
 
+    def condition(self, item: MarkedMap, where: str) -> Condition | None:
+        """Parse ``item``'s ``if:`` (reporting where it fails); None when it is broken."""
+        text = item["if"]
+        cmark = item.value_at("if")
+        if isinstance(text, bool) or not isinstance(text, str):
+            self.report(
+                cmark,
+                f"the condition in {where} must be text, not {_type_name(text)}",
+                "write e.g. if: mood >= 70",
+                "condition",
+            )
+            return None
+        cmark = self._text_start(cmark)
+        try:
+            condition = parse_condition(text)
+        except ConditionError as exc:
+            self.report(
+                (cmark[0], cmark[1] + exc.offset),
+                f"condition {text!r}: {exc.message}",
+                exc.hint or "see the condition language in docs/scenario-format.md",
+                "condition",
+            )
+            return None
+        self.condition_at[id(condition)] = cmark
+        return condition
+
     def _text_start(self, mark: Mark) -> Mark:
         """Where a scalar's text begins: one column on when it is quoted."""
         line, col = mark
@@ -742,41 +902,62 @@ class _Builder:
                             "unknown-node",
                         )
 
-    def _flag_mark(self, condition: Condition, flag: str, route: Route) -> Mark:
+    def _flag_mark(self, condition: Condition, flag: str, fallback: Mark) -> Mark:
         start = self.condition_at.get(id(condition))
         if start is None:
-            return (route.line, route.col or 1)
+            return fallback
         return (start[0], start[1] + _word_offset(condition.text, flag))
 
     def check_flags(self, nodes: dict[str, Node]) -> None:
         raised = {f for n in nodes.values() for c in n.choices for f in c.set_flags}
         read: set[str] = set()
-        for node in nodes.values():
-            for choice in node.choices:
-                for route in choice.routes:
-                    if route.condition is None:
-                        continue
-                    read |= route.condition.flags
-                    for flag in sorted(route.condition.flags - raised):
-                        self.report(
-                            self._flag_mark(route.condition, flag, route),
-                            f"condition {route.condition.text!r} reads flag '{flag}', "
-                            "which no reply raises, so it can never be true",
-                            did_you_mean(flag, raised, "flags")
-                            if raised
-                            else f"add 'set: [{flag}]' to the reply that should raise it",
-                            "unknown-flag",
-                        )
+        for condition, fallback in _conditions(nodes):
+            read |= condition.flags
+            for flag in sorted(condition.flags - raised):
+                self.report(
+                    self._flag_mark(condition, flag, fallback),
+                    f"condition {condition.text!r} reads flag '{flag}', "
+                    "which no reply raises, so it can never be true",
+                    did_you_mean(flag, raised, "flags")
+                    if raised
+                    else f"add 'set: [{flag}]' to the reply that should raise it",
+                    "unknown-flag",
+                )
         for node in nodes.values():
             for choice in node.choices:
                 for flag in sorted(choice.set_flags - read):
                     self.report(
                         (choice.line, 1),
                         f"flag '{flag}' is raised but no condition reads it",
-                        "use it in an 'if:' or remove it from 'set:'",
+                        "use it in an 'if:' (of a route or an outcome) or remove it from 'set:'",
                         "unused-flag",
                         "warning",
                     )
+
+
+def _conditions(nodes: dict[str, Node]) -> Iterator[tuple[Condition, Mark]]:
+    """Every condition in the file (routes and outcome variants), with a fallback mark."""
+    for node in nodes.values():
+        for choice in node.choices:
+            for route in choice.routes:
+                if route.condition is not None:
+                    yield route.condition, (route.line, route.col or 1)
+        for outcome in node.outcomes:
+            if outcome.condition is not None:
+                yield outcome.condition, (outcome.line or node.line, 1)
+
+
+def _format_of(value: Any) -> str | None:
+    """The format version a file declares ("1" or "1.1"), or None if unsupported.
+
+    YAML reads ``format: 1.1`` as a number, so both numbers and text are taken.
+    """
+    if isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if text in ("1", "1.0"):
+        return "1"
+    return text if text in FORMATS else None
 
 
 def _word_offset(text: str, word: str) -> int:

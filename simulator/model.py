@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
+
+from scoring.vocabulary import ENDINGS as ENDINGS  # re-exported: the one vocabulary
+from scoring.vocabulary import Ending as Ending
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from simulator.conditions import Condition
 
-Ending = Literal["resolved", "escalated", "lost"]
-ENDINGS: Final[tuple[str, ...]] = ("resolved", "escalated", "lost")
 CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "in-person", "social")
 
 MOOD_MIN: Final = 0
@@ -28,6 +29,9 @@ DEFAULT_WALKOUT_LINE: Final = "The customer ends the conversation."
 DEFAULT_SILENCE_MOOD: Final = 10
 DEFAULT_PASS_MARK: Final = 70.0
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024  # scenario files larger than this are refused
+#: The format versions this talkdown reads; "1.1" adds the assessment-validity fields.
+FORMATS: Final[tuple[str, ...]] = ("1", "1.1")
+LATEST_FORMAT: Final = "1.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,17 @@ class Choice:
     feedback: str = ""
     set_flags: frozenset[str] = frozenset()
     line: int = 0
+    reaction: str = ""  # the customer's immediate spoken reaction (format 1.1)
+    critical: str = ""  # why this reply fails the call whatever the score (format 1.1)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One variant of an ending's outcome: shown when ``condition`` holds (None: always)."""
+
+    text: str
+    condition: Condition | None = None
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +76,24 @@ class Node:
     """A point in the conversation: a decision (with choices) or an ending."""
 
     id: str
-    customer: str
+    customer: str  # what is said (may be empty when the node only narrates)
     choices: tuple[Choice, ...] = ()
     ending: Ending | None = None
-    outcome: str = ""
+    outcomes: tuple[Outcome, ...] = ()  # the last one has no condition
     line: int = 0
+    speaker: str = ""  # who says ``customer`` when it is not the customer (format 1.1)
+    narration: str = ""  # stage directions, shown as narration (format 1.1)
+    screen: str = ""  # what the agent's own system shows from now on (format 1.1)
 
     @property
     def is_ending(self) -> bool:
         """True for an ending node (it offers no replies)."""
         return self.ending is not None
+
+    @property
+    def outcome(self) -> str:
+        """The outcome text when no condition is known (the fallback variant)."""
+        return self.outcomes[-1].text if self.outcomes else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +140,15 @@ class Scenario:
     tags: tuple[str, ...] = ()
     channel: str = ""
     scoring: ScoringSpec = field(default_factory=ScoringSpec)
-    format: int = 1
+    format: str = "1"
     source: str = ""
     content_hash: str = ""
+    shuffle: bool = False  # show replies in a per-attempt order (format 1.1 default: on)
+
+    @property
+    def placeholders(self) -> bool:
+        """True when ``{agent}`` is replaced in dialogue (format 1.1; 1.0 text is literal)."""
+        return self.format != "1"
 
     def __post_init__(self) -> None:
         if not isinstance(self.nodes, MappingProxyType):

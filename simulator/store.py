@@ -44,6 +44,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
+from scoring.vocabulary import ENDINGS
 from simulator import locations, schema_sql
 
 __all__ = [
@@ -69,7 +70,6 @@ __all__ = [
 
 MODES: Final = ("practice", "assessment", "batch")
 STATUSES: Final = ("in_progress", "completed", "abandoned")
-ENDINGS: Final = ("resolved", "escalated", "lost")
 
 #: How long a writer waits for another process's write lock, in seconds.
 BUSY_TIMEOUT_S: Final = 30.0

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import click
 
+from scoring.vocabulary import SCORES
 from simulator.analysis import PATH_LIMIT, Analysis, PathResult
 from simulator.analysis import analyze as run_analysis
 from simulator.commands.common import (
@@ -19,7 +20,6 @@ from simulator.commands.common import (
 )
 from simulator.model import ENDINGS, Scenario
 
-DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
 LIST_LIMIT: Final = 20  # items of a long list shown in text output
 PATH_SHOWN: Final = 8  # nodes / replies of a long path shown in text output
 
@@ -47,8 +47,8 @@ def analysis_json(
         "complete": result.complete,
         "par_seconds": result.par_seconds,
         "endings": {kind: path(result.endings.get(kind)) for kind in ENDINGS},
-        "best": {dim: path(result.best.get(dim)) for dim in DIMENSIONS},
-        "worst": {dim: path(result.worst.get(dim)) for dim in DIMENSIONS},
+        "best": {dim: path(result.best.get(dim)) for dim in SCORES},
+        "worst": {dim: path(result.worst.get(dim)) for dim in SCORES},
         "exact": result.exact,
         "bounds": bounds,
         "expert_path": path(result.expert),
@@ -186,7 +186,7 @@ def analysis_text(
     if result.exact:
         lines.append("Scores a trainee can reach (every complete path checked):")
         rows = [["", "best", "replies", "ending", "worst", "replies", "ending"]]
-        for dim in DIMENSIONS:
+        for dim in SCORES:
             row = [dim]
             for side in (result.best, result.worst):
                 p = side.get(dim)
@@ -203,7 +203,7 @@ def analysis_text(
             "contain the true best and worst):"
         )
         rows = [["", "best", "worst"]]
-        for dim in DIMENSIONS:
+        for dim in SCORES:
             cells = [dim]
             for bound in ("best", "worst"):
                 span = result.bounds.get(bound, {}).get(dim)

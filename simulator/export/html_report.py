@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Final
 
+from scoring.vocabulary import SCORES
 from simulator.export.report import (
-    DIMENSIONS,
     ENDING_NAMES,
     Report,
     TraineeStats,
@@ -105,8 +105,8 @@ def _trainee_row(t: TraineeStats) -> str:
         f"<td>{_e(t.name)}</td><td>{_e(t.cohort)}</td>",
         f'<td class="num">{t.attempts}</td><td class="num">{t.completed}</td>',
         f'<td class="num">{t.passes}</td>',
-        *(f'<td class="num">{fmt_score(t.best[d])}</td>' for d in DIMENSIONS),
-        *(f'<td class="num">{fmt_score(t.mean[d])}</td>' for d in DIMENSIONS),
+        *(f'<td class="num">{fmt_score(t.best[d])}</td>' for d in SCORES),
+        *(f'<td class="num">{fmt_score(t.mean[d])}</td>' for d in SCORES),
         f"<td>{_e(fmt_trend(t, spark=False))} {sparkline_svg(t.recent_overall)}</td>",
     ]
     return "<tr>" + "".join(cells) + "</tr>"
@@ -173,8 +173,8 @@ def render_html(report: Report) -> str:
     out.append(
         "<th>Trainee</th><th>Cohort</th><th class=num>Attempts</th><th class=num>Done</th>"
         "<th class=num>Passed</th>"
-        + "".join(f"<th class=num>Best {d}</th>" for d in DIMENSIONS)
-        + "".join(f"<th class=num>Mean {d}</th>" for d in DIMENSIONS)
+        + "".join(f"<th class=num>Best {d}</th>" for d in SCORES)
+        + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
         + "<th>Trend (overall)</th></tr></thead><tbody>"
     )
     out.extend(_trainee_row(t) for t in report.trainees)
@@ -184,7 +184,7 @@ def render_html(report: Report) -> str:
     out.append(
         "<th>Scenario</th><th class=num>Attempts</th><th class=num>Done</th>"
         "<th class=num>Pass rate</th>"
-        + "".join(f"<th class=num>Mean {d}</th>" for d in DIMENSIONS)
+        + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
         + "".join(f"<th class=num>{e}</th>" for e in ENDING_NAMES)
         + "</tr></thead><tbody>"
     )
@@ -193,7 +193,7 @@ def render_html(report: Report) -> str:
             f'<tr><td>{_e(sc.scenario_id)}<br><span class="small">{_e(sc.title)}</span></td>'
             f'<td class="num">{sc.attempts}</td><td class="num">{sc.completed}</td>'
             f'<td class="num">{fmt_rate(sc.pass_rate)}</td>'
-            + "".join(f'<td class="num">{fmt_score(sc.mean[d])}</td>' for d in DIMENSIONS)
+            + "".join(f'<td class="num">{fmt_score(sc.mean[d])}</td>' for d in SCORES)
             + "".join(f'<td class="num">{sc.endings[e]}</td>' for e in ENDING_NAMES)
             + "</tr>"
         )

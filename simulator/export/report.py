@@ -27,12 +27,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from scoring.vocabulary import SCORES
 from simulator.export.query import Filters
 from simulator.store import Snapshot, format_utc
 from simulator.tags import SIN_ADVICE, SINS
 
 FORMAT: Final = "talkdown-report/1"
-DIMENSIONS: Final = ("empathy", "assertiveness", "speed", "overall")
 ENDING_NAMES: Final = ("resolved", "escalated", "lost")
 SPARK_POINTS: Final = 12
 _SPARKS: Final = "▁▂▃▄▅▆▇█"
@@ -153,7 +153,7 @@ def _and(where: str, extra: str) -> str:
 
 def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
     where, params = filters.where()
-    aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in DIMENSIONS)
+    aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in SCORES)
     rows = list(snap.rows(
         f"SELECT t.id, t.name, t.cohort, count(*), sum(a.status = 'completed'),"
         f" coalesce(sum(a.passed), 0), {aggregates} {_FROM}{where}"
@@ -181,8 +181,8 @@ def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
                 attempts=row[3],
                 completed=row[4] or 0,
                 passes=row[5],
-                best={d: values[2 * i] for i, d in enumerate(DIMENSIONS)},
-                mean={d: values[2 * i + 1] for i, d in enumerate(DIMENSIONS)},
+                best={d: values[2 * i] for i, d in enumerate(SCORES)},
+                mean={d: values[2 * i + 1] for i, d in enumerate(SCORES)},
                 first_overall=first.get(row[0]),
                 last_overall=history[-1] if history else None,
                 recent_overall=history,
@@ -193,7 +193,7 @@ def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
 
 def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
     where, params = filters.where()
-    means = ", ".join(f"avg(a.{d})" for d in DIMENSIONS)
+    means = ", ".join(f"avg(a.{d})" for d in SCORES)
     endings = ", ".join(f"sum(a.ending = '{e}')" for e in ENDING_NAMES)
     out = []
     # SQLite takes a bare column (the title) from the row that max() picked.
@@ -210,7 +210,7 @@ def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
                 attempts=row[3],
                 completed=row[4] or 0,
                 passes=row[5],
-                mean=dict(zip(DIMENSIONS, row[6:10], strict=True)),
+                mean=dict(zip(SCORES, row[6:10], strict=True)),
                 endings={e: row[10 + i] or 0 for i, e in enumerate(ENDING_NAMES)},
             )
         )
@@ -419,8 +419,8 @@ def render_text(report: Report, console: Any) -> None:
     for t in report.trainees:
         table.add_row(
             Text(t.name), Text(t.cohort), str(t.attempts), str(t.completed), str(t.passes),
-            "/".join(_whole(t.best[d]) for d in DIMENSIONS),
-            "/".join(_whole(t.mean[d]) for d in DIMENSIONS),
+            "/".join(_whole(t.best[d]) for d in SCORES),
+            "/".join(_whole(t.mean[d]) for d in SCORES),
             Text(fmt_trend(t)),
         )  # fmt: skip
     console.print(table)
@@ -434,7 +434,7 @@ def render_text(report: Report, console: Any) -> None:
     for s in report.scenarios:
         table.add_row(
             Text(f"{s.scenario_id}\n{s.title}"), str(s.attempts), str(s.completed),
-            fmt_rate(s.pass_rate), *(fmt_score(s.mean[d]) for d in DIMENSIONS),
+            fmt_rate(s.pass_rate), *(fmt_score(s.mean[d]) for d in SCORES),
             *(str(s.endings[e]) for e in ENDING_NAMES),
         )  # fmt: skip
     console.print(table)

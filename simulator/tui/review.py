@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from scoring.points import local_score
+from scoring.points import STRENGTH_EPSILON, reply_strengths, strongest_reply
 from simulator.engine import Conversation, Event
 from simulator.model import Node, Weights
 from simulator.tags import SIN_ADVICE, describe, is_sin
@@ -47,26 +47,20 @@ def tag_notes(tags: tuple[str, ...]) -> tuple[TagNote, ...]:
     )
 
 
-def _strength(node: Node, index: int | None, weights: Weights) -> float:
-    """Weighted sum of the local scores (a silence scores as the worst reply)."""
-    emps = [c.empathy for c in node.choices]
-    asss = [c.assertiveness for c in node.choices]
-    e = local_score(None if index is None else emps[index], emps)
-    a = local_score(None if index is None else asss[index], asss)
-    return weights.empathy * (e or 0.0) + weights.assertiveness * (a or 0.0)
-
-
 def strongest_alternative(node: Node, event: Event, weights: Weights) -> str | None:
-    """The strongest reply at ``node`` when it is strictly better than the one given."""
-    from scoring import strongest_reply
+    """The strongest reply at ``node`` when it is strictly better than the one given.
 
+    A silence (no reply) counts as strength 0, the worst any reply can score.
+    """
     if not node.choices:
         return None
+    strengths = [
+        r.strength
+        for r in reply_strengths(event.offered_empathy, event.offered_assertiveness, weights)
+    ]
     best = strongest_reply(event.offered_empathy, event.offered_assertiveness, weights)
-    chosen = None if event.choice is None else event.choice - 1
-    if chosen == best:
-        return None
-    if _strength(node, best, weights) <= _strength(node, chosen, weights) + 1e-9:
+    given = 0.0 if event.choice is None else strengths[event.choice - 1]
+    if strengths[best] <= given + STRENGTH_EPSILON:
         return None  # a tie is not "better"
     return node.choices[best].say
 
