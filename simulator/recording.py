@@ -26,9 +26,11 @@ class Recorder:
         timed_seconds: int | None = None,
         email: str | None = None,
         uuid: str | None = None,
+        shuffle_seed: int | None = None,
     ) -> None:
         self.store = store
         self.conv = conv
+        self.shuffle_seed = shuffle_seed
         if uuid is None:
             uuid = store.start_attempt(
                 name=name,
@@ -40,11 +42,12 @@ class Recorder:
                 start_node=conv.start,
                 timed_seconds=timed_seconds,
                 email=email,
+                shuffle_seed=shuffle_seed,
             )
         self.uuid = uuid
 
-    def record(self, event: Event) -> None:
-        """Commit one reply (or silence)."""
+    def record(self, event: Event, *, shown: int | None = None) -> None:
+        """Commit one reply (or silence); ``shown`` is its position on screen if shuffled."""
         self.store.record_choice(
             self.uuid,
             seq=event.seq,
@@ -59,6 +62,8 @@ class Recorder:
             seconds=event.seconds,
             latency_ms=event.latency_ms,
             next_node=event.next_node,
+            critical=event.critical or None,
+            shown=shown,
         )
 
     def finish(self, par: int | None) -> None:
@@ -74,6 +79,7 @@ class Recorder:
             speed=scores.speed,
             overall=scores.overall,
             passed=scores.passed,
+            outcome=self.conv.outcome or None,
         )
 
 

@@ -1,4 +1,4 @@
-"""The JSON Schema of scenario format v1, for editors (yaml-language-server).
+"""The JSON Schema of scenario formats 1 and 1.1, for editors (yaml-language-server).
 
 The loader is the authority (it also checks the graph and conditions); the
 schema gives authors completion and early red squiggles for the same fields.
@@ -57,7 +57,7 @@ def scenario_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["say", "next"],
         "properties": {
-            "say": {**text, "description": "What the trainee says."},
+            "say": {**text, "description": "What the trainee says ({agent} = their first name)."},
             "empathy": _int("Empathy points for this reply.", -100, 100, 0),
             "assertiveness": _int(
                 "Assertiveness points: calm firmness scores high; caving in and hostility low.",
@@ -69,6 +69,17 @@ def scenario_schema() -> dict[str, Any]:
             "seconds": _int("Simulated call time this reply costs.", 0, 86400, 30),
             "tags": {"type": "array", "items": tag, "uniqueItems": True},
             "feedback": {**text, "description": "Why this reply helps or hurts."},
+            "reaction": {
+                **text,
+                "description": "Format 1.1: the customer's immediate spoken reaction to this "
+                "reply, shown right after it.",
+            },
+            "critical": {
+                **text,
+                "minLength": 1,
+                "description": "Format 1.1: why this reply fails the call whatever the score "
+                "(e.g. 'skipped the identity check'); an attempt that makes it cannot pass.",
+            },
             "set": {
                 "type": "array",
                 "items": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
@@ -82,16 +93,45 @@ def scenario_schema() -> dict[str, Any]:
             },
         },
     }
+    variant = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["text"],
+        "properties": {
+            "if": {**text, "description": "Condition on the final variables, e.g. 'promised'."},
+            "text": {**text, "description": "The outcome shown when the condition holds."},
+        },
+    }
     node = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["customer"],
         "properties": {
-            "customer": {**text, "description": "The customer's line (shown literally)."},
+            "customer": {
+                **text,
+                "description": "What is said at this node (shown literally; no stage "
+                "directions in format 1.1: use 'narration').",
+            },
+            "speaker": {
+                **text,
+                "description": "Format 1.1: who says the line when it is not the customer.",
+            },
+            "narration": {
+                **text,
+                "description": "Format 1.1: stage directions, shown as narration.",
+            },
+            "screen": {
+                **text,
+                "description": "Format 1.1: what the agent's own system shows from now on.",
+            },
             "choices": {"type": "array", "minItems": 1, "maxItems": MAX_CHOICES, "items": choice},
             "ending": {"enum": list(ENDINGS), "description": "Makes this an ending node."},
-            "outcome": {**text, "description": "What happened, shown in the debrief."},
+            "outcome": {
+                "description": "What happened, shown in the debrief: a text, or (format 1.1) "
+                "'- if: ... text: ...' variants ending with an unconditional '- text: ...'.",
+                "oneOf": [text, {"type": "array", "minItems": 1, "items": variant}],
+            },
         },
+        "anyOf": [{"required": ["customer"]}, {"required": ["narration"]}],
         "oneOf": [
             {"required": ["choices"], "not": {"required": ["ending"]}},
             {"required": ["ending"], "not": {"required": ["choices"]}},
@@ -101,12 +141,12 @@ def scenario_schema() -> dict[str, Any]:
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
-        "title": "talkdown scenario (format 1)",
+        "title": "talkdown scenario (format 1 or 1.1)",
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "id", "title", "customer", "start", "nodes"],
         "properties": {
-            "format": {"const": 1},
+            "format": {"enum": [1, 1.1], "description": "1, or 1.1 for the newer fields."},
             "id": {"type": "string", "pattern": _pattern(SCENARIO_ID_RE)},
             "title": text,
             "summary": text,
@@ -141,6 +181,11 @@ def scenario_schema() -> dict[str, Any]:
                     },
                     "pass_mark": {"type": "number", "minimum": 0, "maximum": 100, "default": 70},
                 },
+            },
+            "shuffle": {
+                "type": "boolean",
+                "description": "Format 1.1: show replies in a per-attempt shuffled order "
+                "(default true in format 1.1).",
             },
             "start": node_id,
             "nodes": {

@@ -32,6 +32,20 @@ Version 1 tables (columns beyond the shared contract are marked *extra*):
     ``seconds`` (simulated), ``latency_ms`` (wall clock, NULL in batch),
     ``next_node`` (NULL when the reply ended the conversation), ``recorded_at``.
 
+Version 2 (format 1.1: critical errors, outcome variants, shuffled replies):
+
+``attempts``
+    ``shuffle_seed`` (the per-attempt seed the replies were shuffled with;
+    NULL = authored order), ``outcome`` (the outcome text shown at the end;
+    NULL while unfinished or on a walkout), ``critical_count`` and
+    ``critical`` (a JSON array of ``{"node", "choice", "reason"}``, one per
+    critical reply, kept on the attempt so exports need not scan replies).
+``choices``
+    ``critical`` (why this reply fails the call, NULL when it does not) and
+    ``shown`` (the 1-based position the reply was shown at; NULL when the
+    replies were in authored order or for a silence). ``choice`` stays the
+    authored reply number.
+
 All times are UTC text in one fixed-width ISO 8601 form,
 ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
 
@@ -122,8 +136,18 @@ CREATE TABLE choices (
 );
 """
 
+_V2 = """
+ALTER TABLE attempts ADD COLUMN shuffle_seed INTEGER;
+ALTER TABLE attempts ADD COLUMN outcome TEXT;
+ALTER TABLE attempts ADD COLUMN critical_count INTEGER NOT NULL DEFAULT 0
+    CHECK (critical_count >= 0);
+ALTER TABLE attempts ADD COLUMN critical TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE choices ADD COLUMN critical TEXT;
+ALTER TABLE choices ADD COLUMN shown INTEGER CHECK (shown IS NULL OR shown >= 1);
+"""
+
 #: Migration scripts; index i takes user_version i to i + 1. Append only.
-MIGRATIONS: Sequence[str] = (_V1,)
+MIGRATIONS: Sequence[str] = (_V1, _V2)
 
 #: The schema version this code writes (and the newest it can read).
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -56,6 +56,7 @@ __all__ = [
     "AttemptNotFoundError",
     "AttemptRow",
     "ChoiceRow",
+    "CriticalReply",
     "ForeignDatabaseError",
     "ImportOutcome",
     "ScenarioStats",
@@ -162,6 +163,31 @@ class TraineeRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CriticalReply:
+    """A reply that fails the call whatever the score: where, which, and why."""
+
+    node: str
+    choice: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"node", "choice", "reason"}`` as run JSON and JSON Lines carry it."""
+        return {"node": self.node, "choice": self.choice, "reason": self.reason}
+
+
+def critical_json(items: Sequence[CriticalReply]) -> str:
+    """The stored form of an attempt's critical replies (a JSON array)."""
+    return json.dumps([c.to_json() for c in items], ensure_ascii=False)
+
+
+def parse_critical(text: str | None) -> tuple[CriticalReply, ...]:
+    """An attempt's critical replies from their stored JSON array."""
+    if not text:
+        return ()
+    return tuple(CriticalReply(i["node"], int(i["choice"]), i["reason"]) for i in json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptRow:
     """One attempt at a scenario, with its trainee's name, cohort and e-mail."""
 
@@ -190,6 +216,9 @@ class AttemptRow:
     turns: int
     app_version: str | None
     updated_at: datetime
+    shuffle_seed: int | None = None  # None: the replies were shown in authored order
+    outcome: str | None = None  # the outcome text shown at the end
+    critical: tuple[CriticalReply, ...] = ()  # replies that fail the call, in order
 
     @property
     def duration(self) -> timedelta | None:
@@ -215,6 +244,8 @@ class ChoiceRow:
     latency_ms: float | None
     next_node: str | None
     recorded_at: datetime
+    critical: str | None = None  # why this reply fails the call
+    shown: int | None = None  # 1-based position on screen; None: authored order
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,12 +263,13 @@ _ATTEMPT_COLUMNS = """
     a.uuid, a.trainee_id, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title,
     a.content_hash, a.mode, a.timed_seconds, a.start_node, a.started_at, a.finished_at,
     a.status, a.ending, a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall,
-    a.passed, a.seconds, a.turns, a.app_version, a.updated_at
+    a.passed, a.seconds, a.turns, a.app_version, a.updated_at, a.shuffle_seed, a.outcome,
+    a.critical
 """
 _ATTEMPT_FROM = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 _CHOICE_COLUMNS = """
     attempt_uuid, seq, node, choice, say, empathy, assertiveness, tags, mood_before,
-    mood_after, seconds, latency_ms, next_node, recorded_at
+    mood_after, seconds, latency_ms, next_node, recorded_at, critical, shown
 """
 
 
@@ -268,6 +300,9 @@ def _attempt(row: Sequence[Any]) -> AttemptRow:
         turns=row[22],
         app_version=row[23],
         updated_at=parse_utc(row[24]),
+        shuffle_seed=row[25],
+        outcome=row[26],
+        critical=parse_critical(row[27]),
     )
 
 
@@ -287,6 +322,8 @@ def _choice(row: Sequence[Any]) -> ChoiceRow:
         latency_ms=row[11],
         next_node=row[12],
         recorded_at=parse_utc(row[13]),
+        critical=row[14],
+        shown=row[15],
     )
 
 
@@ -528,11 +565,14 @@ class Store:
         started_at: datetime | None = None,
         uuid: str | None = None,
         app_version: str | None = None,
+        shuffle_seed: int | None = None,
     ) -> str:
         """Record the start of an attempt (committed at once); return its uuid.
 
         The trainee is created if new. *uuid* defaults to a fresh uuid4 and is
         returned in canonical form; *app_version* defaults to this talkdown's.
+        *shuffle_seed* is the seed the replies are shown shuffled with (None:
+        authored order), kept so a resume or review shows the same order.
         """
         _check_name(name, "trainee name")
         _check_name(cohort, "cohort")
@@ -543,6 +583,10 @@ class Store:
             or timed_seconds <= 0
         ):
             raise ValueError(f"timed_seconds must be a positive integer; got {timed_seconds!r}")
+        if shuffle_seed is not None and (
+            isinstance(shuffle_seed, bool) or not isinstance(shuffle_seed, int)
+        ):
+            raise ValueError(f"shuffle_seed must be an integer or None; got {shuffle_seed!r}")
         key = str(uuid_mod.uuid4()) if uuid is None else _normal_uuid(uuid)
         start = format_utc(started_at or _now())
         version = app_version if app_version is not None else _app_version()
@@ -554,8 +598,8 @@ class Store:
             conn.execute(
                 "INSERT INTO attempts (uuid, trainee_id, scenario_id, scenario_title,"
                 " content_hash, mode, timed_seconds, start_node, started_at, status,"
-                " app_version, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?)",
+                " app_version, updated_at, shuffle_seed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?)",
                 (
                     key,
                     trainee,
@@ -568,6 +612,7 @@ class Store:
                     start,
                     version,
                     start,
+                    shuffle_seed,
                 ),
             )
             return key
@@ -601,18 +646,27 @@ class Store:
         latency_ms: float | None,
         next_node: str | None,
         recorded_at: datetime | None = None,
+        critical: str | None = None,
+        shown: int | None = None,
     ) -> None:
         """Record one reply in its own committed transaction.
 
         *seq* must be the next number (1 for the first reply). Re-recording an
         already stored reply with identical content is a harmless no-op (safe to
         retry); anything else out of order is a `StoreError`. The attempt's
-        ``turns`` and ``seconds`` (simulated time) are updated with it.
+        ``turns`` and ``seconds`` (simulated time) are updated with it, and a
+        *critical* reply (its reason) is added to the attempt's critical list in
+        the same transaction. *choice* is the authored reply number; *shown*
+        the position it had on screen when the replies were shuffled.
         """
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
             raise ValueError(f"seq must be an integer >= 1; got {seq!r}")
         if choice is not None and (isinstance(choice, bool) or choice < 1):
             raise ValueError(f"choice must be a reply number >= 1 or None; got {choice!r}")
+        if shown is not None and (isinstance(shown, bool) or shown < 1):
+            raise ValueError(f"shown must be a position >= 1 or None; got {shown!r}")
+        if critical is not None and (choice is None or not critical.strip()):
+            raise ValueError("a critical reason needs a reply (not a silence) and some text")
         latency = _check_score(latency_ms, "latency_ms")
         tags_json = _tags_json(tags)
         stamp = format_utc(recorded_at or _now())
@@ -628,6 +682,8 @@ class Store:
             seconds,
             latency,
             next_node,
+            critical,
+            shown,
         )
 
         def work(conn: sqlite3.Connection) -> None:
@@ -635,7 +691,7 @@ class Store:
             if seq <= turns:
                 old = conn.execute(
                     "SELECT node, choice, say, empathy, assertiveness, tags, mood_before,"
-                    " mood_after, seconds, latency_ms, next_node FROM choices"
+                    " mood_after, seconds, latency_ms, next_node, critical, shown FROM choices"
                     " WHERE attempt_uuid = ? AND seq = ?",
                     (uuid, seq),
                 ).fetchone()
@@ -651,14 +707,24 @@ class Store:
                 )
             conn.execute(
                 f"INSERT INTO choices ({_CHOICE_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (uuid, seq, *values, stamp),
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid, seq, *values[:-2], stamp, *values[-2:]),
             )
             conn.execute(
                 "UPDATE attempts SET turns = turns + 1, seconds = seconds + ?, updated_at = ?"
                 " WHERE uuid = ?",
                 (seconds, stamp, uuid),
             )
+            if critical is not None:
+                assert choice is not None
+                (stored,) = conn.execute(
+                    "SELECT critical FROM attempts WHERE uuid = ?", (uuid,)
+                ).fetchone()
+                items = (*parse_critical(stored), CriticalReply(node, choice, critical))
+                conn.execute(
+                    "UPDATE attempts SET critical = ?, critical_count = ? WHERE uuid = ?",
+                    (critical_json(items), len(items), uuid),
+                )
 
         self._write(work)
 
@@ -674,11 +740,14 @@ class Store:
         overall: float,
         passed: bool,
         finished_at: datetime | None = None,
+        outcome: str | None = None,
     ) -> None:
-        """Mark an in-progress attempt completed with its ending and scores.
+        """Mark an in-progress attempt completed with its ending, scores and outcome.
 
-        Scores are 0–100 (None = dimension not assessed). A completed or
-        abandoned attempt raises `AttemptClosedError`.
+        Scores are 0–100 (None = dimension not assessed); *outcome* is the
+        outcome text shown (the variant that matched). A completed or abandoned
+        attempt raises `AttemptClosedError`. An attempt with a critical reply is
+        never stored as passed, whatever *passed* says.
         """
         _check_choice(ending, ENDINGS, "ending")
         scores = (
@@ -693,10 +762,12 @@ class Store:
             self._open_attempt(conn, uuid)
             conn.execute(
                 "UPDATE attempts SET status = 'completed', ending = ?, ending_node = ?,"
-                " empathy = ?, assertiveness = ?, speed = ?, overall = ?, passed = ?,"
-                " finished_at = ?, updated_at = ? WHERE uuid = ?",
-                (ending, ending_node, *scores, int(bool(passed)), stamp, stamp, uuid),
-            )
+                " empathy = ?, assertiveness = ?, speed = ?, overall = ?,"
+                " passed = CASE WHEN critical_count > 0 THEN 0 ELSE ? END,"
+                " finished_at = ?, updated_at = ?, outcome = ? WHERE uuid = ?",
+                (ending, ending_node, *scores, int(bool(passed)), stamp, stamp, outcome or None,
+                 uuid),
+            )  # fmt: skip
 
         self._write(work)
 
@@ -846,6 +917,16 @@ class Store:
         for item in ordered:
             if _normal_uuid(item.attempt_uuid) != key:
                 raise ValueError(f"choice {item.seq} belongs to {item.attempt_uuid}, not {key}")
+        # The replies are the truth about critical errors; the attempt's list summarises them.
+        critical = tuple(
+            CriticalReply(c.node, c.choice, c.critical)
+            for c in ordered
+            if c.critical and c.choice is not None
+        )
+        if tuple(attempt.critical) != critical:
+            raise ValueError("the attempt's critical list does not match its replies")
+        if critical and attempt.passed:
+            raise ValueError("an attempt with a critical reply cannot have passed")
 
         def work(conn: sqlite3.Connection) -> ImportOutcome:
             row = conn.execute(
@@ -875,8 +956,10 @@ class Store:
                 "INSERT INTO attempts (uuid, trainee_id, scenario_id, scenario_title,"
                 " content_hash, mode, timed_seconds, start_node, started_at, finished_at,"
                 " status, ending, ending_node, empathy, assertiveness, speed, overall, passed,"
-                " seconds, turns, app_version, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " seconds, turns, app_version, updated_at, shuffle_seed, outcome,"
+                " critical_count, critical)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?)",
                 (
                     key,
                     trainee,
@@ -900,11 +983,15 @@ class Store:
                     attempt.turns,
                     attempt.app_version,
                     format_utc(attempt.updated_at),
+                    attempt.shuffle_seed,
+                    attempt.outcome,
+                    len(critical),
+                    critical_json(critical),
                 ),
             )
             conn.executemany(
                 f"INSERT INTO choices ({_CHOICE_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         key,
@@ -921,6 +1008,8 @@ class Store:
                         c.latency_ms,
                         c.next_node,
                         format_utc(c.recorded_at),
+                        c.critical,
+                        c.shown,
                     )
                     for c in ordered
                 ],

@@ -18,8 +18,8 @@ from simulator.commands.common import (
     max_bytes_option,
     start_options,
 )
+from simulator.dialogue import first_name
 from simulator.engine import Conversation
-from simulator.model import Scenario
 
 
 def parse_choices(text: str) -> list[int]:
@@ -36,9 +36,9 @@ def parse_choices(text: str) -> list[int]:
     return numbers
 
 
-def _offered(scenario: Scenario, node_id: str) -> str:
-    choices = scenario.nodes[node_id].choices
-    return "; ".join(f"{i}) {c.say}" for i, c in enumerate(choices, 1))
+def _offered(conv: Conversation, node_id: str) -> str:
+    choices = conv.scenario.nodes[node_id].choices
+    return "; ".join(f"{i}) {text}" for i, text in enumerate(conv.says(choices), 1))
 
 
 def _fmt(value: float | None) -> str:
@@ -53,6 +53,7 @@ def _clock(seconds: int) -> str:
 def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
     """The ``--format json`` object (CONTRACTS.md ``talkdown run``)."""
     scores = conv.score(par)
+    critical = [{"node": e.node, "choice": e.choice, "reason": e.critical} for e in conv.critical]
     return {
         "scenario": conv.scenario.id,
         "ending": conv.ending,
@@ -67,6 +68,8 @@ def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
         "passed": scores.passed,
         "seconds": conv.seconds,
         "turns": conv.turn,
+        "critical": critical,
+        "outcome": conv.outcome or conv.closing_line,
         "par_seconds": par,
         "preview": conv.start != conv.scenario.start
         or conv.start_mood != conv.scenario.customer.mood
@@ -95,6 +98,12 @@ def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
 @click.option("--record", is_flag=True, help="Store the result as an attempt (mode 'batch').")
 @click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Trainee name (with --record).")
 @click.option("--cohort", envvar="TALKDOWN_COHORT", help="Cohort (with --record).")
+@click.option(
+    "--agent",
+    metavar="NAME",
+    help="The agent's first name, put in place of {agent} in the dialogue "
+    "[default: the trainee's first name with --record, else Sam].",
+)
 @db_option
 @max_bytes_option
 def run(
@@ -107,6 +116,7 @@ def run(
     record: bool,
     trainee: str | None,
     cohort: str | None,
+    agent: str | None,
     db: Path | None,
     max_bytes: int,
 ) -> None:
@@ -123,7 +133,8 @@ def run(
     loaded = load_scenario_or_exit(scenario, max_bytes=max_bytes)
     check_start_or_exit(loaded, from_node, set_flags)
     identity = _identity(trainee, cohort) if record else None
-    conv = Conversation(loaded, start=from_node, mood=mood, flags=set_flags)
+    name = agent if agent is not None else identity[0] if identity is not None else None
+    conv = Conversation(loaded, start=from_node, mood=mood, flags=set_flags, agent=first_name(name))
     for index, number in enumerate(numbers):
         if conv.finished:
             fail(
@@ -135,13 +146,13 @@ def run(
         if not 1 <= number <= offered:
             fail(
                 f"reply {number} (number {index + 1} in --choices) is not offered at node "
-                f"'{conv.node_id}', which offers 1-{offered}: {_offered(loaded, conv.node_id)}"
+                f"'{conv.node_id}', which offers 1-{offered}: {_offered(conv, conv.node_id)}"
             )
         conv.choose(number, latency_ms=None)
     if not conv.finished:
         fail(
             f"the replies ran out at node '{conv.node_id}' before an ending; "
-            f"it offers: {_offered(loaded, conv.node_id)}"
+            f"it offers: {_offered(conv, conv.node_id)}"
         )
     par = par_for(loaded, start=from_node, mood=mood, flags=set_flags)
     payload = result_json(conv, par)
@@ -174,8 +185,13 @@ def _print_text(conv: Conversation, payload: dict[str, Any]) -> None:
     if payload["preview"]:
         click.echo(f"Preview from node '{conv.start}' (scores relative to this start)")
     click.echo("Path:    " + " → ".join(conv.path))
-    ending_text = conv.outcome or conv.closing_line
+    ending_text = payload["outcome"]
     click.echo(f"Ending:  {conv.ending}" + (f" — {ending_text}" if ending_text else ""))
+    for item in payload["critical"]:
+        click.echo(
+            f"Critical: reply {item['choice']} at '{item['node']}' would fail a quality "
+            f"check: {item['reason']}"
+        )
     click.echo("Mood:    " + " → ".join(str(m) for m in payload["mood"]))
     click.echo(
         f"Scores:  empathy {_fmt(payload['empathy'])}, assertiveness "
@@ -184,7 +200,8 @@ def _print_text(conv: Conversation, payload: dict[str, Any]) -> None:
     verdict = "PASSED" if payload["passed"] else "not passed"
     click.echo(
         f"Overall: {_fmt(payload['overall'])} — {verdict} "
-        f"(pass mark {scenario.scoring.pass_mark:g}, and the ending must be resolved)"
+        f"(pass mark {scenario.scoring.pass_mark:g}; the ending must be resolved, with no "
+        "critical reply)"
     )
     par = payload["par_seconds"]
     click.echo(

@@ -10,7 +10,13 @@ Attempt columns (`ATTEMPT_COLUMNS`): ``duration`` is the wall-clock time from
 start to finish in **seconds** (a decimal number, millisecond precision; empty
 unless completed), ``call_seconds`` the simulated call time, ``passed``
 ``true``/``false`` (empty unless completed), ``sins`` the sins of service
-committed, alphabetical, with a count when repeated: ``robotism×2; runaround``.
+committed, alphabetical, with a count when repeated: ``robotism×2; runaround``,
+``critical`` the reasons of the replies that fail the call (joined by ``; ``;
+such an attempt never passes) and ``outcome`` the outcome text shown.
+
+Reply rows keep the authored reply number in ``choice`` and add ``shown``, the
+position the reply had on screen when the replies were shuffled, and
+``critical``, the reason when that reply fails the call.
 """
 
 from __future__ import annotations
@@ -29,12 +35,13 @@ from simulator.tags import SINS
 ATTEMPT_COLUMNS: Final = (
     "uuid", "trainee", "cohort", "scenario_id", "scenario_title", "mode", "timed_seconds",
     "started", "finished", "duration", "call_seconds", "status", "ending", "empathy",
-    "assertiveness", "speed", "overall", "passed", "turns", "sins",
+    "assertiveness", "speed", "overall", "passed", "turns", "sins", "critical", "outcome",
 )  # fmt: skip
 
 CHOICE_COLUMNS: Final = (
     "attempt_uuid", "trainee", "cohort", "scenario_id", "seq", "node", "choice", "say",
     "empathy", "assertiveness", "tags", "mood_before", "mood_after", "seconds", "latency_ms",
+    "shown", "critical",
 )  # fmt: skip
 
 # The replies' tag arrays are concatenated in SQL (one indexed lookup per
@@ -43,12 +50,14 @@ _ATTEMPT_SQL: Final = """
 SELECT a.uuid, t.name, t.cohort, a.scenario_id, a.scenario_title, a.mode, a.timed_seconds,
        a.started_at, a.finished_at, a.seconds, a.status, a.ending, a.empathy, a.assertiveness,
        a.speed, a.overall, a.passed, a.turns,
-       (SELECT group_concat(c.tags, '') FROM choices c WHERE c.attempt_uuid = a.uuid)
+       (SELECT group_concat(c.tags, '') FROM choices c WHERE c.attempt_uuid = a.uuid),
+       a.critical_count, a.critical, a.outcome
 FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
 
 _CHOICE_SQL: Final = """
 SELECT c.attempt_uuid, t.name, t.cohort, a.scenario_id, c.seq, c.node, c.choice, c.say,
-       c.empathy, c.assertiveness, c.tags, c.mood_before, c.mood_after, c.seconds, c.latency_ms
+       c.empathy, c.assertiveness, c.tags, c.mood_before, c.mood_after, c.seconds, c.latency_ms,
+       c.shown, c.critical
 FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 
@@ -85,6 +94,13 @@ def sins_text(tag_arrays: str | None) -> str:
     return "; ".join(parts)
 
 
+def critical_text(count: int, stored: str) -> str:
+    """The critical replies' reasons, ``; ``-joined ("" without decoding when there are none)."""
+    if not count:
+        return ""
+    return "; ".join(item["reason"] for item in json.loads(stored))
+
+
 def duration_seconds(started: str, finished: str | None) -> float | None:
     """Wall-clock seconds between two stored times (None while unfinished)."""
     if finished is None:
@@ -105,12 +121,14 @@ def write_attempts_csv(
     for (
         uuid, name, cohort, scenario_id, title, mode, timed, started, finished, call_seconds,
         status, ending, empathy, assertiveness, speed, overall, passed, turns, tag_arrays,
+        critical_count, critical, outcome,
     ) in snap.rows(sql, params):  # fmt: skip
         writer.writerow((
             safe(uuid), safe(name), safe(cohort), safe(scenario_id), safe(title), safe(mode),
             timed, safe(started), safe(finished), duration_seconds(started, finished),
             call_seconds, safe(status), safe(ending), empathy, assertiveness, speed, overall,
             _BOOL[passed], turns, sins_text(tag_arrays),
+            safe(critical_text(critical_count, critical)), safe(outcome),
         ))  # fmt: skip
         ticker.step()
     return ticker.done()
@@ -130,7 +148,7 @@ def write_choices_csv(
     tag_cells: dict[str, str] = {}
     for (
         uuid, name, cohort, scenario_id, seq, node, choice, say, empathy, assertiveness, tags,
-        mood_before, mood_after, seconds, latency_ms,
+        mood_before, mood_after, seconds, latency_ms, shown, critical,
     ) in snap.rows(sql, params):  # fmt: skip
         tag_cell = tag_cells.get(tags)
         if tag_cell is None:
@@ -140,7 +158,7 @@ def write_choices_csv(
         writer.writerow((
             safe(uuid), safe(name), safe(cohort), safe(scenario_id), seq, safe(node), choice,
             safe(say), empathy, assertiveness, tag_cell, mood_before, mood_after, seconds,
-            latency_ms,
+            latency_ms, shown, safe(critical),
         ))  # fmt: skip
         ticker.step()
     return ticker.done()

@@ -104,7 +104,7 @@ def _trainee_row(t: TraineeStats) -> str:
     cells = [
         f"<td>{_e(t.name)}</td><td>{_e(t.cohort)}</td>",
         f'<td class="num">{t.attempts}</td><td class="num">{t.completed}</td>',
-        f'<td class="num">{t.passes}</td>',
+        f'<td class="num">{t.passes}</td><td class="num">{t.critical_replies}</td>',
         *(f'<td class="num">{fmt_score(t.best[d])}</td>' for d in SCORES),
         *(f'<td class="num">{fmt_score(t.mean[d])}</td>' for d in SCORES),
         f"<td>{_e(fmt_trend(t, spark=False))} {sparkline_svg(t.recent_overall)}</td>",
@@ -172,7 +172,7 @@ def render_html(report: Report) -> str:
     out.append("<section><h2>Trainees</h2><table><thead><tr>")
     out.append(
         "<th>Trainee</th><th>Cohort</th><th class=num>Attempts</th><th class=num>Done</th>"
-        "<th class=num>Passed</th>"
+        "<th class=num>Passed</th><th class=num>Critical errors</th>"
         + "".join(f"<th class=num>Best {d}</th>" for d in SCORES)
         + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
         + "<th>Trend (overall)</th></tr></thead><tbody>"
@@ -183,7 +183,7 @@ def render_html(report: Report) -> str:
     out.append("<section><h2>Scenarios</h2><table><thead><tr>")
     out.append(
         "<th>Scenario</th><th class=num>Attempts</th><th class=num>Done</th>"
-        "<th class=num>Pass rate</th>"
+        "<th class=num>Pass rate</th><th class=num>Critical errors</th>"
         + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
         + "".join(f"<th class=num>{e}</th>" for e in ENDING_NAMES)
         + "</tr></thead><tbody>"
@@ -193,6 +193,7 @@ def render_html(report: Report) -> str:
             f'<tr><td>{_e(sc.scenario_id)}<br><span class="small">{_e(sc.title)}</span></td>'
             f'<td class="num">{sc.attempts}</td><td class="num">{sc.completed}</td>'
             f'<td class="num">{fmt_rate(sc.pass_rate)}</td>'
+            f'<td class="num">{sc.critical_replies}</td>'
             + "".join(f'<td class="num">{fmt_score(sc.mean[d])}</td>' for d in SCORES)
             + "".join(f'<td class="num">{sc.endings[e]}</td>' for e in ENDING_NAMES)
             + "</tr>"
@@ -202,7 +203,8 @@ def render_html(report: Report) -> str:
     out.append("<section><h2>Decision points</h2>")
     out.append(
         '<p class="small">Per scenario version (content hash): how often each reply was '
-        "picked. Replies marked in red commit a sin of service.</p>"
+        "picked. Replies marked in red commit a sin of service; a critical reply would "
+        "fail a quality check on its own.</p>"
     )
     current: tuple[str, str] | None = None
     for point in report.decisions:
@@ -219,9 +221,12 @@ def render_html(report: Report) -> str:
             )
         for i, reply in enumerate(point.replies):
             said = "(silence)" if reply.choice is None else reply.say
-            tags = ", ".join(
+            marks = [
                 f'<span class="sin">⚠ {_e(t)}</span>' if t in SINS else _e(t) for t in reply.tags
-            )
+            ]
+            if reply.critical:
+                marks.insert(0, f'<span class="sin" title="{_e(reply.critical)}">✗ critical</span>')
+            tags = ", ".join(marks)
             node = _e(point.node) if i == 0 else ""
             out.append(
                 f"<tr><td>{node}</td>"

@@ -34,6 +34,7 @@ from simulator.store import (
     STATUSES,
     AttemptRow,
     ChoiceRow,
+    CriticalReply,
     Store,
     StoreError,
     parse_utc,
@@ -130,6 +131,32 @@ def _time(obj: Mapping[str, Any], key: str, where: str, *,
         raise Invalid(f"'{where}{key}' is not an ISO 8601 time: {value!r}") from None
 
 
+def _newer(obj: Mapping[str, Any], key: str) -> bool:
+    """True when the line has *key*: lines written before format 1.1 fields existed lack them."""
+    return key in obj
+
+
+def _critical_list(obj: Mapping[str, Any]) -> tuple[CriticalReply, ...]:
+    if not _newer(obj, "critical"):
+        return ()
+    value = obj["critical"]
+    if not isinstance(value, list):
+        raise Invalid(f"'critical' must be a list, not {_kind(value)}")
+    out = []
+    for i, item in enumerate(value):
+        where = f"critical[{i}]."
+        if not isinstance(item, dict):
+            raise Invalid(f"'critical[{i}]' must be an object, not {_kind(item)}")
+        out.append(
+            CriticalReply(
+                _text(item, "node", where) or "",
+                _int(item, "choice", where, low=1) or 0,
+                _text(item, "reason", where) or "",
+            )
+        )
+    return tuple(out)
+
+
 def _object(obj: Mapping[str, Any], key: str, where: str = "") -> Mapping[str, Any]:
     value = _get(obj, key, where)
     if not isinstance(value, dict):
@@ -152,11 +179,15 @@ def _choice(item: Any, index: int, key: str) -> ChoiceRow:
             raise Invalid(f"'{where}tags' holds {tag!r}, which is not a tag name")
     recorded = _time(item, "recorded_at", where)
     assert seq is not None and recorded is not None
+    choice = _int(item, "choice", where, optional=True, low=1)
+    critical = _text(item, "critical", where, optional=True) if _newer(item, "critical") else None
+    if critical is not None and choice is None:
+        raise Invalid(f"'{where}critical' must be null for a silence (no reply was made)")
     return ChoiceRow(
         attempt_uuid=key,
         seq=seq,
         node=_text(item, "node", where) or "",
-        choice=_int(item, "choice", where, optional=True, low=1),
+        choice=choice,
         say=_text(item, "say", where, empty=True) or "",
         empathy=_int(item, "empathy", where) or 0,
         assertiveness=_int(item, "assertiveness", where) or 0,
@@ -167,6 +198,8 @@ def _choice(item: Any, index: int, key: str) -> ChoiceRow:
         latency_ms=_number(item, "latency_ms", where),
         next_node=_text(item, "next_node", where, optional=True),
         recorded_at=recorded,
+        critical=critical,
+        shown=_int(item, "shown", where, optional=True, low=1) if _newer(item, "shown") else None,
     )
 
 
@@ -215,6 +248,16 @@ def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
     turns = _int(obj, "turns", "", low=0)
     if turns != len(choices):
         raise Invalid(f"'turns' is {turns} but there are {len(choices)} choices")
+    critical = _critical_list(obj)
+    from_replies = tuple(
+        CriticalReply(c.node, c.choice, c.critical)
+        for c in choices
+        if c.critical is not None and c.choice is not None
+    )
+    if critical != from_replies:
+        raise Invalid("'critical' does not list exactly the replies whose 'critical' is set")
+    if critical and passed:
+        raise Invalid("'passed' cannot be true: the attempt has a critical reply")
     assert started is not None and updated is not None
     attempt = AttemptRow(
         uuid=key,
@@ -242,6 +285,13 @@ def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
         turns=turns or 0,
         app_version=_text(obj, "app_version", "", optional=True, empty=True),
         updated_at=updated,
+        shuffle_seed=_int(obj, "shuffle_seed", "", optional=True)
+        if _newer(obj, "shuffle_seed")
+        else None,
+        outcome=_text(obj, "outcome", "", optional=True, empty=True)
+        if _newer(obj, "outcome")
+        else None,
+        critical=critical,
     )
     return attempt, choices
 

@@ -11,12 +11,19 @@ field except local row ids. One line looks like (wrapped here)::
      "status": "completed", "ending": "resolved", "ending_node": "thanks",
      "scores": {"empathy": 75.0, "assertiveness": 50.0, "speed": 100.0, "overall": 75.0},
      "passed": true, "seconds": 80, "turns": 2, "app_version": "0.1.0",
+     "shuffle_seed": 81723, "outcome": "Replacement sent by express.", "critical": [],
      "choices": [{"seq": 1, "node": "opening", "choice": 1, "say": "…", "empathy": 2,
                   "assertiveness": 1, "tags": ["acknowledge"], "mood_before": 70,
                   "mood_after": 55, "seconds": 20, "latency_ms": 812.5,
-                  "next_node": "tracking", "recorded_at": "…"}, …]}
+                  "next_node": "tracking", "recorded_at": "…", "critical": null,
+                  "shown": 3}, …]}
 
-Times are the stored UTC text (ISO 8601, microseconds, ``Z``).
+Times are the stored UTC text (ISO 8601, microseconds, ``Z``). ``choice`` is the
+authored reply number; ``shown`` the position it had on screen (null when the
+replies were in authored order). ``critical`` on the attempt lists
+``{"node", "choice", "reason"}`` for each reply that fails the call; on a
+reply it is that reason (null when none). Lines written before these fields
+existed import as "no shuffle, no outcome recorded, no critical reply".
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ def choice_record(row: tuple[Any, ...]) -> Record:
         "latency_ms": row[11],
         "next_node": row[12],
         "recorded_at": row[13],
+        "critical": row[17],
+        "shown": row[18],
     }
 
 
@@ -80,6 +89,9 @@ def attempt_record(row: tuple[Any, ...], choices: list[Record]) -> Record:
         "seconds": row[21],
         "turns": row[22],
         "app_version": row[23],
+        "shuffle_seed": row[24],
+        "outcome": row[25],
+        "critical": json.loads(row[26]),
         "choices": choices,
     }
 

@@ -20,14 +20,14 @@ ATTEMPT_SQL: Final = """
 SELECT a.uuid, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title, a.content_hash,
        a.mode, a.timed_seconds, a.start_node, a.started_at, a.finished_at, a.updated_at,
        a.status, a.ending, a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall,
-       a.passed, a.seconds, a.turns, a.app_version
+       a.passed, a.seconds, a.turns, a.app_version, a.shuffle_seed, a.outcome, a.critical
 FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
 
 #: Reply columns (with the attempt's trainee and scenario for the choices CSV).
 CHOICE_SQL: Final = """
 SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
        c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node, c.recorded_at,
-       t.name, t.cohort, a.scenario_id
+       t.name, t.cohort, a.scenario_id, c.critical, c.shown
 FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 # CROSS JOIN makes SQLite walk attempts in start order and fetch each one's

@@ -6,9 +6,11 @@ of index walks. Sections:
 
 * **trainees** — per (name, cohort): attempts, completed, passes, best and mean
   of each dimension (completed attempts; a dimension never assessed is null),
-  trend: first and last overall and the last `SPARK_POINTS` overall scores.
+  trend: first and last overall and the last `SPARK_POINTS` overall scores,
+  and critical errors (replies that would fail a quality check; attempts with one).
 * **scenarios** — per scenario id: attempts, completed, passes, pass rate (of
-  completed attempts), mean scores, and how many ended resolved/escalated/lost.
+  completed attempts), critical errors, mean scores, and how many ended
+  resolved/escalated/lost.
 * **decision points** — per scenario id *and* content hash (each version of a
   file separately, since replies change between versions), per node: how often
   each reply was picked, its words and tags, and which sins it commits.
@@ -62,6 +64,8 @@ class TraineeStats:
     first_overall: float | None
     last_overall: float | None
     recent_overall: tuple[float, ...]  # the last SPARK_POINTS overall scores, oldest first
+    critical_replies: int = 0  # replies that would fail a quality check
+    critical_attempts: int = 0  # attempts with at least one such reply
 
     @property
     def trend(self) -> float | None:
@@ -82,6 +86,8 @@ class ScenarioResults:
     passes: int
     mean: dict[str, float | None]
     endings: dict[str, int]
+    critical_replies: int = 0
+    critical_attempts: int = 0
 
     @property
     def pass_rate(self) -> float | None:
@@ -98,6 +104,7 @@ class ReplyStats:
     tags: tuple[str, ...]
     count: int
     share: float  # of all replies made at this node
+    critical: str | None = None  # why this reply fails the call
 
     @property
     def sins(self) -> tuple[str, ...]:
@@ -156,7 +163,8 @@ def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
     aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in SCORES)
     rows = list(snap.rows(
         f"SELECT t.id, t.name, t.cohort, count(*), sum(a.status = 'completed'),"
-        f" coalesce(sum(a.passed), 0), {aggregates} {_FROM}{where}"
+        f" coalesce(sum(a.passed), 0), {aggregates}, coalesce(sum(a.critical_count), 0),"
+        f" coalesce(sum(a.critical_count > 0), 0) {_FROM}{where}"
         " GROUP BY t.id ORDER BY t.cohort, t.name",
         params,
     ))  # fmt: skip
@@ -172,7 +180,8 @@ def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
         recent[trainee_id].append(overall)
     out = []
     for row in rows:
-        values = row[6:]
+        values = row[6 : 6 + 2 * len(SCORES)]
+        critical_replies, critical_attempts = row[6 + 2 * len(SCORES) :]
         history = tuple(recent.get(row[0], ()))
         out.append(
             TraineeStats(
@@ -186,6 +195,8 @@ def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
                 first_overall=first.get(row[0]),
                 last_overall=history[-1] if history else None,
                 recent_overall=history,
+                critical_replies=critical_replies,
+                critical_attempts=critical_attempts,
             )
         )
     return tuple(out)
@@ -199,7 +210,8 @@ def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
     # SQLite takes a bare column (the title) from the row that max() picked.
     for row in snap.rows(
         f"SELECT a.scenario_id, max(a.started_at), a.scenario_title, count(*),"
-        f" sum(a.status = 'completed'), coalesce(sum(a.passed), 0), {means}, {endings}"
+        f" sum(a.status = 'completed'), coalesce(sum(a.passed), 0), {means}, {endings},"
+        " coalesce(sum(a.critical_count), 0), coalesce(sum(a.critical_count > 0), 0)"
         f" {_FROM}{where} GROUP BY a.scenario_id ORDER BY a.scenario_id",
         params,
     ):
@@ -212,6 +224,8 @@ def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
                 passes=row[5],
                 mean=dict(zip(SCORES, row[6:10], strict=True)),
                 endings={e: row[10 + i] or 0 for i, e in enumerate(ENDING_NAMES)},
+                critical_replies=row[13],
+                critical_attempts=row[14],
             )
         )
     return tuple(out)
@@ -238,15 +252,15 @@ def _decisions(snap: Snapshot, filters: Filters) -> tuple[DecisionPoint, ...]:
             [*params, scenario_id, content_hash],
         ):
             groups.append((scenario_id, content_hash, node, choice, count, rowid))
-    words: dict[int, tuple[str, tuple[str, ...]]] = {}
+    words: dict[int, tuple[str, tuple[str, ...], str | None]] = {}
     rowids = [g[5] for g in groups]
     for start in range(0, len(rowids), 500):
         chunk = rowids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        for rowid, say, tags in snap.rows(
-            f"SELECT rowid, say, tags FROM choices WHERE rowid IN ({marks})", chunk
+        for rowid, say, tags, critical in snap.rows(
+            f"SELECT rowid, say, tags, critical FROM choices WHERE rowid IN ({marks})", chunk
         ):
-            words[rowid] = (say, tuple(json.loads(tags)))
+            words[rowid] = (say, tuple(json.loads(tags)), critical)
     by_node: dict[tuple[str, str, str], list[tuple[int | None, int, int]]] = defaultdict(list)
     for scenario_id, content_hash, node, choice, count, rowid in groups:
         by_node[(scenario_id, content_hash, node)].append((choice, count, rowid))
@@ -260,6 +274,7 @@ def _decisions(snap: Snapshot, filters: Filters) -> tuple[DecisionPoint, ...]:
                 tags=words[rowid][1],
                 count=count,
                 share=count / total,
+                critical=words[rowid][2],
             )
             for choice, count, rowid in sorted(
                 picks, key=lambda p: (-p[1], p[0] is None, p[0] or 0)
@@ -409,7 +424,7 @@ def render_text(report: Report, console: Any) -> None:
         return
 
     table = Table(title="Trainees", title_justify="left")
-    for head in ("Trainee", "Cohort", "Attempts", "Done", "Passed"):
+    for head in ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Critical"):
         if head in ("Trainee", "Cohort"):
             table.add_column(head, overflow="fold")  # names are shown whole, never cut
         else:
@@ -419,6 +434,7 @@ def render_text(report: Report, console: Any) -> None:
     for t in report.trainees:
         table.add_row(
             Text(t.name), Text(t.cohort), str(t.attempts), str(t.completed), str(t.passes),
+            str(t.critical_replies),
             "/".join(_whole(t.best[d]) for d in SCORES),
             "/".join(_whole(t.mean[d]) for d in SCORES),
             Text(fmt_trend(t)),
@@ -427,14 +443,16 @@ def render_text(report: Report, console: Any) -> None:
 
     table = Table(title="Scenarios", title_justify="left")
     table.add_column("Scenario", overflow="fold")
-    for head in ("Attempts", "Done", "Pass rate", "Empathy", "Assert.", "Speed", "Overall"):
+    for head in ("Attempts", "Done", "Pass rate", "Critical", "Empathy", "Assert.", "Speed",
+                 "Overall"):  # fmt: skip
         table.add_column(head, justify="right")
     for head in ENDING_NAMES:
         table.add_column(head.capitalize(), justify="right")
     for s in report.scenarios:
         table.add_row(
             Text(f"{s.scenario_id}\n{s.title}"), str(s.attempts), str(s.completed),
-            fmt_rate(s.pass_rate), *(fmt_score(s.mean[d]) for d in SCORES),
+            fmt_rate(s.pass_rate), str(s.critical_replies),
+            *(fmt_score(s.mean[d]) for d in SCORES),
             *(str(s.endings[e]) for e in ENDING_NAMES),
         )  # fmt: skip
     console.print(table)
@@ -477,6 +495,10 @@ def render_text(report: Report, console: Any) -> None:
         assert points is not None
         for i, reply in enumerate(point.replies):
             tags = Text()
+            if reply.critical:
+                tags.append("✗ critical", style="bold red")
+                if reply.tags:
+                    tags.append(", ")
             for k, tag in enumerate(reply.tags):
                 if k:
                     tags.append(", ")

@@ -50,9 +50,11 @@ PARCEL_BAD: Final[list[Reply]] = [
      -1, 0, ("robotism",), 70, 80, 15, 1800.0, "tracking"),
     ("tracking", 3, "Please hold.\nYour call is important to us.",
      -2, -1, ("robotism", "runaround"), 80, 95, 40, 950.0, "angry"),
-    ("angry", 2, "As I said, you'll need the order number.",
-     -1, -1, ("robotism",), 95, 100, 15, 700.0, None),
+    ("angry", 2, "It says delivered, so it must have been taken from your porch.",
+     -1, -1, ("brush-off",), 95, 100, 15, 700.0, None),
 ]  # fmt: skip
+#: Bo's last reply states a delivery the tracking does not show: a critical error.
+PARCEL_BAD_CRITICAL: Final = {3: "told the customer the parcel was delivered; tracking says not"}
 REFUND: Final[list[Reply]] = [
     ("opening", 1, "I understand, and I'd be upset too. Let me see what I can do.",
      1, 0, ("acknowledge",), 60, 50, 20, 5000.0, "policy"),
@@ -79,11 +81,15 @@ def _play(
     finish: dict[str, Any] | None,
     email: str | None = None,
     timed: int | None = None,
+    seed: int | None = None,
+    shown: tuple[int | None, ...] = (),
+    critical: dict[int, str] | None = None,
 ) -> str:
     key = store.start_attempt(
         name=name, cohort=cohort, email=email, scenario_id=scenario[0],
         scenario_title=scenario[1], content_hash=scenario[2], mode=mode, start_node="opening",
         timed_seconds=timed, started_at=start, uuid=sample_uuid(n), app_version=APP_VERSION,
+        shuffle_seed=seed,
     )  # fmt: skip
     moment = start
     for seq, reply in enumerate(replies, 1):
@@ -92,7 +98,8 @@ def _play(
         store.record_choice(
             key, seq=seq, node=node, choice=choice, say=say, empathy=emp, assertiveness=ass,
             tags=tags, mood_before=before, mood_after=after, seconds=secs, latency_ms=latency,
-            next_node=nxt, recorded_at=moment,
+            next_node=nxt, recorded_at=moment, shown=shown[seq - 1] if shown else None,
+            critical=(critical or {}).get(seq),
         )  # fmt: skip
     if finish is not None:
         store.finish_attempt(key, finished_at=moment + timedelta(seconds=2.5), **finish)
@@ -110,22 +117,24 @@ def build_sample(store: Store) -> list[str]:
               scenario=parcel_v1, mode="practice", start=T0, replies=PARCEL_GOOD,
               finish={"ending": "resolved", "ending_node": "thanks", "empathy": 100.0,
                       "assertiveness": 87.5, "speed": 100.0, "overall": 95.83333333333333,
-                      "passed": True}),
+                      "passed": True, "outcome": "Shipping refunded; the gift arrives tomorrow."}),
         _play(store, 2, name="Bo Chen", cohort="2024-spring", scenario=parcel_v1,
               mode="practice", start=T0 + timedelta(hours=2), replies=PARCEL_BAD,
+              critical=PARCEL_BAD_CRITICAL,
               finish={"ending": "lost", "ending_node": None, "empathy": 0.0,
                       "assertiveness": 12.5, "speed": 0.0, "overall": 4.166666666666667,
                       "passed": False}),
         _play(store, 3, name="Ann Lee", cohort="2024-spring", email="ann@example.com",
               scenario=parcel_v2, mode="assessment", timed=30, start=T0 + day,
-              replies=PARCEL_V2,
+              replies=PARCEL_V2, seed=4242, shown=(3, 1),
               finish={"ending": "resolved", "ending_node": "thanks", "empathy": 100.0,
                       "assertiveness": 100.0, "speed": 80.0, "overall": 93.33333333333333,
-                      "passed": True}),
+                      "passed": True, "outcome": "Sent express; a call booked for tomorrow."}),
         _play(store, 4, name="Bo Chen", cohort="2024-spring", scenario=refund,
               mode="practice", start=T0 + day + timedelta(hours=1), replies=REFUND,
               finish={"ending": "escalated", "ending_node": "supervisor", "empathy": None,
-                      "assertiveness": 0.0, "speed": 0.0, "overall": 0.0, "passed": False}),
+                      "assertiveness": 0.0, "speed": 0.0, "overall": 0.0, "passed": False,
+                      "outcome": "Passed to a supervisor with no notes."}),
         _play(store, 5, name="Zoë Ng", cohort="2024-autumn", scenario=refund,
               mode="assessment", timed=20, start=T0 + 2 * day, replies=REFUND_TIMED,
               finish=None),
@@ -133,7 +142,7 @@ def build_sample(store: Store) -> list[str]:
               mode="practice", start=T0 + 3 * day, replies=PARCEL_GOOD,
               finish={"ending": "resolved", "ending_node": "thanks", "empathy": 100.0,
                       "assertiveness": 87.5, "speed": 100.0, "overall": 95.83333333333333,
-                      "passed": True}),
+                      "passed": True, "outcome": "Shipping refunded; the gift arrives tomorrow."}),
     ]  # fmt: skip
     # Abandoned: imported with fixed times (abandon_attempt stamps "now").
     start = T0 + 4 * day

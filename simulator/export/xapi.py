@@ -3,13 +3,17 @@
 Per attempt, in this order:
 
 * ``attempted`` the scenario — timestamp = start;
-* ``answered`` per reply — object = that reply at that node, ``result.response``
-  the words said, ``result.duration`` the reply latency (when measured), raw
-  points, tags and mood in ``result.extensions``; timestamp = when recorded;
+* ``answered`` per reply — object = that reply at that node (its authored
+  number), ``result.response`` the words said, ``result.duration`` the reply
+  latency (when measured), raw points, tags, mood and (when the replies were
+  shuffled) the position it was shown at in ``result.extensions``; a reply that
+  fails the call has ``result.success: false`` and its reason under
+  ``<base>ext/critical``; timestamp = when recorded;
 * once completed: ``completed`` and then ``passed`` or ``failed`` the scenario —
   ``result.score`` {scaled = overall/100, raw = overall, min 0, max 100},
-  ``success``, ``completion``, ``duration`` (wall clock, ISO 8601) and the
-  three dimensions as extensions; timestamp = finish.
+  ``success``, ``completion``, ``duration`` (wall clock, ISO 8601), the
+  three dimensions, the outcome shown and the critical replies (a list of
+  ``{"node", "choice", "reason"}``) as extensions; timestamp = finish.
 
 Actor: ``mbox`` (``mailto:``) when the trainee's e-mail is known, else an
 ``account`` {``homePage``, ``name`` = ``<cohort>/<name>``} — exactly one IFI.
@@ -167,6 +171,9 @@ def _final_result(record: Record, options: XapiOptions) -> dict[str, Any]:
     }
     extensions[options.ext("ending")] = record["ending"]
     extensions[options.ext("call-seconds")] = record["seconds"]
+    extensions[options.ext("critical")] = record["critical"]
+    if record["outcome"] is not None:
+        extensions[options.ext("outcome")] = record["outcome"]
     result["extensions"] = extensions
     return result
 
@@ -186,6 +193,11 @@ def _answered(record: Record, reply: dict[str, Any], options: XapiOptions) -> di
             options.ext("call-seconds"): reply["seconds"],
         },
     }
+    if reply["shown"] is not None:
+        result["extensions"][options.ext("shown")] = reply["shown"]
+    if reply["critical"] is not None:
+        result["success"] = False
+        result["extensions"][options.ext("critical")] = reply["critical"]
     if reply["latency_ms"] is not None:
         result["duration"] = iso_duration(reply["latency_ms"] / 1000)
     context = _context(record, options, parent=True)

@@ -429,7 +429,8 @@ class TalkdownApp(App[None]):
                         title="Expert replay", severity="warning")  # fmt: skip
             return
         replay_conv = Conversation(session.scenario, start=conv.start, mood=conv.start_mood,
-                                   flags=conv.start_flags, clock=self.clock)  # fmt: skip
+                                   flags=conv.start_flags, agent=conv.agent,
+                                   clock=self.clock)  # fmt: skip
         settings = replace(session.settings, preview=True, mode="practice", timed=None)
         replay = Session(session.scenario, settings, replay_conv)
         self.push_screen(ConversationScreen(replay, replay=result.choices))

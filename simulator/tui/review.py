@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scoring.points import STRENGTH_EPSILON, reply_strengths, strongest_reply
 from simulator.engine import Conversation, Event
-from simulator.model import Node, Weights
+from simulator.model import Node
 from simulator.tags import SIN_ADVICE, describe, is_sin
 
 
@@ -38,6 +38,8 @@ class TurnReview:
     mood_before: int
     mood_after: int
     strongest: str | None  # the strongest reply's text, when it beat the one given
+    reaction: str = ""  # what the customer said straight back
+    critical: str = ""  # why this reply fails the call ("" when it does not)
 
 
 def tag_notes(tags: tuple[str, ...]) -> tuple[TagNote, ...]:
@@ -47,11 +49,12 @@ def tag_notes(tags: tuple[str, ...]) -> tuple[TagNote, ...]:
     )
 
 
-def strongest_alternative(node: Node, event: Event, weights: Weights) -> str | None:
-    """The strongest reply at ``node`` when it is strictly better than the one given.
+def strongest_alternative(conv: Conversation, node: Node, event: Event) -> str | None:
+    """The strongest reply at ``node`` (as said) when it is strictly better than the one given.
 
     A silence (no reply) counts as strength 0, the worst any reply can score.
     """
+    weights = conv.scenario.scoring.weights
     if not node.choices:
         return None
     strengths = [
@@ -62,13 +65,12 @@ def strongest_alternative(node: Node, event: Event, weights: Weights) -> str | N
     given = 0.0 if event.choice is None else strengths[event.choice - 1]
     if strengths[best] <= given + STRENGTH_EPSILON:
         return None  # a tie is not "better"
-    return node.choices[best].say
+    return conv.text(node.choices[best].say)
 
 
 def review_turns(conv: Conversation) -> list[TurnReview]:
     """The turn-by-turn review of a conversation."""
     scenario = conv.scenario
-    weights = scenario.scoring.weights
     out = []
     for e in conv.events:
         node = scenario.nodes[e.node]
@@ -82,7 +84,9 @@ def review_turns(conv: Conversation) -> list[TurnReview]:
                 feedback=e.feedback,
                 mood_before=e.mood_before,
                 mood_after=e.mood_after,
-                strongest=strongest_alternative(node, e, weights),
+                strongest=strongest_alternative(conv, node, e),
+                reaction=e.reaction,
+                critical=e.critical,
             )
         )
     return out

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from scoring import Scores
 from simulator.analysis import par_for
+from simulator.dialogue import first_name
 from simulator.engine import Conversation, Event
 from simulator.model import Scenario
 from simulator.recording import Recorder
+from simulator.shuffle import new_seed, shown_order
 from simulator.tui.settings import Clock, Mode, PlaySettings
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ class Session:
     # Commits run here, in order, off the UI thread: a WAL checkpoint's fsync must
     # not stall a reply. None: commit in the caller's thread.
     writer: Executor | None = None
+    seed: int | None = None  # the replies' shuffle seed (None: authored order)
     _pending: Future[None] | None = field(default=None, repr=False)
     _scores: Scores | None = field(default=None, repr=False)
     _par: int | None = field(default=None, repr=False)
@@ -52,10 +55,22 @@ class Session:
         """True once the conversation reached an ending or the walkout."""
         return self.conv.finished
 
+    def shown(self) -> tuple[int, ...]:
+        """The authored numbers of the replies offered now, in the order they are shown."""
+        conv = self.conv
+        return shown_order(self.seed, conv.node_id, len(conv.choices))
+
     def choose(self, number: int, *, latency_ms: float | None = None) -> Event:
-        """Make reply ``number`` (1-based) and commit it to the store."""
+        """Make authored reply ``number`` (1-based) and commit it to the store."""
         event = self.conv.choose(number, latency_ms=latency_ms)
         self._record(event)
+        return event
+
+    def choose_shown(self, position: int, *, latency_ms: float | None = None) -> Event:
+        """Make the reply shown at ``position`` (1-based, the key pressed) and commit it."""
+        number = self.shown()[position - 1]
+        event = self.conv.choose(number, latency_ms=latency_ms)
+        self._record(event, position if self.seed is not None else None)
         return event
 
     def silence(self) -> Event:
@@ -93,8 +108,8 @@ class Session:
             self._commit(lambda recorder: recorder.finish(par))
         return self._scores
 
-    def _record(self, event: Event) -> None:
-        self._commit(lambda recorder: recorder.record(event))
+    def _record(self, event: Event, shown: int | None = None) -> None:
+        self._commit(lambda recorder: recorder.record(event, shown=shown))
 
     def _commit(self, job: Callable[[Recorder], None]) -> None:
         """Run ``job`` against the store: in the writer (in order), or here without one."""
@@ -130,12 +145,18 @@ class Session:
             self.on_error(self.record_error)
 
 
-def new_conversation(scenario: Scenario, settings: PlaySettings, clock: Clock) -> Conversation:
-    """A fresh conversation at the settings' start (a preview may start anywhere)."""
+def new_conversation(
+    scenario: Scenario, settings: PlaySettings, clock: Clock, agent: str | None = None
+) -> Conversation:
+    """A fresh conversation at the settings' start (a preview may start anywhere).
+
+    ``agent`` is the trainee's name; its first word stands in for ``{agent}``.
+    """
     start = settings.start if settings.start in scenario.nodes else None
     return Conversation(
-        scenario, start=start, mood=settings.mood, flags=settings.flags, clock=clock
-    )
+        scenario, start=start, mood=settings.mood, flags=settings.flags,
+        agent=first_name(agent), clock=clock,
+    )  # fmt: skip
 
 
 def new_session(
@@ -148,15 +169,20 @@ def new_session(
     clock: Clock = time.monotonic,
     writer: Executor | None = None,
 ) -> Session:
-    """Start a play-through, recorded unless it is a preview (or there is no store)."""
-    conv = new_conversation(scenario, settings, clock)
-    session = Session(scenario, settings, conv, writer=writer)
+    """Start a play-through, recorded unless it is a preview (or there is no store).
+
+    A scenario that shuffles gets a fresh seed for every attempt (so a retry
+    is reshuffled); an author's preview keeps the authored order.
+    """
+    conv = new_conversation(scenario, settings, clock, identity[0] if identity else None)
+    seed = new_seed() if scenario.shuffle and not settings.preview else None
+    session = Session(scenario, settings, conv, writer=writer, seed=seed)
     if settings.preview or store is None or identity is None:
         return session
     try:
         session.recorder = Recorder(
             store, conv, name=identity[0], cohort=identity[1], mode=settings.mode,
-            timed_seconds=settings.timed, email=email,
+            timed_seconds=settings.timed, email=email, shuffle_seed=seed,
         )  # fmt: skip
     except Exception as exc:
         session.record_error = f"this attempt will not be saved: {exc}"
@@ -168,12 +194,16 @@ class ResumeError(Exception):
 
 
 def replay_choices(
-    scenario: Scenario, start: str, rows: Sequence[ChoiceRow], clock: Clock = time.monotonic
+    scenario: Scenario,
+    start: str,
+    rows: Sequence[ChoiceRow],
+    clock: Clock = time.monotonic,
+    agent: str | None = None,
 ) -> Conversation:
     """Replay stored replies into a fresh conversation, checking each lands as recorded."""
     if start not in scenario.nodes:
         raise ResumeError(f"the scenario no longer has the node '{start}' it started from")
-    conv = Conversation(scenario, start=start, clock=clock)
+    conv = Conversation(scenario, start=start, agent=first_name(agent), clock=clock)
     for row in rows:
         if conv.finished:
             raise ResumeError(f"reply {row.seq} comes after the conversation ended")
@@ -209,12 +239,13 @@ def resume_session(
     """
     if attempt.content_hash != scenario.content_hash:
         raise ResumeError("the scenario file has changed since this attempt was started")
-    conv = replay_choices(scenario, attempt.start_node, rows, clock)
+    conv = replay_choices(scenario, attempt.start_node, rows, clock, attempt.trainee)
     mode: Mode = "assessment" if attempt.mode == "assessment" else "practice"
     kept = replace(settings, mode=mode, timed=attempt.timed_seconds, preview=False,
                    start=None, mood=None, flags=())  # fmt: skip
     recorder = Recorder(
         store, conv, name=attempt.trainee, cohort=attempt.cohort, mode=attempt.mode,
         timed_seconds=attempt.timed_seconds, uuid=attempt.uuid,
+        shuffle_seed=attempt.shuffle_seed,
     )  # fmt: skip
-    return Session(scenario, kept, conv, recorder, writer=writer)
+    return Session(scenario, kept, conv, recorder, writer=writer, seed=attempt.shuffle_seed)

@@ -30,7 +30,10 @@ RUN_KEYS = {
     "passed",
     "seconds",
     "turns",
+    "critical",
+    "outcome",
 }
+FORMAT11 = str(fixture("format11.yaml"))
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -49,6 +52,32 @@ def test_run_json_has_the_contract_shape() -> None:
     assert data["choices"] == [2, 2, 2] and data["mood"] == [60, 70, 60, 100]
     assert data["seconds"] == 45 and data["turns"] == 3 and data["passed"] is False
     assert data["speed"] == 0.0
+
+
+def test_run_json_carries_critical_replies_and_the_outcome_shown() -> None:
+    # Reply 2 skips security: resolved, but critical (tests/unit/test_format11.py scores it).
+    code, out, _ = invoke("run", FORMAT11, "--choices", "2", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["critical"] == [
+        {"node": "opening", "choice": 2, "reason": "skipped the identity check"}
+    ]
+    assert data["ending"] == "resolved" and data["passed"] is False
+    assert data["outcome"] == "Card unblocked without any security check."
+    code, out, _ = invoke("run", FORMAT11, "--choices", "1,1", "--format", "json")
+    data = json.loads(out)
+    assert data["critical"] == []
+    assert data["outcome"] == "Card unblocked after Rosa passed security."
+
+
+def test_run_text_names_the_critical_reply_and_uses_the_agent_name() -> None:
+    code, out, _ = invoke("run", FORMAT11, "--choices", "3", "--agent", "Priya Shah")
+    assert code == 0
+    # walkout: the walkout line stands in for the outcome, with {agent} replaced
+    assert "Ending:  lost — Forget it, Priya. I'll ring another bank." in out
+    code, out, _ = invoke("run", FORMAT11, "--choices", "2")
+    assert "Critical: reply 2 at 'opening' would fail a quality check: skipped the identity" in out
+    assert "not passed" in out
 
 
 def test_run_text_summary() -> None:
@@ -128,7 +157,7 @@ def test_schema_command_prints_json_schema() -> None:
     code, out, _ = invoke("schema")
     assert code == 0
     schema = json.loads(out)
-    assert schema["properties"]["format"] == {"const": 1}
+    assert schema["properties"]["format"]["enum"] == [1, 1.1]
     assert "apologise" in json.dumps(schema)
 
 

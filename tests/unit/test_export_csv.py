@@ -125,8 +125,12 @@ def test_attempt_columns_and_values(sample_db: Path) -> None:
     assert first["duration"] == "29.5"  # wall clock, seconds
     assert first["call_seconds"] == "75"  # simulated
     assert first["passed"] == "true"
-    assert got["2"]["sins"] == "robotism×3; runaround"
+    assert got["2"]["sins"] == "brush-off; robotism×2; runaround"
     assert got["2"]["passed"] == "false"
+    assert got["2"]["critical"] == "told the customer the parcel was delivered; tracking says not"
+    assert got["1"]["critical"] == ""
+    assert got["1"]["outcome"] == "Shipping refunded; the gift arrives tomorrow."
+    assert got["2"]["outcome"] == ""  # a walkout has no outcome
     assert got["4"]["empathy"] == ""  # not assessed
     assert got["5"]["status"] == "in_progress"
     assert got["5"]["finished"] == got["5"]["duration"] == got["5"]["passed"] == ""
@@ -145,6 +149,12 @@ def test_choice_rows_one_per_reply_in_order(sample_db: Path) -> None:
     assert attempt2[1]["tags"] == "robotism; runaround"
     silence = [r for r in got if r["choice"] == ""]
     assert len(silence) == 1 and silence[0]["tags"] == "apathy"
+    # the authored number stays in 'choice'; 'shown' is where it sat on screen
+    attempt3 = [r for r in got if r["attempt_uuid"].endswith("3")]
+    assert [(r["choice"], r["shown"]) for r in attempt3] == [("1", "3"), ("1", "1")]
+    assert [r["critical"] for r in attempt2] == [
+        "", "", "told the customer the parcel was delivered; tracking says not"
+    ]
 
 
 def test_bom_only_when_asked(sample_db: Path, tmp_path: Path) -> None:

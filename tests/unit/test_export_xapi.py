@@ -138,6 +138,30 @@ def test_results_and_extensions(sample_db: Path) -> None:
     assert failed["result"]["success"] is False
     # empathy was not assessed in attempt 4: left out, not null
     assert "https://talkdown.invalid/ext/empathy" not in failed["result"]["extensions"]
+    assert failed["result"]["extensions"]["https://talkdown.invalid/ext/outcome"] == (
+        "Passed to a supervisor with no notes."
+    )
+
+
+def test_critical_replies_fail_their_statement_and_the_attempt(sample_db: Path) -> None:
+    got = [s for s in statements(sample_db) if s["context"]["registration"] == sample_uuid(2)]
+    answered = [s for s in got if s["verb"]["id"] == ADL + "answered"]
+    reason = "told the customer the parcel was delivered; tracking says not"
+    assert [s["result"].get("success") for s in answered] == [None, None, False]
+    assert answered[2]["result"]["extensions"]["https://talkdown.invalid/ext/critical"] == reason
+    failed = next(s for s in got if s["verb"]["id"] == ADL + "failed")
+    assert failed["result"]["extensions"]["https://talkdown.invalid/ext/critical"] == [
+        {"node": "angry", "choice": 2, "reason": reason}
+    ]
+
+
+def test_shown_position_rides_along_with_the_authored_reply(sample_db: Path) -> None:
+    got = [s for s in statements(sample_db) if s["context"]["registration"] == sample_uuid(3)]
+    answered = [s for s in got if s["verb"]["id"] == ADL + "answered"]
+    assert [s["object"]["id"].rsplit("/", 1)[1] for s in answered] == ["1", "1"]
+    assert [s["result"]["extensions"]["https://talkdown.invalid/ext/shown"] for s in answered] == [
+        3, 1,
+    ]  # fmt: skip
 
 
 def test_actor_ifi(sample_db: Path) -> None:

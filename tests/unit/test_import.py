@@ -219,13 +219,49 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(
         (lambda r: r["choices"][0].update(empathy=True), "must be a whole number, not true/false"),
         (lambda r: r["scores"].update(overall=float("nan")), "must be a number or null"),
         (lambda r: r.update(choices={}), "'choices' must be a list"),
+        (lambda r: r["choices"][0].update(critical="made it up"),
+         "'critical' does not list exactly the replies whose 'critical' is set"),
+        (lambda r: r.update(critical="none"), "'critical' must be a list, not text"),
+        (lambda r: r["choices"][0].update(shown=0), "shown' must be at least 1; got 0"),
     ],
-)
+)  # fmt: skip
 def test_validation_messages(jsonl_file: Path, change: Any, message: str) -> None:
     item = records(jsonl_file)[0]
     change(item)
     with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_record(item)
+
+
+def test_a_passed_attempt_cannot_hold_a_critical_reply(jsonl_file: Path) -> None:
+    item = records(jsonl_file)[0]  # Ann's passed attempt
+    item["choices"][0]["critical"] = "skipped the identity check"
+    item["critical"] = [{"node": "opening", "choice": 1, "reason": "skipped the identity check"}]
+    with pytest.raises(Invalid, match="'passed' cannot be true: the attempt has a critical"):
+        parse_record(item)
+    item["passed"] = False
+    attempt, _ = parse_record(item)
+    assert [c.reason for c in attempt.critical] == ["skipped the identity check"]
+
+
+def test_lines_from_before_format_1_1_still_import(jsonl_file: Path) -> None:
+    item = records(jsonl_file)[2]  # shuffled, with an outcome
+    for key in ("shuffle_seed", "outcome", "critical"):
+        del item[key]
+    for reply in item["choices"]:
+        del reply["critical"], reply["shown"]
+    attempt, choices = parse_record(item)
+    assert (attempt.shuffle_seed, attempt.outcome, attempt.critical) == (None, None, ())
+    assert [(c.choice, c.shown, c.critical) for c in choices] == [(1, None, None)] * 2
+
+
+def test_format_1_1_fields_round_trip(jsonl_file: Path) -> None:
+    lines = records(jsonl_file)
+    attempt, choices = parse_record(lines[2])
+    assert attempt.shuffle_seed == 4242 and attempt.outcome.startswith("Sent express")
+    assert [c.shown for c in choices] == [3, 1]
+    bo, replies = parse_record(lines[1])
+    assert [(c.node, c.choice) for c in bo.critical] == [("angry", 2)]
+    assert replies[2].critical == bo.critical[0].reason
 
 
 def test_valid_record_parses_to_store_rows(jsonl_file: Path) -> None:

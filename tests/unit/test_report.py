@@ -99,12 +99,12 @@ def test_decision_points_are_per_version(sample_db: Path) -> None:
 def test_sins(sample_db: Path) -> None:
     report = report_of(sample_db)
     counts = {s.sin: s.count for s in report.sins}
-    assert counts == {"robotism": 4, "runaround": 2, "apathy": 1, "rule-book": 1,
-                      "brush-off": 0, "coldness": 0, "condescension": 0}  # fmt: skip
+    assert counts == {"robotism": 3, "runaround": 2, "apathy": 1, "rule-book": 1,
+                      "brush-off": 1, "coldness": 0, "condescension": 0}  # fmt: skip
     assert [s.sin for s in report.sins][:2] == ["robotism", "runaround"]
     robotism = report.sins[0]
-    assert robotism.per_100_replies == pytest.approx(100 * 4 / 16)
-    assert robotism.by_scenario == {"late-parcel": 4}
+    assert robotism.per_100_replies == pytest.approx(100 * 3 / 16)
+    assert robotism.by_scenario == {"late-parcel": 3}
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_json_format(sample_db: Path) -> None:
     data = json.loads(result.stdout)
     assert data["format"] == "talkdown-report/1"
     assert data["totals"] == {"attempts": 7, "completed": 5, "replies": 16, "trainees": 3}
-    assert {s["sin"]: s["count"] for s in data["sins"]}["robotism"] == 4
+    assert {s["sin"]: s["count"] for s in data["sins"]}["robotism"] == 3
     point = data["decision_points"][0]
     assert set(point) == {"scenario_id", "content_hash", "node", "total", "replies"}
     assert data["sins"][0]["definition"] and data["sins"][0]["advice"]
@@ -159,7 +159,7 @@ def test_text_output_never_reads_names_as_markup(hostile_db: Path) -> None:
     result = CliRunner().invoke(cli, ["report", "--db", str(hostile_db)])
     assert result.exit_code == 0, result.output
     assert "[bold red]c[/]" in result.stdout
-    assert "<script>alert('name')</s" in result.stdout  # long names fold, never cut
+    assert "<script>" in result.stdout and "alert(" in result.stdout  # text, never markup
 
 
 class _Collector(HTMLParser):

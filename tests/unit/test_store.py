@@ -27,6 +27,7 @@ from simulator.store import (
 )
 
 HASH_A = "a" * 64
+UUID_A = "00000000-0000-4000-8000-00000000000a"
 HASH_B = "b" * 64
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -105,7 +106,7 @@ def raw(path: Path) -> sqlite3.Connection:
 
 def test_fresh_database_is_migrated_and_configured(store: Store, db_path: Path) -> None:
     conn = store._conn
-    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 1
+    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 2
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema_sql.APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -173,12 +174,12 @@ def test_contract_columns_exist(store: Store) -> None:
 def test_reopening_does_not_migrate_again(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(db_path) as first:
         uuid = start(first)
-    # Were migration 1 run again it would fail: the script is no longer valid SQL.
-    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",))
+    # Were any migration run again it would fail: the scripts are no longer valid SQL.
+    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",) * 2)
     with Store(db_path) as again:
         assert again.get_attempt(uuid) is not None
         assert schema_sql.migrate(again._conn) == 0
-        assert schema_sql.user_version(again._conn) == 1
+        assert schema_sql.user_version(again._conn) == 2
 
 
 def test_new_migration_is_applied_once_on_open(
@@ -189,7 +190,7 @@ def test_new_migration_is_applied_once_on_open(
     extra = "CREATE TABLE notes (attempt_uuid TEXT, note TEXT DEFAULT 'a;b');"
     monkeypatch.setattr(schema_sql, "MIGRATIONS", (*schema_sql.MIGRATIONS, extra))
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 2
+        assert schema_sql.user_version(upgraded._conn) == 3
         assert upgraded._conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
         assert upgraded.get_attempt(uuid) is not None
     with Store(db_path) as again:
@@ -206,7 +207,7 @@ def test_failed_migration_leaves_database_untouched(
     with pytest.raises(StoreError, match="no_such_table"):
         Store(db_path)
     conn = raw(db_path)
-    assert schema_sql.user_version(conn) == 1
+    assert schema_sql.user_version(conn) == 2
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
     conn.close()
 
@@ -221,9 +222,68 @@ def test_newer_database_gives_clear_error(db_path: Path) -> None:
         Store(db_path)
     message = str(caught.value)
     assert str(db_path) in message
-    assert "99" in message and "version 1" in message and "Upgrade talkdown" in message
+    assert "99" in message and "version 2" in message and "Upgrade talkdown" in message
     assert isinstance(caught.value, StoreError)
-    assert (caught.value.found, caught.value.known) == (99, 1)
+    assert (caught.value.found, caught.value.known) == (99, 2)
+
+
+def test_a_version_1_database_gains_the_format_1_1_columns(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = raw(db_path)
+    with monkeypatch.context() as m:
+        m.setattr(schema_sql, "MIGRATIONS", schema_sql.MIGRATIONS[:1])
+        schema_sql.migrate(conn)
+    stamp = "2024-03-01T09:00:00.000000Z"
+    conn.execute("INSERT INTO trainees VALUES (1, 'Ann', 'c1', NULL, ?)", (stamp,))
+    conn.execute(
+        "INSERT INTO attempts (uuid, trainee_id, scenario_id, scenario_title, content_hash,"
+        " mode, start_node, started_at, updated_at, turns, seconds)"
+        " VALUES (?, 1, 's', 'S', 'h', 'practice', 'a', ?, ?, 1, 20)",
+        (UUID_A, stamp, stamp),
+    )
+    conn.execute(
+        "INSERT INTO choices VALUES (?, 1, 'a', 2, 'Hi', 1, 0, '[]', 50, 40, 20, NULL, 'b', ?)",
+        (UUID_A, stamp),
+    )
+    conn.close()
+    with Store(db_path) as upgraded:
+        assert schema_sql.user_version(upgraded._conn) == 2
+        attempt = upgraded.get_attempt(UUID_A)
+        assert attempt is not None and attempt.turns == 1
+        assert (attempt.shuffle_seed, attempt.outcome, attempt.critical) == (None, None, ())
+        (row,) = upgraded.get_choices(UUID_A)
+        assert (row.choice, row.critical, row.shown) == (2, None, None)
+
+
+def test_critical_replies_are_summarised_on_the_attempt_and_fail_it(store: Store) -> None:
+    uuid = start(store, shuffle_seed=1234)
+    reply(store, uuid, 1, shown=3)
+    reply(store, uuid, 2, choice=2, shown=1, critical="skipped the identity check")
+    reply(store, uuid, 3, choice=4, critical="promised money beyond authority")
+    finish(store, uuid, passed=True, outcome="Card unblocked without a check.")
+    attempt = store.get_attempt(uuid)
+    assert attempt is not None
+    assert attempt.shuffle_seed == 1234
+    assert attempt.outcome == "Card unblocked without a check."
+    assert [(c.node, c.choice, c.reason) for c in attempt.critical] == [
+        ("n2", 2, "skipped the identity check"),
+        ("n3", 4, "promised money beyond authority"),
+    ]
+    assert attempt.passed is False  # a critical reply fails the call, whatever was passed in
+    rows = store.get_choices(uuid)
+    assert [(r.choice, r.shown, r.critical) for r in rows] == [
+        (1, 3, None),
+        (2, 1, "skipped the identity check"),
+        (4, None, "promised money beyond authority"),
+    ]
+
+
+def test_a_silence_cannot_be_critical(store: Store) -> None:
+    uuid = start(store)
+    with pytest.raises(ValueError, match="critical reason needs a reply"):
+        reply(store, uuid, 1, choice=None, critical="said nothing")
 
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:

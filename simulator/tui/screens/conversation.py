@@ -1,5 +1,10 @@
 """The conversation: transcript, mood, clock, replies; practice feedback; pressure timer.
 
+What the agent's own system shows (a node's ``screen``) sits in an "On your
+screen" box above the transcript until a later node replaces it. Replies are
+listed in the session's shown order (shuffled per attempt when the scenario
+asks); keys 1–9 follow what is on screen.
+
 The same screen plays a live attempt, an author preview (``--from``/``--watch``,
 with the author view on ``a``) and the expert path as a replay (``e`` on the
 debrief: it steps on a timer or on ``space`` and records nothing).
@@ -28,7 +33,7 @@ from simulator.problems import Problem
 from simulator.tui.messages import ReplyChosen
 from simulator.tui.session import Session
 from simulator.tui.widgets.feedback import FeedbackPanel
-from simulator.tui.widgets.reply_list import ReplyList
+from simulator.tui.widgets.reply_list import ReplyList, ShownReply
 from simulator.tui.widgets.status import CallStatus, Countdown
 from simulator.tui.widgets.title_bar import TitleBar
 from simulator.tui.widgets.transcript import Transcript
@@ -93,6 +98,9 @@ class ConversationScreen(Screen[None]):
         yield TitleBar()
         yield CallStatus(mode, id="status")
         yield Static("", id="problems")
+        on_screen = Static("", id="on-screen")
+        on_screen.border_title = "On your screen"
+        yield on_screen
         yield Transcript(id="transcript")
         yield FeedbackPanel(id="feedback")
         yield ReplyList(id="replies")
@@ -106,6 +114,7 @@ class ConversationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#problems").display = False
+        self.query_one("#on-screen").display = False
         if self.report is not None and self.report.scenario is None:
             self.show_problems(self.report)
         if self.session is not None:
@@ -162,28 +171,49 @@ class ConversationScreen(Screen[None]):
         self.title = scenario.title
         self.sub_title = f"with {scenario.customer.name}"
         self._hear_recording_errors(self.session)
-        transcript = self.query_one(Transcript)
-        transcript.clear()
-        first = self.conv.events[0].node if self.conv.events else self.conv.node_id
-        transcript.add_customer(scenario.customer.name, scenario.nodes[first].customer)
+        self.query_one(Transcript).clear()
+        self._show_node(self.conv.start)
         for event in self.conv.events:
             self._show_event(event)
         self.query_one(FeedbackPanel).clear_feedback()
         self._refresh_state()
 
+    def _show_node(self, node_id: str) -> None:
+        """A node arrives: its narration, then its line, labelled by who speaks."""
+        conv = self.conv
+        node = conv.scenario.nodes[node_id]
+        transcript = self.query_one(Transcript)
+        if node.narration:
+            transcript.add_narration(conv.text(node.narration))
+        if node.customer:
+            if node.speaker:
+                transcript.add_speaker(conv.text(node.speaker), conv.text(node.customer))
+            else:
+                transcript.add_customer(conv.scenario.customer.name, conv.text(node.customer))
+
     def _show_event(self, event: Event) -> None:
         transcript = self.query_one(Transcript)
-        scenario = self.conv.scenario
-        name = scenario.customer.name
+        name = self.conv.scenario.customer.name
         if event.choice is None:
             transcript.add_silence(event.seconds)
         else:
             transcript.add_trainee(event.say)
+        if event.reaction:
+            transcript.add_customer(name, event.reaction)
         if event.next_node is None:
-            transcript.add_customer(name, scenario.customer.walkout_line)
+            transcript.add_customer(name, self.conv.closing_line)
             transcript.add_note(f"{name} has walked out")
         elif event.choice is not None:
-            transcript.add_customer(name, scenario.nodes[event.next_node].customer)
+            self._show_node(event.next_node)
+
+    def _show_screen(self) -> None:
+        """The latest ``screen`` on the path so far, in the "On your screen" box."""
+        conv = self.conv
+        nodes = conv.scenario.nodes
+        text = next((nodes[n].screen for n in reversed(conv.path) if nodes[n].screen), "")
+        panel = self.query_one("#on-screen", Static)
+        panel.update(Content(conv.text(text)))
+        panel.display = bool(text)
 
     def _refresh_state(self) -> None:
         """Status line, replies and timer for where the conversation is now."""
@@ -193,8 +223,13 @@ class ConversationScreen(Screen[None]):
         status.seconds = conv.seconds
         status.node = conv.node_id if self.author else ""
         status.query_one("#mood").mood = conv.mood  # type: ignore[attr-defined]
+        self._show_screen()
         replies = self.query_one(ReplyList)
-        replies.show_replies(conv.choices, author=self.author)
+        order = self.session.shown() if self.session is not None else ()
+        replies.show_replies(
+            [ShownReply(n, conv.choices[n - 1], conv.text(conv.choices[n - 1].say)) for n in order],
+            author=self.author,
+        )
         replies.disabled = self.replay is not None
         self._arm_timer()
         self.call_after_refresh(conv.mark_shown)  # latency counts from when replies are visible
@@ -216,7 +251,7 @@ class ConversationScreen(Screen[None]):
         if not 1 <= number <= len(self.conv.choices):
             self.app.bell()
             return
-        self._apply(self.session.choose(number))
+        self._apply(self.session.choose_shown(number))
         self.app.after_reply(self, started)
 
     @on(ReplyChosen)
@@ -287,7 +322,7 @@ class ConversationScreen(Screen[None]):
         if self._stepper is not None:
             self._stepper.stop()
         conv = self.conv
-        self.query_one(ReplyList).show_replies(())
+        self.query_one(ReplyList).show_replies([])
         text = conv.outcome or conv.closing_line
         self.query_one(Transcript).add_note(
             f"End of the expert path: {conv.ending}"

@@ -15,7 +15,7 @@ from scoring import Scores
 from simulator.tui.review import TurnReview, review_turns, sins_committed
 from simulator.tui.session import Session
 from simulator.tui.text import mood_word, plural, score_text
-from simulator.tui.widgets.feedback import tag_line
+from simulator.tui.widgets.feedback import critical_line, tag_line
 from simulator.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -33,9 +33,11 @@ def outcome_content(session: Session) -> Content:
     lines = [head]
     if conv.walked_out:
         lines.append(Content(f"{name} walked out (mood reached {conv.mood})."))
-    lines.append(Content.assemble((f"{name}: ", "bold"), conv.closing_line))
+    if conv.closing_line:
+        lines.append(Content.assemble((f"{name}: ", "bold"), conv.closing_line))
     if conv.outcome:
         lines.append(Content.assemble(("Outcome: ", "bold"), conv.outcome))
+    lines += [critical_line(e.critical) for e in conv.critical]
     if session.settings.preview:
         lines.append(Content(
             f"Preview from node '{conv.start}' — scores are relative to that start; nothing "
@@ -60,7 +62,8 @@ def scores_content(scores: Scores, pass_mark: float) -> Content:
         ),
         Content.assemble(
             ("Overall ", "bold"), score_text(scores.overall), " — ", verdict,
-            (f"  (pass mark {pass_mark:g}, and the call must end resolved)", "$text-muted"),
+            (f"  (pass mark {pass_mark:g}; the call must end resolved with no critical error)",
+             "$text-muted"),
         ),
     ])  # fmt: skip
 
@@ -75,8 +78,12 @@ def turn_content(turn: TurnReview) -> Content:
             f"  mood {turn.mood_before} → {turn.mood_after} ({mood_word(turn.mood_after)})",
         ),
         said,
-        *(tag_line(n) for n in turn.tags),
     ]
+    if turn.reaction:
+        lines.append(Content.assemble(("They said: ", "bold"), turn.reaction))
+    if turn.critical:
+        lines.append(critical_line(turn.critical))
+    lines += [tag_line(n) for n in turn.tags]
     if turn.feedback:
         lines.append(Content.assemble(("Coach: ", "bold"), turn.feedback))
     if turn.strongest is not None:

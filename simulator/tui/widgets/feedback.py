@@ -36,8 +36,17 @@ def feedback_content(event: Event) -> Content:
             (change, "$text-muted"),
         )
     ]
+    if event.critical:
+        lines.append(critical_line(event.critical))
     lines += [tag_line(n) for n in tag_notes(event.tags)]
     return Content("\n").join(lines)
+
+
+def critical_line(reason: str) -> Content:
+    """A critical reply, said plainly: it fails the call whatever the points."""
+    return Content.assemble(
+        ("✗ This call would fail a quality check: ", "bold $text-error"), reason
+    )
 
 
 class FeedbackPanel(Static, can_focus=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from textual import events
 from textual.content import Content
@@ -17,13 +18,22 @@ INDENT = 3  # "1. " — wrapped lines of a reply line up under its text
 SCROLLBAR = 2  # wrap as if the scrollbar were there: it comes and goes with the height
 
 
-def author_line(choice: Choice) -> str:
+class ShownReply(NamedTuple):
+    """A reply as offered: its authored number, the reply, and its text as said."""
+
+    number: int
+    choice: Choice
+    text: str
+
+
+def author_line(choice: Choice, number: int | None = None) -> str:
     """Where a reply leads and what it carries, for the author view."""
     targets = ", ".join(
         f"if {r.condition.text} → {r.goto}" if r.condition is not None else r.goto
         for r in choice.routes
     )
-    parts = [
+    parts = [] if number is None else [f"reply {number}"]
+    parts += [
         f"→ {targets}",
         f"E {signed(choice.empathy)} A {signed(choice.assertiveness)}",
         f"mood {signed(choice.mood)}",
@@ -33,6 +43,8 @@ def author_line(choice: Choice) -> str:
         parts.append("[" + ", ".join(choice.tags) + "]")
     if choice.set_flags:
         parts.append("sets " + ", ".join(sorted(choice.set_flags)))
+    if choice.critical:
+        parts.append(f"CRITICAL: {choice.critical}")
     return " · ".join(parts)
 
 
@@ -42,13 +54,18 @@ def hanging(text: Content, width: int) -> Content:
     return Content("\n" + " " * INDENT).join(lines)
 
 
-def reply_prompt(number: int, choice: Choice, width: int, *, author: bool = False) -> Content:
-    """``1. reply`` with a hanging indent; the reply is plain text, never markup."""
-    body = hanging(Content(choice.say), width)
+def reply_prompt(key: int, reply: ShownReply, width: int, *, author: bool = False) -> Content:
+    """``1. reply`` with a hanging indent; the reply is plain text, never markup.
+
+    ``key`` is the number shown (the key to press); the author view also names
+    the authored reply number, which the file and ``run --choices`` use.
+    """
+    body = hanging(Content(reply.text), width)
     if author:
-        facts = hanging(Content.styled(author_line(choice), "italic $text-muted"), width)
+        line = author_line(reply.choice, reply.number)
+        facts = hanging(Content.styled(line, "italic $text-muted"), width)
         body = Content.assemble(body, "\n" + " " * INDENT, facts)
-    return Content.assemble((f"{number}.".ljust(INDENT), "bold"), body)
+    return Content.assemble((f"{key}.".ljust(INDENT), "bold"), body)
 
 
 class ReplyList(OptionList):
@@ -56,12 +73,12 @@ class ReplyList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._choices: tuple[Choice, ...] = ()
+        self._choices: tuple[ShownReply, ...] = ()
         self._author = False
         self._width = 0
 
-    def show_replies(self, choices: Sequence[Choice], *, author: bool = False) -> None:
-        """Offer ``choices``; the author view adds a line of facts under each."""
+    def show_replies(self, choices: Sequence[ShownReply], *, author: bool = False) -> None:
+        """Offer ``choices`` in this order; the author view adds a line of facts under each."""
         self._choices = tuple(choices)
         self._author = author
         self._width = self.scrollable_content_region.width or self.app.size.width - 4

@@ -1,4 +1,8 @@
-"""The conversation so far: customer and trainee lines, labelled by who speaks.
+"""The conversation so far: who said what, narration, and notes.
+
+Spoken lines are labelled by who speaks (the customer, another speaker, or
+"You"); narration (format 1.1 stage directions) has no label and its own
+style, so it never reads as something the customer said.
 
 A line-API widget: it keeps the wrapped lines itself and draws only the
 visible ones, so adding a reply costs the same at turn 200 as at turn 2 (one
@@ -25,7 +29,7 @@ TRAINEE_INDENT = 4  # trainee lines are indented as well as labelled and tinted
 class Said:
     """One transcript entry: who (``kind``) and the words, as plain content."""
 
-    kind: str  # "customer" | "trainee" | "note"
+    kind: str  # "customer" | "trainee" | "narration" | "note"
     content: Content
 
 
@@ -34,6 +38,7 @@ class Transcript(ScrollView, can_focus=False):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript--trainee",
+        "transcript--narration",
         "transcript--note",
     }
 
@@ -63,6 +68,14 @@ class Transcript(ScrollView, can_focus=False):
     def add_customer(self, name: str, text: str) -> Said:
         """The customer speaks (``[sighs]`` stays literal text)."""
         return self._add(f"{name} (customer): ", text, "customer")
+
+    def add_speaker(self, speaker: str, text: str) -> Said:
+        """Someone other than the customer speaks (a relative, a colleague, a PA)."""
+        return self._add(f"{speaker}: ", text, "customer")
+
+    def add_narration(self, text: str) -> Said:
+        """Stage directions: what happens, not what anyone says."""
+        return self._add("", text, "narration")
 
     def add_trainee(self, text: str) -> Said:
         """The trainee's reply."""
@@ -97,8 +110,8 @@ class Transcript(ScrollView, can_focus=False):
             strips = Visual.to_strips(self, said.content, inner, None, style, pad=True)
             indent = Segment(" " * TRAINEE_INDENT, base.rich_style)
             return [Strip([indent, *s], width) for s in strips]
-        if said.kind == "note":
-            style = self.get_visual_style("transcript--note")
+        if said.kind in ("note", "narration"):
+            style = self.get_visual_style(f"transcript--{said.kind}")
             return gap + Visual.to_strips(self, said.content, width, None, style, pad=True)
         lines = Visual.to_strips(self, said.content, width, None, base, pad=True)
         return gap + lines
