@@ -118,12 +118,17 @@ def mermaid_ids(scenario: Scenario) -> dict[str, str]:
 
 
 def route_label(number: int, choice: Choice, route: Route) -> str:
-    """``2``, or ``2: if mood >= 85`` / ``2: otherwise`` on a reply with guarded routes."""
+    """``2``, or ``2: if mood >= 85`` / ``2: otherwise`` on a reply with guarded routes.
+
+    A critical reply (one that fails the call) is marked ``2 ✗``, so an author
+    sees at a glance which arrows no passing call can take.
+    """
+    mark = f"{number} ✗" if choice.critical else str(number)
     if route.condition is not None:
-        return f"{number}: if {one_line(route.condition.text)}"
+        return f"{mark}: if {one_line(route.condition.text)}"
     if len(choice.routes) > 1:
-        return f"{number}: otherwise"
-    return str(number)
+        return f"{mark}: otherwise"
+    return mark
 
 
 FULL_MOODS: Final = (1 << (MOOD_MAX + 1)) - 1  # bit m set: mood m is possible
@@ -257,7 +262,7 @@ def walkout_label(numbers: list[int], walkout_at: int) -> str:
 def _node_text(node: Node, width: int) -> tuple[str, str]:
     """(first line, second line) of a node's label, unescaped."""
     head = node.id if node.ending is None else f"{node.id} ({node.ending})"
-    return head, snippet(node.customer, width)
+    return head, snippet(node.customer or node.narration, width)
 
 
 def _routes(node: Node) -> Iterator[tuple[str, str]]:

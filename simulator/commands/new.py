@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.common import fail
-from simulator.scaffold import SCHEMA_FILE, scenario_template, valid_id
+from simulator.scaffold import EXPERT_CHOICES, SCHEMA_FILE, scenario_template, valid_id
 
 
 def _check_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -30,8 +30,10 @@ def _check_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def new(scenario_id: str, directory: Path, force: bool) -> None:
     """Create DIR/ID.yaml: a small scenario that passes 'talkdown validate --strict'.
 
-    It has four decision nodes, all three endings, a mood-guarded route and a
-    flag, with comments saying what each field does. scenario.schema.json is
+    It is format 1.1, with four decision nodes, all three endings, a
+    mood-guarded route, a flag, narration, an "On your screen" fact,
+    reactions, a critical error and an outcome variant, with comments saying
+    what each field does. scenario.schema.json is
     written beside it if missing, so editors with the YAML language server
     complete and check fields as you type.
 
@@ -57,6 +59,6 @@ def new(scenario_id: str, directory: Path, force: bool) -> None:
         click.echo(f"wrote {schema_path} (for editor completion)")
     click.echo(
         f"next: edit it, then  talkdown validate --strict {target}  and  "
-        f"talkdown run {target} --choices 1,1,1"
+        f"talkdown run {target} --choices {','.join(map(str, EXPERT_CHOICES))}"
     )
     sys.exit(0)

@@ -79,3 +79,25 @@ def test_light_theme(
         await run_before(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_conversation_format11(
+    snap_compare: Any,
+    talkdown_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: Any,
+) -> None:
+    """Narration, a reaction, another speaker and the "On your screen" box, mid-call."""
+    import shutil
+
+    from simulator.tui import session
+
+    monkeypatch.setattr(session, "new_seed", lambda: 7)  # a fixed, shuffled order
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent.parent / "fixtures" / "format11.yaml", folder)
+    app = new_app(folder, tmp_path)
+    first = session.shown_order(7, "opening", 3).index(1) + 1  # the key for authored reply 1
+    assert snap_compare(app, terminal_size=size, run_before=keys("enter", str(first)))

@@ -68,6 +68,36 @@ def test_it_shows_every_feature_it_promises(tmp_path: Path) -> None:
     assert "#" in (tmp_path / "late-parcel.yaml").read_text(encoding="utf-8").split("nodes:")[1]
 
 
+def test_it_uses_every_format_1_1_field(tmp_path: Path) -> None:
+    new("late-parcel", "--dir", str(tmp_path))
+    scenario = load_scenario(tmp_path / "late-parcel.yaml")
+    nodes = scenario.nodes.values()
+    choices = [c for n in nodes for c in n.choices]
+    assert scenario.format == "1.1" and scenario.shuffle is True
+    assert any(n.narration for n in nodes) and any(n.screen for n in nodes)
+    assert any(c.reaction for c in choices) and any(c.critical for c in choices)
+    assert any(len(n.outcomes) > 1 for n in nodes)
+    assert "{agent}" in (tmp_path / "late-parcel.yaml").read_text(encoding="utf-8")
+
+
+def test_its_replies_do_not_give_the_answer_away(tmp_path: Path) -> None:
+    """The strongest reply is neither always the longest nor always in one place."""
+    from scoring import strongest_reply
+
+    new("late-parcel", "--dir", str(tmp_path))
+    scenario = load_scenario(tmp_path / "late-parcel.yaml")
+    weights = scenario.scoring.weights
+    strongest, longest = [], []
+    for node in scenario.nodes.values():
+        if node.choices:
+            strongest.append(strongest_reply([c.empathy for c in node.choices],
+                                             [c.assertiveness for c in node.choices], weights))
+            longest.append(max(range(len(node.choices)),
+                               key=lambda i: len(node.choices[i].say.split())))  # fmt: skip
+    assert len(set(strongest)) > 1  # not always the first (or second…) reply
+    assert sum(s == lg for s, lg in zip(strongest, longest, strict=True)) <= len(strongest) // 2
+
+
 def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     target = tmp_path / "late-parcel.yaml"
     target.write_text("# my work\n", encoding="utf-8")

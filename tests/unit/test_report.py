@@ -68,6 +68,9 @@ def test_trainees(sample_db: Path) -> None:
     zoe = got["Zoë Ng"]
     assert (zoe.attempts, zoe.completed, zoe.passes) == (2, 0, 0)
     assert zoe.best["overall"] is None and zoe.trend is None
+    # Bo's lost attempt ended on a false statement (the sample's one critical reply)
+    assert (bo.critical_replies, bo.critical_attempts) == (1, 1)
+    assert (got["Ann Lee"].critical_replies, zoe.critical_replies) == (0, 0)
 
 
 def test_scenarios(sample_db: Path) -> None:
@@ -80,6 +83,18 @@ def test_scenarios(sample_db: Path) -> None:
     refund = got["refund-policy"]
     assert refund.pass_rate == 0.0 and refund.endings["escalated"] == 1
     assert refund.mean["empathy"] is None
+    assert (parcel.critical_replies, parcel.critical_attempts) == (1, 1)
+    assert refund.critical_replies == 0
+
+
+def test_decision_points_mark_the_critical_reply(sample_db: Path) -> None:
+    points = {(p.content_hash, p.node): p for p in report_of(sample_db).decisions}
+    angry = {r.choice: r for r in points[(HASH_V1, "angry")].replies}
+    assert angry[2].critical == "told the customer the parcel was delivered; tracking says not"
+    opening = points[(HASH_V1, "opening")].replies
+    assert all(r.critical is None for r in opening)
+    text = CliRunner().invoke(cli, ["report", "--db", str(sample_db)]).stdout
+    assert "✗ critical" in text and "Critical" in text
 
 
 def test_decision_points_are_per_version(sample_db: Path) -> None:
