@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from scoring.vocabulary import DIMENSIONS
 from simulator.conditions import FLAG_RE, Condition, ConditionError, parse_condition
 from simulator.dialogue import placeholder_problem
 from simulator.model import (
@@ -66,7 +67,7 @@ TOP_FIELDS: Final = (
 )
 CUSTOMER_FIELDS: Final = ("name", "persona", "mood", "walkout_at", "walkout_line", "silence_mood")
 SCORING_FIELDS: Final = ("weights", "pass_mark")
-WEIGHT_FIELDS: Final = ("empathy", "assertiveness", "speed")
+WEIGHT_FIELDS: Final = DIMENSIONS  # one weight per scored dimension
 NODE_FIELDS: Final = (
     "customer",
     "choices",

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from scoring.vocabulary import SCORES
 from simulator.export.jsonl import FORMAT
 from simulator.store import (
     ENDINGS,
@@ -230,10 +231,7 @@ def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
         raise Invalid(f"'passed' must be true or false when completed, not {_kind(passed)}")
     if not completed and passed is not None:
         raise Invalid(f"'passed' must be null unless 'status' is completed (it is {status})")
-    values = {
-        name: _number(scores, name, "scores.", high=100.0)
-        for name in ("empathy", "assertiveness", "speed", "overall")
-    }
+    values = {name: _number(scores, name, "scores.", high=100.0) for name in SCORES}
     if completed and (values["speed"] is None or values["overall"] is None):
         raise Invalid("'scores.speed' and 'scores.overall' must be numbers when completed")
     started = _time(obj, "started_at", "")

@@ -29,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from scoring.vocabulary import SCORES
+from scoring.vocabulary import ENDINGS, SCORES
 from simulator.export.query import Filters
 from simulator.store import Snapshot, format_utc
 from simulator.tags import SIN_ADVICE, SINS
 
 FORMAT: Final = "talkdown-report/1"
-ENDING_NAMES: Final = ("resolved", "escalated", "lost")
+ENDING_NAMES: Final = ENDINGS
 SPARK_POINTS: Final = 12
 _SPARKS: Final = "▁▂▃▄▅▆▇█"
 

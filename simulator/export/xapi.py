@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any, Final, TextIO
 from urllib.parse import quote
 
+from scoring.vocabulary import DIMENSIONS
 from simulator.export.jsonl import Record, iter_records
 from simulator.export.progress import Tick, Ticker
 from simulator.export.query import Filters
@@ -166,7 +167,7 @@ def _final_result(record: Record, options: XapiOptions) -> dict[str, Any]:
         )
     extensions = {
         options.ext(name): scores[name]
-        for name in ("empathy", "assertiveness", "speed")
+        for name in DIMENSIONS
         if scores[name] is not None  # not assessed: left out rather than null
     }
     extensions[options.ext("ending")] = record["ending"]
