@@ -199,7 +199,7 @@ def audit_scenario(scenario: Scenario, *, path: str = "", runs: int = DEFAULT_RU
             near_misses += 1
         replies += len(node.choices)
         reactions += sum(1 for c in node.choices if c.reaction.strip())
-        critical += sum(1 for c in node.choices if c.critical.strip())
+        critical += sum(1 for c in node.choices if c.critical)  # as the engine counts
 
     par = par_for(scenario)
     conv = Conversation(scenario)

@@ -18,7 +18,6 @@ from simulator.audit import (
     FileAudit,
     LibrarySummary,
     audit_scenario,
-    strict_failures,
     summarise,
 )
 from simulator.audit_policies import DETERMINISTIC, POLICIES
@@ -120,7 +119,7 @@ def audit(paths: tuple[Path, ...], fmt: str, runs: int, strict: bool, max_bytes:
             click.echo()
             _print_library(summary)
 
-    failures = strict_failures(audits)
+    failures = summary.strict_failures
     if strict and failures:
         click.echo(f"talkdown audit --strict: failed ({len(failures)} reasons):", err=True)
         for reason in failures:
