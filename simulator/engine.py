@@ -260,6 +260,19 @@ class Conversation:
         """Restart the latency clock (call when the replies appear on screen)."""
         self._shown_at = self._clock()
 
+    def restart(self) -> None:
+        """Begin again from this conversation's start, mood and flags.
+
+        Reuses the Machine, whose build is most of a new Conversation's cost
+        on a large scenario (``talkdown audit`` plays dozens of runs per file).
+        """
+        self.vars = Vars(self.start_mood, 0, 0, 0, self.start_flags)
+        self.seconds = 0
+        self.events = []
+        self.path = [self.start]
+        self.machine.set_state(self.start, self._model)
+        self._shown_at = self._clock()
+
     # -- playing ---------------------------------------------------------------
 
     def _latency(self, latency_ms: float | None) -> float:
