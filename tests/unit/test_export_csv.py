@@ -153,7 +153,9 @@ def test_choice_rows_one_per_reply_in_order(sample_db: Path) -> None:
     attempt3 = [r for r in got if r["attempt_uuid"].endswith("3")]
     assert [(r["choice"], r["shown"]) for r in attempt3] == [("1", "3"), ("1", "1")]
     assert [r["critical"] for r in attempt2] == [
-        "", "", "told the customer the parcel was delivered; tracking says not"
+        "",
+        "",
+        "told the customer the parcel was delivered; tracking says not",
     ]
 
 

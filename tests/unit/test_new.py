@@ -90,8 +90,13 @@ def test_its_replies_do_not_give_the_answer_away(tmp_path: Path) -> None:
     strongest, longest = [], []
     for node in scenario.nodes.values():
         if node.choices:
-            strongest.append(strongest_reply([c.empathy for c in node.choices],
-                                             [c.assertiveness for c in node.choices], weights))
+            strongest.append(
+                strongest_reply(
+                    [c.empathy for c in node.choices],
+                    [c.assertiveness for c in node.choices],
+                    weights,
+                )
+            )
             longest.append(max(range(len(node.choices)),
                                key=lambda i: len(node.choices[i].say.split())))  # fmt: skip
     assert len(set(strongest)) > 1  # not always the first (or second…) reply

@@ -64,7 +64,9 @@ def test_a_resumed_attempt_shows_the_same_order(tmp_path: Path) -> None:
 
 def test_a_retry_is_reshuffled_and_previews_and_format_1_are_not() -> None:
     scenario = load_scenario(FORMAT11)
-    seeds = {new_session(scenario, PlaySettings(), store=None, identity=None).seed for _ in range(5)}
+    seeds = {
+        new_session(scenario, PlaySettings(), store=None, identity=None).seed for _ in range(5)
+    }
     assert None not in seeds and len(seeds) > 1
     preview = new_session(scenario, PlaySettings(preview=True), store=None, identity=None)
     assert preview.seed is None and preview.shown() == (1, 2, 3)
