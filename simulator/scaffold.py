@@ -77,8 +77,8 @@ nodes:
         set: [apologised]      # a flag; conditions later can read it
         next: details
       - say: >-
-          Oh no, I am so, so sorry, that is absolutely awful, I completely understand how
-          upsetting this must be and I would be furious too, I really am so sorry about this.
+          Oh no. I am so, so sorry. That is absolutely awful, and I completely understand
+          how upsetting this must be. I would be furious too.
         empathy: 1
         assertiveness: -1
         mood: -5
@@ -99,12 +99,12 @@ nodes:
         tags: [rule-book]
         feedback: Policy with no reason or help. A calm customer may accept it; an angry one won't.
         next:                  # routes are tried in order; the first that holds wins
-          - if: mood >= 80
+          - if: mood >= 60
             goto: manager
           - goto: confirm      # the last route has no 'if:'
       - say: >-
-          I'll refund the whole £250 as a goodwill gesture, send a new lamp free of charge
-          and upgrade you to premium for a year, because you deserve it after all this.
+          I'll refund the whole £250 as a goodwill gesture. I'll send a new lamp free of
+          charge too, and upgrade you to premium for a year. You deserve it after all this.
         empathy: 1
         assertiveness: -2
         mood: -20
@@ -146,7 +146,7 @@ nodes:
         reaction: Fine. Today, you said?
         set: [apologised]
         next: details
-      - say: There's no need to raise your voice.
+      - say: There's no need to raise your voice. I'm only trying to help.
         empathy: -2
         assertiveness: 1
         mood: 15
@@ -170,16 +170,19 @@ nodes:
             goto: sorted
           - goto: manager
       - say: >-
-          Don't worry at all, I can absolutely promise you it will arrive in perfect condition
-          this time, nothing will go wrong, you have my word on that.
-        empathy: 1
-        assertiveness: -1
-        mood: -5
+          Don't worry at all. I can promise you it will arrive in perfect condition this
+          time. Nothing will go wrong, you have my word.
+        empathy: 0
+        assertiveness: -2
+        mood: 5
         seconds: 15
         tags: [brush-off]
         feedback: Reassuring, but you can't promise what a courier does; say what you will do.
-        reaction: Well... all right.
-        next: sorted
+        reaction: You said that last time, didn't you?
+        next:
+          - if: apologised
+            goto: sorted
+          - goto: manager
       - say: Couriers drop things sometimes. There's not much we can do.
         empathy: -2
         assertiveness: -1

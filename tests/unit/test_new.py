@@ -80,6 +80,17 @@ def test_it_uses_every_format_1_1_field(tmp_path: Path) -> None:
     assert "{agent}" in (tmp_path / "late-parcel.yaml").read_text(encoding="utf-8")
 
 
+def test_the_audit_finds_no_way_to_beat_it_without_thinking(tmp_path: Path) -> None:
+    new("late-parcel", "--dir", str(tmp_path))
+    result = CliRunner().invoke(
+        cli, ["audit", str(tmp_path / "late-parcel.yaml"), "--strict", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["warnings"] == []
+    assert all(p["passed"] == 0 for name, p in report["policies"].items() if name != "random")
+
+
 def test_its_replies_do_not_give_the_answer_away(tmp_path: Path) -> None:
     """The strongest reply is neither always the longest nor always in one place."""
     from scoring import strongest_reply
