@@ -86,7 +86,7 @@ def test_the_audit_finds_no_way_to_beat_it_without_thinking(tmp_path: Path) -> N
         cli, ["audit", str(tmp_path / "late-parcel.yaml"), "--strict", "--format", "json"]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["warnings"] == []
     assert all(p["passed"] == 0 for name, p in report["policies"].items() if name != "random")
 
