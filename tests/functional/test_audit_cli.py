@@ -248,6 +248,8 @@ def test_audit_is_listed_in_help() -> None:
 # The library rewrite (its own issue) fixes that. When it lands, set
 # SHIPPED_LIBRARY_IS_BEATEN to False: the test then demands that --strict passes.
 SHIPPED_LIBRARY_IS_BEATEN = True
+# Library files already rewritten to the issue-10 targets (add yours as it lands).
+REWRITTEN = frozenset({"late-birthday-parcel", "refund-outside-policy", "hotel-overbooked"})
 
 
 def test_shipped_library_verdict() -> None:
@@ -256,11 +258,17 @@ def test_shipped_library_verdict() -> None:
     library = data["library"]
     assert library["files"] == len(data["files"]) >= 10 and library["invalid"] == []
     if SHIPPED_LIBRARY_IS_BEATEN:
+        # The rewrite lands file by file, so the figures move towards passing;
+        # until the last file lands, some v1 file still gives the answer away
+        # (each rewritten file is held to the issue's targets on its own).
         assert result.exit_code == 1
-        assert library["tells"]["longest"] == pytest.approx(0.99, abs=0.01)
-        assert library["policies"]["longest"] == library["files"]
-        assert library["policies"]["always_apologise"] == library["files"]
         assert library["strict_failures"]
+        fixed = [f for f in data["files"] if f["scenario"] in REWRITTEN]
+        assert len(fixed) == len(REWRITTEN)
+        for f in fixed:
+            passes = {p: r["passed"] for p, r in f["policies"].items() if p != "random"}
+            assert not any(passes.values()), (f["scenario"], passes)
+            assert not [r for r in library["strict_failures"] if r.startswith(f["scenario"] + ":")]
     else:
         assert result.exit_code == 0, library["strict_failures"]
         assert library["strict_failures"] == []
