@@ -245,44 +245,22 @@ def test_audit_is_listed_in_help() -> None:
 # Issue 9 found that today's library can be beaten without thinking: the longest
 # reply is the strongest at about 99 % of decisions (142.5 of 145 by word count),
 # and always picking the longest or the most apologetic reply passes all ten.
-# The library rewrite (issue 10) fixes that file by file, moving each to format
-# 1.1: while it lands, the format 1 files are still beaten and every rewritten
-# file must already be fair. When the last file is rewritten, set
+# The library rewrite (its own issue) fixes that. When it lands, set
 # SHIPPED_LIBRARY_IS_BEATEN to False: the test then demands that --strict passes.
 SHIPPED_LIBRARY_IS_BEATEN = True
 
 
-def _format_of(path: Path) -> str:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("format:"):
-            return line.split(":", 1)[1].strip()
-    return ""
-
-
-def test_shipped_library_verdict(tmp_path: Path) -> None:
-    if not SHIPPED_LIBRARY_IS_BEATEN:
-        result = audit(shipped_dir(), "--format", "json", "--strict")
-        data = as_json(result)
-        library = data["library"]
+def test_shipped_library_verdict() -> None:
+    result = audit(shipped_dir(), "--format", "json", "--strict")
+    data = as_json(result)
+    library = data["library"]
+    assert library["files"] == len(data["files"]) >= 10 and library["invalid"] == []
+    if SHIPPED_LIBRARY_IS_BEATEN:
+        assert result.exit_code == 1
+        assert library["tells"]["longest"] == pytest.approx(0.99, abs=0.01)
+        assert library["policies"]["longest"] == library["files"]
+        assert library["policies"]["always_apologise"] == library["files"]
+        assert library["strict_failures"]
+    else:
         assert result.exit_code == 0, library["strict_failures"]
         assert library["strict_failures"] == []
-        assert library["files"] == len(data["files"]) >= 10 and library["invalid"] == []
-        return
-    files = sorted(shipped_dir().glob("*.yaml"))
-    old = [f for f in files if _format_of(f) == "1"]
-    new = [f for f in files if _format_of(f) != "1"]
-    assert old, "every file is rewritten: set SHIPPED_LIBRARY_IS_BEATEN = False"
-    beaten = tmp_path / "v1"
-    beaten.mkdir()
-    for f in old:
-        shutil.copy(f, beaten / f.name)
-    result = audit(beaten, "--format", "json", "--strict")
-    library = as_json(result)["library"]
-    assert library["files"] == len(old) and library["invalid"] == []
-    assert result.exit_code == 1
-    assert library["tells"]["longest"] == pytest.approx(0.99, abs=0.01)
-    assert library["policies"]["longest"] == library["files"]
-    assert library["policies"]["always_apologise"] == library["files"]
-    assert library["strict_failures"]
-    for f in new:  # a rewritten file is already fair on its own
-        assert as_json(audit(f, "--format", "json"))["warnings"] == [], f.name
