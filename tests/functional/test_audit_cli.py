@@ -245,8 +245,10 @@ def test_audit_is_listed_in_help() -> None:
 # Issue 9 found that today's library can be beaten without thinking: the longest
 # reply is the strongest at about 99 % of decisions (142.5 of 145 by word count),
 # and always picking the longest or the most apologetic reply passes all ten.
-# The library rewrite (its own issue) fixes that. When it lands, set
-# SHIPPED_LIBRARY_IS_BEATEN to False: the test then demands that --strict passes.
+# The library rewrite (issue 10) fixes that, file by file, so while it lands only
+# the verdict is pinned (the figures move with every rewritten file). When the
+# whole library is rewritten, set SHIPPED_LIBRARY_IS_BEATEN to False: the test
+# then demands that --strict passes.
 SHIPPED_LIBRARY_IS_BEATEN = True
 
 
@@ -257,9 +259,6 @@ def test_shipped_library_verdict() -> None:
     assert library["files"] == len(data["files"]) >= 10 and library["invalid"] == []
     if SHIPPED_LIBRARY_IS_BEATEN:
         assert result.exit_code == 1
-        assert library["tells"]["longest"] == pytest.approx(0.99, abs=0.01)
-        assert library["policies"]["longest"] == library["files"]
-        assert library["policies"]["always_apologise"] == library["files"]
         assert library["strict_failures"]
     else:
         assert result.exit_code == 0, library["strict_failures"]
