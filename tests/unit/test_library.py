@@ -7,8 +7,10 @@ validator have their own tests; this file is about *content*.
 
 What the library must carry (see docs/authoring.md and DESIGN.md):
 
-* at least ten scenarios, every difficulty 1..5, the four key channels, the
-  key industries and the seven situations;
+* at least thirteen scenarios, every difficulty 1..5, the four key channels,
+  the key industries, the seven situations and the three month-one situations
+  library v2 adds (a vulnerable customer, a third party with a language
+  barrier, systems down with a warm transfer) plus a formal complaint;
 * per scenario: at least 12 decision nodes, endings of all three kinds, a
   mood-guarded route, a flag that is raised and later read by a condition,
   3-4 replies per decision, feedback on every reply, one clearly strongest
@@ -23,6 +25,7 @@ import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,7 +48,7 @@ TECHNIQUES = (
 )
 VOCABULARY = frozenset(SINS) | frozenset(TECHNIQUES)
 
-MIN_SCENARIOS = 10
+MIN_SCENARIOS = 13
 MIN_DECISIONS = 12
 MIN_PER_SIN = 3
 MIN_PER_TECHNIQUE = 2
@@ -75,6 +78,12 @@ SITUATIONS: dict[str, str] = {
     "a customer who is factually wrong and rude": "factually-wrong",
     "a demand for a manager": "manager-request",
     "an abusive customer where ending the call is right": "abusive-customer",
+    "a vulnerable or distressed customer": "vulnerable-customer",
+    "a third-party caller (consent, data protection)": "third-party",
+    "a language barrier": "language-barrier",
+    "systems down or an answer the agent doesn't know": "system-outage",
+    "a warm transfer done right": "warm-transfer",
+    "a formal complaint heading for the ombudsman": "formal-complaint",
 }
 
 # A mood condition: `mood` compared with a number somewhere in the `if:`.
@@ -127,8 +136,20 @@ def _flags_read(condition: str) -> set[str]:
     return {w for w in NAME.findall(condition) if w not in KEYWORDS}
 
 
-def _points(choice: dict[str, Any]) -> int:
-    return int(choice.get("empathy", 0)) + int(choice.get("assertiveness", 0))
+def _strongest(data: dict[str, Any], node: dict[str, Any]) -> frozenset[int]:
+    """The strongest replies at ``node`` by the scoring module's one definition."""
+    from scoring import strongest_replies
+
+    weights = data.get("scoring", {}).get("weights", {})
+    w = SimpleNamespace(
+        empathy=weights.get("empathy", 1), assertiveness=weights.get("assertiveness", 1), speed=1
+    )
+    choices = node["choices"]
+    return strongest_replies(
+        [int(c.get("empathy", 0)) for c in choices],
+        [int(c.get("assertiveness", 0)) for c in choices],
+        w,
+    )
 
 
 # -- the library as a whole ------------------------------------------------------
@@ -262,11 +283,7 @@ def test_each_decision_has_one_clearly_strongest_reply(
     scenario: tuple[str, dict[str, Any]],
 ) -> None:
     name, data = scenario
-    ties = []
-    for nid, node in _decisions(data).items():
-        points = [_points(c) for c in node["choices"]]
-        if points.count(max(points)) != 1:
-            ties.append(nid)
+    ties = [nid for nid, node in _decisions(data).items() if len(_strongest(data, node)) != 1]
     assert not ties, f"{name}: decisions where two replies tie for strongest: {ties}"
 
 
@@ -276,11 +293,13 @@ def test_each_decision_teaches_something(scenario: tuple[str, dict[str, Any]]) -
     untagged_best, no_mistake = [], []
     for nid, node in _decisions(data).items():
         choices = node["choices"]
-        best = max(choices, key=_points)
+        (index,) = _strongest(data, node)
+        best = choices[index]
         if not set(best.get("tags", [])) & set(TECHNIQUES):
             untagged_best.append(nid)
         others = [c for c in choices if c is not best]
-        if not any(set(c.get("tags", [])) & set(SINS) or _points(c) < 0 for c in others):
+        negative = [int(c.get("empathy", 0)) + int(c.get("assertiveness", 0)) < 0 for c in others]
+        if not any(set(c.get("tags", [])) & set(SINS) for c in others) and not any(negative):
             no_mistake.append(nid)
     assert not untagged_best, f"{name}: strongest reply has no technique tag at {untagged_best}"
     assert not no_mistake, (
@@ -294,8 +313,7 @@ def test_the_strongest_reply_is_not_always_in_the_same_place(
     name, data = scenario
     positions = set()
     for node in _decisions(data).values():
-        points = [_points(c) for c in node["choices"]]
-        positions.add(points.index(max(points)) + 1)
+        positions |= {i + 1 for i in _strongest(data, node)}
     assert len(positions) > 1, f"{name}: the strongest reply is always number {positions}"
 
 
