@@ -181,8 +181,12 @@ def _print_confusion(item: FileAudit) -> None:
     closest = min(item.confusion, key=lambda c: c.margin)
     pair = f"replies {closest.closest[0]} and {closest.closest[1]} " if closest.closest else ""
     click.echo(
-        f"  {'Typed replies':<18}closest {pair}at '{closest.node}', margin "
-        f"{closest.margin:.2f} ({item.matcher} matcher)"
+        _wrap(
+            f"closest {pair}at '{closest.node}', margin {closest.margin:.2f} "
+            f"({item.matcher} matcher)",
+            f"  {'Typed replies':<18}",
+            " " * 20,
+        )
     )
     for node in item.confusion:
         for mix in node.mixups:
