@@ -69,7 +69,9 @@ def print_accuracy(result: Result, half: str) -> None:
     for tier, tally in sorted(result.tiers.items()):
         print(_row(f"  {tier}", tally))
     off = result.off_topic
-    print(f"    off-topic: {off.rejected} of {off.total} rejected ({result.off_topic_rejected:.1%})")
+    print(
+        f"    off-topic: {off.rejected} of {off.total} rejected ({result.off_topic_rejected:.1%})"
+    )
     top1 = result.in_scope.share(result.in_scope.top1)
     ok = top1 >= TOP1_TARGET and result.off_topic_rejected >= OFF_TOPIC_TARGET
     print(
@@ -80,7 +82,11 @@ def print_accuracy(result: Result, half: str) -> None:
 
 def print_misses(result: Result) -> None:
     for item, found in result.misses:
-        heard = "rejected (" + found.reason + ")" if found.rejected else f"heard as {found.ranked[0].number}"
+        heard = (
+            "rejected (" + found.reason + ")"
+            if found.rejected
+            else f"heard as {found.ranked[0].number}"
+        )
         print(
             f"      {item.scenario}/{item.node} reply {item.reply}: {heard}, "
             f"top {found.ranked[0].number} {found.score:.2f}: {item.text!r}"
