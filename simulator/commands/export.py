@@ -15,6 +15,7 @@ import click
 from simulator.commands.common import db_option, fail
 from simulator.export.query import Filters, parse_since
 from simulator.store import StoreError
+from simulator.terminal import echo
 
 if TYPE_CHECKING:
     from simulator.export.xapi import XapiOptions
@@ -161,7 +162,7 @@ def export(
         store.close()
     if output != "-":
         unit = "statements" if fmt == "xapi" else "replies" if choices else "attempts"
-        click.echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
+        echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
 
 
 def xapi_options(iri_base: str, home_page: str) -> XapiOptions:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from simulator.commands.common import db_option, fail
+from simulator.terminal import echo
 
 
 def _plural(count: int, word: str, many: str | None = None) -> str:
@@ -41,11 +42,11 @@ def import_(files: tuple[Path, ...], db: Path | None) -> None:
     with store:
         for path in files:
             try:
-                import_file(store, path, summary, report=lambda line: click.echo(line, err=True))
+                import_file(store, path, summary, report=lambda line: echo(line, err=True))
             except OSError as exc:
                 summary.problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-                click.echo(summary.problems[-1], err=True)
-    click.echo(
+                echo(summary.problems[-1], err=True)
+    echo(
         f"{_plural(summary.added, 'attempt')} added, {summary.replaced} replaced, "
         f"{summary.identical} skipped (already here), "
         f"{_plural(len(summary.conflicts), 'conflict')} (kept the one here), "

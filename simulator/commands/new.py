@@ -9,6 +9,7 @@ import click
 
 from simulator.commands.common import fail
 from simulator.scaffold import SCHEMA_FILE, scenario_template, valid_id
+from simulator.terminal import echo
 
 
 def _check_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -52,10 +53,10 @@ def new(scenario_id: str, directory: Path, force: bool) -> None:
             schema_path.write_text(schema_text(), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write in {directory}: {exc.strerror or exc}")
-    click.echo(f"wrote {target}")
+    echo(f"wrote {target}")
     if wrote_schema:
-        click.echo(f"wrote {schema_path} (for editor completion)")
-    click.echo(
+        echo(f"wrote {schema_path} (for editor completion)")
+    echo(
         f"next: edit it, then  talkdown validate --strict {target}  and  "
         f"talkdown run {target} --choices 1,1,1"
     )

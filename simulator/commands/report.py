@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 from simulator.commands.common import db_option, fail
 from simulator.commands.export import filter_options, open_store
 from simulator.export.query import Filters
+from simulator.terminal import dumps_json, echo
 
 
 @click.command()
@@ -53,9 +53,9 @@ def report(
                 out.write(render_html(result))
         except OSError as exc:
             fail(f"cannot write {html_path}: {exc.strerror or exc}")
-        click.echo(f"wrote the HTML report to {html_path}", err=True)
+        echo(f"wrote the HTML report to {html_path}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(report_json(result), indent=2))
         return
     from rich.console import Console
 

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from simulator.engine import Event
+from simulator.terminal import visible
 from simulator.tui.review import TagNote, tag_notes
 from simulator.tui.text import signed
 
@@ -32,7 +33,7 @@ def feedback_content(event: Event) -> Content:
     lines = [
         Content.assemble(
             ("Coach: ", "bold"),
-            event.feedback or "(no feedback for this reply)",
+            visible(event.feedback) or "(no feedback for this reply)",
             (change, "$text-muted"),
         )
     ]

@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from simulator.model import Choice
+from simulator.terminal import visible, visible_line
 from simulator.tui.messages import ReplyChosen
 from simulator.tui.text import signed
 
@@ -44,9 +45,10 @@ def hanging(text: Content, width: int) -> Content:
 
 def reply_prompt(number: int, choice: Choice, width: int, *, author: bool = False) -> Content:
     """``1. reply`` with a hanging indent; the reply is plain text, never markup."""
-    body = hanging(Content(choice.say), width)
+    body = hanging(Content(visible(choice.say)), width)  # untrusted: controls shown
     if author:
-        facts = hanging(Content.styled(author_line(choice), "italic $text-muted"), width)
+        facts = Content.styled(visible_line(author_line(choice)), "italic $text-muted")
+        facts = hanging(facts, width)
         body = Content.assemble(body, "\n" + " " * INDENT, facts)
     return Content.assemble((f"{number}.".ljust(INDENT), "bold"), body)
 
