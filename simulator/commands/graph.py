@@ -62,8 +62,11 @@ def graph(scenario: str, fmt: str, output: Path | None, width: int, max_bytes: i
     if output is None:
         click.echo(text, nl=False)
     else:
+        from simulator.export.output import text_output
+
         try:
-            output.write_text(text, encoding="utf-8")
+            with text_output(output, stdout=sys.stdout.buffer) as out:
+                out.write(text)
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
         echo(f"wrote {output}", err=True)

@@ -42,6 +42,7 @@ def report(
 
     filters = Filters(cohort=cohort, scenario=scenario, since=since)
     store = open_store(db)
+    database = () if store.path is None else (store.path,)
     with store, store.snapshot() as snap:
         result = build_report(snap, filters)
     if html_path is not None:
@@ -49,7 +50,7 @@ def report(
         from simulator.export.output import text_output
 
         try:
-            with text_output(html_path, stdout=sys.stdout.buffer) as out:
+            with text_output(html_path, stdout=sys.stdout.buffer, protect=database) as out:
                 out.write(render_html(result))
         except OSError as exc:
             fail(f"cannot write {html_path}: {exc.strerror or exc}")
