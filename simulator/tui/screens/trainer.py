@@ -259,7 +259,7 @@ class TrainerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "trainer" + (f" · cohort {self.cohort}" if self.cohort else "")
         try:
-            self.store = Store.open_default(self.db_path, create=False)
+            self.store = Store.open_for_reading(self.db_path)
         except StoreError as exc:
             self._status(f"No results: {exc}")
             return
