@@ -55,7 +55,8 @@ def _safe_errors() -> Iterator[None]:
     Click echoes what was typed (``No such command '…'``, ``Invalid value
     '…'``), so a pasted escape sequence would reach the terminal raw. A
     results-database fault (`StoreError`, or a raw SQLite error that slipped
-    past the store) becomes ``talkdown: error: …`` and exit 1 in every command.
+    past the store) or a broken config file becomes ``talkdown: error: …`` and
+    exit 1 in every command.
     """
     try:
         yield
@@ -72,12 +73,13 @@ def _safe_errors() -> Iterator[None]:
 
 
 def _store_fault(exc: Exception) -> str | None:
-    """The message for a results-database fault, or None if *exc* is something else."""
+    """The message for a results-database (or config file) fault, or None for anything else."""
     import sqlite3
 
+    from simulator.config import ConfigError
     from simulator.store import StoreError
 
-    if isinstance(exc, StoreError):
+    if isinstance(exc, StoreError | ConfigError):
         return str(exc)
     if isinstance(exc, sqlite3.Error):  # the store wraps these; the last line of defence
         return f"the results database failed ({exc}) — check the file, or pass --db"

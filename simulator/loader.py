@@ -871,9 +871,10 @@ class _Builder:
         try:
             condition = parse_condition(text)
         except ConditionError as exc:
+            shown = text if len(text) <= 60 else text[:57] + "..."  # a hostile one can be huge
             self.report(
                 (cmark[0], cmark[1] + exc.offset),
-                f"condition {text!r}: {exc.message}",
+                f"condition {shown!r}: {exc.message}",
                 exc.hint or "see the condition language in docs/scenario-format.md",
                 "condition",
             )

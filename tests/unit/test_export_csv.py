@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.csv_export import (
     ATTEMPT_COLUMNS,
@@ -19,7 +20,6 @@ from simulator.export.csv_export import (
 )
 from simulator.export.output import text_output
 from simulator.export.safety import cell, neutralise
-from simulator import store as store_mod
 from simulator.store import Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
