@@ -303,17 +303,22 @@ class LrsClient:
         result = LrsResult()
         run_ends = time.monotonic() + self.run_deadline_s
         for batch in _batches(statements, self.batch_size):
-            if time.monotonic() >= run_ends:
+            ends = min(time.monotonic() + self.batch_deadline_s, run_ends)
+            try:
+                if time.monotonic() >= run_ends:
+                    raise LrsError("the run's time is up")
+                if self._request("POST", self.endpoint, batch, result, ends) == 409:
+                    self._one_by_one(batch, result, ends)
+                else:
+                    result.sent += len(batch)
+            except LrsError:
+                if time.monotonic() < run_ends:
+                    raise
                 raise LrsError(
                     f"stopped after {self.run_deadline_s:g} s with {result.sent} statements "
                     f"sent to {self.endpoint} — run the same export again to send the rest "
                     "(the LRS keeps each statement once)"
-                )
-            ends = min(time.monotonic() + self.batch_deadline_s, run_ends)
-            if self._request("POST", self.endpoint, batch, result, ends) == 409:
-                self._one_by_one(batch, result, ends)
-            else:
-                result.sent += len(batch)
+                ) from None
             if progress is not None:
                 progress(len(batch))
         return result
@@ -368,22 +373,28 @@ class LrsClient:
                 status = int(response.status)
                 content_type = response.headers.get("Content-Type", "")
             if deadline.expired:
-                return f"no complete answer within {seconds:.3g} s"
+                return self._too_slow()
             return self._accepted(method, status, content_type, body, payload)
         except urllib.error.HTTPError as exc:
             if deadline.expired:
-                return f"no complete answer within {seconds:.3g} s"
+                return self._too_slow()
             return self._refused(exc)
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            if deadline.expired:
-                return f"no complete answer within {seconds:.3g} s (the LRS is too slow)"
             # URLError wraps refused connections and DNS failures; a bare
             # OSError / TimeoutError can escape from the read itself.
             reason = getattr(exc, "reason", exc)
+            if deadline.expired or isinstance(reason, TimeoutError):
+                return self._too_slow()
             return self._scrub(str(reason) or type(exc).__name__)
         finally:
             deadline.cancel()
             self._deadline = None
+
+    def _too_slow(self) -> str:
+        return (
+            f"no complete answer in time (one request may take {self.timeout_s:g} s, "
+            f"one batch {self.batch_deadline_s:g} s; see --lrs-timeout)"
+        )
 
     def _refused(self, exc: urllib.error.HTTPError) -> int | str:
         body = exc.read(MAX_ANSWER_BYTES) if exc.fp is not None else b""
