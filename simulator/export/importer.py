@@ -188,8 +188,10 @@ def _time(obj: Mapping[str, Any], key: str, where: str, *,
     shown = value if len(value) <= 40 else value[:39] + "…"
     try:
         moment = parse_utc(value)
-    except (ValueError, OverflowError):  # year 1 with an offset overflows
+    except ValueError:
         raise Invalid(f"'{where}{key}' is not an ISO 8601 time: {shown!r}") from None
+    except OverflowError:  # year 1 with a positive offset is before year 1 in UTC
+        moment = EARLIEST - (LATEST - EARLIEST)  # reported as out of range below
     if not EARLIEST <= moment < LATEST:
         raise Invalid(
             f"'{where}{key}' is {shown}, outside {EARLIEST:%Y}–{LATEST:%Y}; "
