@@ -377,6 +377,11 @@ def _fault(exc: sqlite3.Error, path: Path | str | None) -> Exception:
         return StoreFault(
             f"cannot write {where}: the disk is full — free some space, then try again"
         )
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return ReadOnlyError(
+            f"cannot open {where} ({exc}) — check the path, that its folder exists and that "
+            "you may write there, or pass --db to use another database"
+        )
     if primary in _READ_ONLY_CODES:
         return ReadOnlyError(
             f"cannot write {where}: it or its folder is read-only ({exc}) — check the "
@@ -442,8 +447,9 @@ class Store:
                 raise StoreError(
                     f"no results database at {self.path} — pass --db or set TALKDOWN_DB"
                 )
-            if self.path.is_dir():
-                raise StoreError(f"{self.path} is a folder — pass --db with a file name")
+            if self.path.exists() and not self.path.is_file():
+                what = "a folder" if self.path.is_dir() else "not a regular file"
+                raise StoreError(f"{self.path} is {what} — pass --db with a database file")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

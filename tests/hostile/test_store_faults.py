@@ -253,3 +253,24 @@ def test_a_really_full_disk_is_a_clean_error(command: str, exported: Path, tmp_p
     assert stderr.strip().splitlines()[-1].startswith("talkdown: error: "), stderr
     assert "the disk is full" in stderr and " — free some space" in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "symlink loop"])
+@pytest.mark.parametrize("command", ["run --record", "report", "import"])
+def test_a_database_path_that_is_no_database_file(
+    kind: str, command: str, exported: Path, tmp_path: Path
+) -> None:
+    if kind == "device":
+        db = Path("/dev/null")
+    elif kind == "fifo":
+        db = tmp_path / "pipe.db"
+        os.mkfifo(db)
+    else:
+        db = tmp_path / "loop.db"
+        db.symlink_to(tmp_path / "loop2.db")
+        (tmp_path / "loop2.db").symlink_to(db)
+    result = CliRunner().invoke(cli, commands(db, exported)[command])
+    what = "cannot open" if kind == "symlink loop" else "is not a regular file"
+    if kind == "symlink loop" and command == "report":
+        what = "no results database"
+    assert_clean_error(result, what)
