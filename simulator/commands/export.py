@@ -88,7 +88,8 @@ def open_store(db: Path | None) -> Store:
 @click.option(
     "-o", "--output", default="-", metavar="FILE|-", show_default=True,
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write here ('-' = standard output). A file is replaced only when complete.",
+    help="Write here ('-' = standard output). A file is replaced only when complete; a "
+    "symlink is followed; a device or FIFO is written to.",
 )  # fmt: skip
 @click.option(
     "--iri-base", default="https://talkdown.invalid/", show_default=True, metavar="IRI",
