@@ -99,6 +99,7 @@ async def test_picker_play_and_debrief(hostile_dir: Path, tmp_path: Path) -> Non
         assert isinstance(screen, ConversationScreen)
         assert_screen_inert(app, "TITLE", "CUSTOMER", "SAY1", "SAY2")
         await pilot.press("1")  # practice mode: the coach speaks, then the ending
+        await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)
         text = assert_screen_inert(app, "OUTCOME", "RESOLVED", "SAY1", "FEEDBACK1")
         assert "NAME ␛]0;PWNED" in text
@@ -128,6 +129,7 @@ async def test_author_view_in_a_preview(hostile_dir: Path, tmp_path: Path) -> No
         assert isinstance(app.screen, ConversationScreen) and app.screen.author
         assert_screen_inert(app, "SAY1", "CUSTOMER")
         await pilot.press("2")  # the walk to the lost ending, with its critical reason
+        await pilot.pause()
         assert_screen_inert(app, "LOSTOUTCOME")
 
 

@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from simulator import store as store_mod
 from simulator.cli import cli
+from simulator.schema_sql import SCHEMA_VERSION
 from simulator.store import Store
 from simulator.tui.screens.trainer import TrainerApp
 from tests.hostile.helpers import REPO, run_cli, unprivileged
@@ -61,7 +62,7 @@ WHAT = {
     "truncated": "is damaged or is not a database",
     "garbage": "is damaged or is not a database",
     "foreign": "not a talkdown results database",
-    "future": "only knows up to version 1 — upgrade talkdown",
+    "future": f"only knows up to version {SCHEMA_VERSION} — upgrade talkdown",
     "corrupt": "is damaged or is not a database",
 }
 
