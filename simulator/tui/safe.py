@@ -29,8 +29,10 @@ class ShowControls(LineFilter):
     """Replace control characters in every segment's text with visible pictures."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        # One scan of the whole line: the common case, a clean line, costs one regex search.
-        if not has_controls("".join([s.text for s in segments])):
+        # One scan of the whole line: a clean line (the common case) costs one C-level
+        # isprintable() check; only a line with something unusual meets the regex.
+        text = "".join([s.text for s in segments])
+        if text.isprintable() or not has_controls(text):
             return segments
         width = Segment.get_line_length(segments)
         shown = [s if s.control else Segment(visible_line(s.text), s.style, None) for s in segments]
