@@ -14,6 +14,7 @@ mode's problems panel, the resume dialog and the trainer screens.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from simulator.recording import Recorder
 from simulator.store import Store
 from simulator.tui.app import TalkdownApp, make_app
 from simulator.tui.screens.conversation import ConversationScreen
-from simulator.tui.screens.debrief import DebriefScreen
+from simulator.tui.screens.debrief import DebriefScreen, outcome_content
 from simulator.tui.screens.identity import IdentityScreen
 from simulator.tui.screens.resume import ResumeScreen
 from simulator.tui.screens.trainer import AttemptScreen, TraineeScreen, TrainerApp, TrainerScreen
@@ -62,6 +63,24 @@ def assert_screen_inert(app: App[Any], *markers: str) -> str:
         assert marker in shown, marker
     assert shown.count("␛]0;PWNED") >= len(markers), shown
     return " ".join(shown.split())
+
+
+def key_for(app: App[Any], marker: str) -> str:
+    """The number key that picks the reply starting with *marker* (replies may be shuffled)."""
+    for line in terminal(written(app), *app.size).display:
+        found = re.search(rf"(\d)\. {marker} ", line)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no reply {marker} on screen")
+
+
+async def drawn(pilot: Any, *needles: str) -> None:
+    """Wait until the screen shows every needle (screens may fill in after a refresh)."""
+    for _ in range(50):
+        await pilot.pause()
+        shown = "\n".join(terminal(written(pilot.app), *pilot.app.size).display)
+        if all(needle in shown for needle in needles):
+            return
 
 
 @pytest.fixture
@@ -98,11 +117,16 @@ async def test_picker_play_and_debrief(hostile_dir: Path, tmp_path: Path) -> Non
         screen = app.screen
         assert isinstance(screen, ConversationScreen)
         assert_screen_inert(app, "TITLE", "CUSTOMER", "SAY1", "SAY2")
-        await pilot.press("1")  # practice mode: the coach speaks, then the ending
-        await pilot.pause()
-        assert isinstance(app.screen, DebriefScreen)
-        text = assert_screen_inert(app, "OUTCOME", "RESOLVED", "SAY1", "FEEDBACK1")
-        assert "NAME ␛]0;PWNED" in text
+        await pilot.press(key_for(app, "SAY1"))  # practice mode: the coach, then the ending
+        await drawn(pilot, "Debrief")
+        debrief = app.screen
+        assert isinstance(debrief, DebriefScreen)
+        assert_screen_inert(app)  # whatever part of the debrief is in view
+        # and each part of it, whether scrolled into view or not:
+        outcome = outcome_content(debrief.session).plain
+        assert "\x1b" not in outcome and "\x9b" not in outcome
+        for marker in ("NAME", "RESOLVED", "OUTCOME"):
+            assert f"{marker} ␛]0;PWNED" in outcome, marker
 
 
 async def test_picker_details_invalid_entry_and_its_notification(
@@ -128,9 +152,13 @@ async def test_author_view_in_a_preview(hostile_dir: Path, tmp_path: Path) -> No
         await pilot.press("a")
         assert isinstance(app.screen, ConversationScreen) and app.screen.author
         assert_screen_inert(app, "SAY1", "CUSTOMER")
-        await pilot.press("2")  # the walk to the lost ending, with its critical reason
-        await pilot.pause()
-        assert_screen_inert(app, "LOSTOUTCOME")
+        await pilot.press(key_for(app, "SAY2"))  # to the lost ending, with a critical reason
+        await drawn(pilot, "Debrief")
+        assert_screen_inert(app)
+        assert isinstance(app.screen, DebriefScreen)
+        outcome = outcome_content(app.screen.session).plain
+        assert "\x1b" not in outcome and "\x9b" not in outcome
+        assert "LOSTOUTCOME ␛]0;PWNED" in outcome
 
 
 async def test_watch_mode_problems_panel(hostile_dir: Path, tmp_path: Path) -> None:
