@@ -44,7 +44,7 @@ from simulator.model import (
 )
 from simulator.problems import Problem, ScenarioError, Severity, did_you_mean
 from simulator.tags import TAGS
-from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml
+from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml, split_lines
 
 SCENARIO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 NODE_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -141,7 +141,7 @@ class _Builder:
 
     def __init__(self, path: str, text: str = "") -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = split_lines(text)  # editor lines: U+2028 does not end one
         self.problems: list[Problem] = []
         self.declared: set[str] = set()  # every node id written, even a broken node's
         self.condition_at: dict[int, Mark] = {}  # id(condition) -> where its text starts
@@ -872,9 +872,10 @@ class _Builder:
         try:
             condition = parse_condition(text)
         except ConditionError as exc:
+            shown = text if len(text) <= 60 else text[:57] + "..."  # a hostile one can be huge
             self.report(
                 (cmark[0], cmark[1] + exc.offset),
-                f"condition {text!r}: {exc.message}",
+                f"condition {shown!r}: {exc.message}",
                 exc.hint or "see the condition language in docs/scenario-format.md",
                 "condition",
             )
