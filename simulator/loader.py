@@ -221,7 +221,21 @@ class _Builder:
     def dialogue(
         self, data: MarkedMap, key: str, where: str, *, required: bool = False, default: str = ""
     ) -> str:
-        """Text a trainee sees: like :meth:`text`, and in format 1.1 its braces are checked."""
+        """Text a trainee sees: like :meth:`text`, and in format 1.1 its braces are checked.
+
+        A number is refused here (``text`` accepts one elsewhere): YAML reads
+        ``21:05.`` as 1265.0 and ``3.50`` as 3.5, so a line written unquoted
+        would reach the trainee changed.
+        """
+        raw = data.get(key)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            self.report(
+                data.value_at(key),
+                f"'{key}' in {where} was read as the number {raw!r}, not as text",
+                f'put the text in quotes, e.g. {key}: "..."',
+                "type",
+            )
+            return default
         value = self.text(data, key, where, required=required, default=default)
         if self.format != "1" and value is not default:
             self.check_placeholders(value, data.value_at(key), f"'{key}' in {where}")

@@ -34,8 +34,11 @@ def outcome_content(session: Session) -> Content:
     lines = [head]
     if conv.walked_out:
         lines.append(Content(f"{name} walked out (mood reached {conv.mood})."))
+    if conv.closing_narration:
+        lines.append(Content.styled(visible(conv.closing_narration), "italic"))
     if conv.closing_line:
-        lines.append(Content.assemble((f"{name}: ", "bold"), visible(conv.closing_line)))
+        speaker = visible_line(conv.closing_speaker)
+        lines.append(Content.assemble((f"{speaker}: ", "bold"), visible(conv.closing_line)))
     if conv.outcome:
         lines.append(Content.assemble(("Outcome: ", "bold"), visible(conv.outcome)))
     lines += [critical_line(e.critical) for e in conv.critical]
