@@ -6,15 +6,18 @@ that runs keeps ``talkdown validate`` from paying for Textual's import.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from typing import Any, Final
 
 import click
 
 from simulator import __version__
 from simulator.commands.common import db_option, player_options
+from simulator.terminal import visible
 
 # name -> "module:attribute". These are our own modules, never names from a file.
 COMMANDS: Final[dict[str, str]] = {
@@ -47,6 +50,44 @@ HELP: Final[dict[str, str]] = {
 }
 
 
+@contextlib.contextmanager
+def _safe_errors() -> Iterator[None]:
+    """Usage errors shown with control characters visible; store faults as clean errors.
+
+    Click echoes what was typed (``No such command '…'``, ``Invalid value
+    '…'``), so a pasted escape sequence would reach the terminal raw. A
+    results-database fault (`StoreError`, or a raw SQLite error that slipped
+    past the store) or a broken config file becomes ``talkdown: error: …`` and
+    exit 1 in every command.
+    """
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = visible(exc.message)  # type: ignore[misc]  # Final only in the stubs
+        raise
+    except Exception as exc:
+        message = _store_fault(exc)
+        if message is None:
+            raise
+        from simulator.commands.common import fail
+
+        fail(message)
+
+
+def _store_fault(exc: Exception) -> str | None:
+    """The message for a results-database (or config file) fault, or None for anything else."""
+    import sqlite3
+
+    from simulator.config import ConfigError
+    from simulator.store import StoreError
+
+    if isinstance(exc, StoreError | ConfigError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):  # the store wraps these; the last line of defence
+        return f"the results database failed ({exc}) — check the file, or pass --db"
+    return None
+
+
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command runs."""
 
@@ -66,6 +107,20 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _safe_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _safe_errors():
+            return super().invoke(ctx)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]

@@ -10,6 +10,12 @@ Grammar (CONTRACTS.md)::
 Scenario files are untrusted: a condition is tokenised and parsed here into
 plain Python closures over a fixed set of variable getters. Nothing is passed
 to ``eval``/``exec`` and no name in the file is ever looked up as code.
+
+Parentheses and ``not`` may nest at most `MAX_DEPTH` deep. The parser and the
+closures it builds recurse once per level, so without a limit a few hundred
+``(`` or a few thousand ``not`` in a file would overflow Python's stack in
+every command that loads it; with it, such a file gets an ordinary
+``file:line:col`` error and evaluation stays a few dozen calls deep.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ OPERATORS: Final[dict[str, Callable[[int, int], bool]]] = {
     "!=": operator.ne,
 }
 KEYWORDS: Final = frozenset({"and", "or", "not"})
+#: Deepest nesting of parentheses and ``not`` (together) a condition may use.
+MAX_DEPTH: Final = 32
 FLAG_RE: Final = re.compile(r"[a-z][a-z0-9_]*\Z")
 _TOKEN_RE: Final = re.compile(
     r"\s*(?:(?P<num>-?[0-9]+)|(?P<op><=|>=|==|!=|<|>)|(?P<paren>[()])"
@@ -121,6 +129,17 @@ class _Parser:
         self.variables: set[str] = set()
         self.flags: set[str] = set()
         self.constants: set[tuple[str, int]] = set()
+        self.depth = 0
+
+    def enter(self, tok: _Token) -> None:
+        """One level deeper (a ``(`` or a ``not``); refuse past `MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(
+                f"the condition nests parentheses and 'not' more than {MAX_DEPTH} deep",
+                tok.offset,
+                "simplify it: split it over several routes, or drop doubled 'not's",
+            )
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -172,16 +191,25 @@ class _Parser:
         return lambda v: all(p(v) for p in items)
 
     def neg(self) -> Predicate:
-        if self.is_word("not"):
-            self.pos += 1
-            inner = self.neg()
-            return lambda v: not inner(v)
-        return self.atom()
+        # A loop, not recursion: a chain of 'not's costs no stack.
+        depth = self.depth
+        negate = False
+        while self.is_word("not"):
+            tok = self.take()
+            self.enter(tok)
+            negate = not negate
+        inner = self.atom()
+        self.depth = depth
+        if not negate:
+            return inner
+        return lambda v: not inner(v)
 
     def atom(self) -> Predicate:
         tok = self.take()
         if tok.kind == "paren" and tok.text == "(":
+            self.enter(tok)
             inner = self.expr()
+            self.depth -= 1
             if self.peek() is None:
                 raise ConditionError(
                     f"missing ')' to close the '(' at character {tok.offset + 1}",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator import locations
+from simulator.terminal import control_problem
 
 ENV_TRAINEE = "TALKDOWN_TRAINEE"
 ENV_COHORT = "TALKDOWN_COHORT"
@@ -95,6 +96,11 @@ def _parse(path: Path, text: str) -> Config:
         if value is not None and not isinstance(value, str):
             raise ConfigError(
                 path, f"{key!r} must be a string in quotes, not {value!r}", _line_of_key(text, key)
+            )
+        problem = None if value is None else control_problem(value)
+        if problem is not None:
+            raise ConfigError(
+                path, f"{key!r} cannot be used: {problem}; remove it", _line_of_key(text, key)
             )
         values[key] = value or None
     dirs = data.get("scenario_dirs", [])

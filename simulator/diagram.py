@@ -48,7 +48,8 @@ DOT_SHAPES: Final[dict[str, str]] = {
 }
 
 _SPACE_RE: Final = re.compile(r"\s+")
-_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# C0, DEL, C1 (U+009B is CSI on many terminals), line separators, lone surrogates.
+_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _MERMAID_ID_RE: Final = re.compile(r"[^A-Za-z0-9_]")
 
 # One pass over each character (str.translate), so an entity is never re-escaped.

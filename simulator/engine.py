@@ -228,6 +228,20 @@ class Conversation:
         return self.text(self.node.customer) if self.finished else ""
 
     @property
+    def closing_speaker(self) -> str:
+        """Who says :attr:`closing_line`: the ending's ``speaker``, else the customer."""
+        if self.finished and not self.walked_out and self.node.speaker:
+            return self.text(self.node.speaker)
+        return self.scenario.customer.name
+
+    @property
+    def closing_narration(self) -> str:
+        """The ending's stage directions ("" on walkout or while playing)."""
+        if self.walked_out or not self.finished:
+            return ""
+        return self.text(self.node.narration)
+
+    @property
     def outcome(self) -> str:
         """The ending's outcome: the first variant whose condition holds at the end.
 

@@ -45,7 +45,7 @@ from simulator.model import (
 )
 from simulator.problems import Problem, ScenarioError, Severity, did_you_mean
 from simulator.tags import TAGS
-from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml
+from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml, split_lines
 
 SCENARIO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 NODE_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -145,7 +145,7 @@ class _Builder:
 
     def __init__(self, path: str, text: str = "") -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = split_lines(text)  # editor lines: U+2028 does not end one
         self.problems: list[Problem] = []
         self.declared: set[str] = set()  # every node id written, even a broken node's
         self.condition_at: dict[int, Mark] = {}  # id(condition) -> where its text starts
@@ -225,7 +225,21 @@ class _Builder:
     def dialogue(
         self, data: MarkedMap, key: str, where: str, *, required: bool = False, default: str = ""
     ) -> str:
-        """Text a trainee sees: like :meth:`text`, and in format 1.1 its braces are checked."""
+        """Text a trainee sees: like :meth:`text`, and in format 1.1 its braces are checked.
+
+        A number is refused here (``text`` accepts one elsewhere): YAML reads
+        ``21:05.`` as 1265.0 and ``3.50`` as 3.5, so a line written unquoted
+        would reach the trainee changed.
+        """
+        raw = data.get(key)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            self.report(
+                data.value_at(key),
+                f"'{key}' in {where} was read as the number {raw!r}, not as text",
+                f'put the text in quotes, e.g. {key}: "..."',
+                "type",
+            )
+            return default
         value = self.text(data, key, where, required=required, default=default)
         if self.format != "1" and value is not default:
             self.check_placeholders(value, data.value_at(key), f"'{key}' in {where}")
@@ -937,9 +951,10 @@ class _Builder:
         try:
             condition = parse_condition(text)
         except ConditionError as exc:
+            shown = text if len(text) <= 60 else text[:57] + "..."  # a hostile one can be huge
             self.report(
                 (cmark[0], cmark[1] + exc.offset),
-                f"condition {text!r}: {exc.message}",
+                f"condition {shown!r}: {exc.message}",
                 exc.hint or "see the condition language in docs/scenario-format.md",
                 "condition",
             )

@@ -166,8 +166,8 @@ class SchemaVersionError(SchemaError):
         self.known = known
         super().__init__(
             f"{path}: the results database has schema version {found}, but this talkdown "
-            f"only knows up to version {known}. Upgrade talkdown to use it, or pass "
-            "--db / TALKDOWN_DB to use another database."
+            f"only knows up to version {known} — upgrade talkdown to use it, or pass "
+            "--db / TALKDOWN_DB to use another database"
         )
 
 
@@ -178,8 +178,8 @@ class ForeignDatabaseError(SchemaError):
         self.path = path
         self.why = why
         super().__init__(
-            f"{path}: not a talkdown results database ({why}); "
-            "pass --db / TALKDOWN_DB to choose another file."
+            f"{path}: not a talkdown results database ({why}) — "
+            "pass --db / TALKDOWN_DB to choose another file"
         )
 
 

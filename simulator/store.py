@@ -31,7 +31,9 @@ import contextlib
 import dataclasses
 import json
 import math
+import os
 import random
+import shutil
 import sqlite3
 import threading
 import time
@@ -46,6 +48,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from scoring.vocabulary import ENDINGS
 from simulator import locations, schema_sql
+from simulator.terminal import control_problem
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -59,11 +62,14 @@ __all__ = [
     "CriticalReply",
     "ForeignDatabaseError",
     "ImportOutcome",
+    "ReadOnlyError",
     "ScenarioStats",
     "SchemaVersionError",
     "Snapshot",
     "Store",
+    "StoreBusyError",
     "StoreError",
+    "StoreFault",
     "TraineeRow",
     "format_utc",
     "parse_utc",
@@ -95,6 +101,21 @@ class AttemptNotFoundError(StoreError, LookupError):
 
 class AttemptClosedError(StoreError):
     """The attempt is completed or abandoned and can no longer change."""
+
+
+class StoreFault(StoreError):
+    """The database itself failed (locked, read-only, full disk, damaged file, I/O error).
+
+    Unlike a refused record, retrying other work against it will not help.
+    """
+
+
+class StoreBusyError(StoreFault):
+    """Another program held the database's write lock for longer than `BUSY_TIMEOUT_S`."""
+
+
+class ReadOnlyError(StoreFault):
+    """The database (or its folder) cannot be written: it can still be opened read-only."""
 
 
 class SchemaVersionError(StoreError, schema_sql.SchemaVersionError):
@@ -348,6 +369,9 @@ def _check_score(value: float | None, what: str, *, optional: bool = True) -> fl
 def _check_name(value: str, what: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{what} must be a non-empty string; got {value!r}")
+    problem = control_problem(value)
+    if problem is not None:  # every way in checks first; this is the last line
+        raise ValueError(f"{what} cannot be stored: {problem}")
 
 
 def _normal_uuid(value: str) -> str:
@@ -361,6 +385,70 @@ def _tags_json(tags: Sequence[str]) -> str:
     if isinstance(tags, str) or not all(isinstance(tag, str) for tag in tags):
         raise TypeError(f"tags must be a sequence of strings; got {tags!r}")
     return json.dumps(list(tags), ensure_ascii=False)
+
+
+#: Primary SQLite result codes that mean "you may not write here".
+_READ_ONLY_CODES: Final = frozenset(
+    {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH}
+)
+
+
+def _fault(exc: sqlite3.Error, path: Path | str | None) -> Exception:
+    """A raw SQLite error as a `StoreError` saying what went wrong and what to do.
+
+    Misuse (a closed connection, a bad parameter) is a bug, not a fault of the
+    file: it comes back unchanged, to be raised as it is.
+    """
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return exc
+    where = "the in-memory results database" if path is None else f"the results database {path}"
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if _is_locked(exc):
+        return StoreBusyError(
+            f"{where} is locked: another program (a trainer screen, an import, another "
+            f"talkdown) kept it busy for over {BUSY_TIMEOUT_S:g} s — close it or wait, then "
+            "try again"
+        )
+    if primary == sqlite3.SQLITE_FULL:
+        return StoreFault(
+            f"cannot write {where}: the disk is full — free some space, then try again"
+        )
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return ReadOnlyError(
+            f"cannot open {where} ({exc}) — check the path, that its folder exists and that "
+            "you may write there, or pass --db to use another database"
+        )
+    if primary in _READ_ONLY_CODES:
+        return ReadOnlyError(
+            f"cannot write {where}: it or its folder is read-only ({exc}) — check the "
+            "permissions of both, or pass --db to use another database"
+        )
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in str(exc):
+        return StoreFault(
+            f"{where} is damaged or is not a database ({exc}) — restore it from a backup, or "
+            "pass --db to use another file"
+        )
+    if primary == sqlite3.SQLITE_IOERR:
+        if path is not None and _disk_full(Path(path)):  # SQLite says only "I/O error"
+            return StoreFault(
+                f"cannot write {where}: the disk is full ({exc}) — free some space, then try again"
+            )
+        return StoreFault(f"cannot read or write {where} ({exc}) — check the disk, then try again")
+    return StoreFault(f"{where} failed ({exc}) — check the file, or pass --db to use another")
+
+
+def _disk_full(path: Path) -> bool:
+    """True when the disk holding *path* has (next to) no room left."""
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def _writable(path: Path) -> bool:
+    """May this process write *path* and create files beside it (the WAL's -wal, -shm)?"""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
@@ -377,42 +465,78 @@ def _is_locked(exc: sqlite3.Error) -> bool:
 class Store:
     """The results database. Open with ``Store(path)`` or `Store.open_default`."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         """Open (creating it and its folder if *create*) and migrate the database.
 
         ``":memory:"`` opens a private in-memory database. With ``create=False`` a
-        missing file is a `StoreError` instead of a new empty database.
+        missing file is a `StoreError` instead of a new empty database. With
+        *read_only*, the file is opened for reading only (nothing is created,
+        migrated or written; see `open_for_reading`).
         """
         self._memory = str(path) == ":memory:"
         self.path: Path | None = None if self._memory else Path(path).expanduser().absolute()
+        self.read_only = read_only and not self._memory
         self._lock = threading.RLock()
         self._closed = False
         target = ":memory:" if self.path is None else str(self.path)
         if self.path is not None:
-            if not create and not self.path.exists():
-                raise StoreError(f"no results database at {self.path}")
+            if (not create or self.read_only) and not self.path.exists():
+                raise StoreError(
+                    f"no results database at {self.path} — pass --db or set TALKDOWN_DB"
+                )
+            if self.path.exists() and not self.path.is_file():
+                what = "a folder" if self.path.is_dir() else "not a regular file"
+                raise StoreError(f"{self.path} is {what} — pass --db with a database file")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create folder for {self.path}: {exc}") from None
-        try:
-            self._conn = sqlite3.connect(
-                target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open results database {target}: {exc}") from None
+                raise StoreError(
+                    f"cannot create the folder for {self.path} ({exc.strerror or exc}) — "
+                    "create it, or pass --db to use another database"
+                ) from None
+        self._conn = self._connect(target)
         try:
             self._setup(target)
         except BaseException:
             self._conn.close()
             raise
 
+    def _connect(self, target: str) -> sqlite3.Connection:
+        def connect(where: str, uri: bool = False) -> sqlite3.Connection:
+            return sqlite3.connect(
+                where, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False,
+                uri=uri,
+            )  # fmt: skip
+
+        try:
+            if not self.read_only:
+                return connect(target)
+            # A WAL database in a folder we cannot write cannot create its -shm
+            # file; immutable=1 reads it anyway (nobody can be writing there).
+            uri = Path(target).as_uri()
+            try:
+                conn = connect(f"{uri}?mode=ro", uri=True)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                return connect(f"{uri}?mode=ro&immutable=1", uri=True)
+        except sqlite3.Error as exc:
+            raise _fault(exc, target) from None
+
     def _setup(self, target: str) -> None:
         conn = self._conn
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            schema_sql.check_version(conn, target)
+            found = schema_sql.check_version(conn, target)
+            if self.read_only:
+                if found != schema_sql.SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the results database {target} is from an older talkdown and must "
+                        "be upgraded, which needs write access — open it once where you may "
+                        "write to it and its folder"
+                    )
+                return
             if not self._memory:
                 mode = self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
                 durable = "NORMAL" if str(mode[0]).lower() == "wal" else "FULL"
@@ -422,13 +546,29 @@ class Store:
             raise SchemaVersionError(exc.path, exc.found, exc.known) from None
         except schema_sql.ForeignDatabaseError as exc:
             raise ForeignDatabaseError(exc.path, exc.why) from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot use results database {target}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise _fault(exc, target) from None
 
     @classmethod
     def open_default(cls, db: str | Path | None = None, *, create: bool = True) -> Store:
         """Open ``--db`` *db*, else ``TALKDOWN_DB``, else the default database."""
         return cls(locations.resolve_db_path(db), create=create)
+
+    @classmethod
+    def open_for_reading(cls, db: str | Path | None = None) -> Store:
+        """Open an existing database to read it (reports, exports, the trainer screen).
+
+        Opened as usual when it may be written (so an older file is migrated);
+        read-only when the file or its folder cannot be written, so a database
+        on a read-only share or someone else's can still be reported on.
+        """
+        path = locations.resolve_db_path(db)
+        if str(path) != ":memory:" and path.is_file() and not _writable(path):
+            return cls(path, create=False, read_only=True)
+        try:
+            return cls(path, create=False)
+        except ReadOnlyError:
+            return cls(path, create=False, read_only=True)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -469,10 +609,7 @@ class Store:
                 if not _is_locked(exc):
                     raise
                 if attempt == LOCK_RETRIES or time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"results database {self.path} stayed busy: another program kept "
-                        f"it locked for over {BUSY_TIMEOUT_S:g} s ({exc}); try again"
-                    ) from None
+                    raise _fault(exc, self.path) from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -498,10 +635,15 @@ class Store:
                 return self._retry(once)
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"results database {self.path}: {exc}") from None
+            except sqlite3.Error as exc:  # full disk, read-only, damaged file, …
+                raise _fault(exc, self.path) from None
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise _fault(exc, self.path) from None
 
     # ----------------------------------------------------------------- trainees
 
@@ -1037,16 +1179,21 @@ class Store:
             if self._closed:
                 raise StoreError("the results database is closed")
             conn = self._conn
-            conn.execute("PRAGMA query_only = ON")
             try:
+                conn.execute("PRAGMA query_only = ON")
                 conn.execute("BEGIN")
-                try:
-                    yield Snapshot(conn)
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")  # nothing was written; just end the read
+            except sqlite3.Error as exc:
+                raise _fault(exc, self.path) from None
+            try:
+                yield Snapshot(conn, self.path)
             finally:
-                conn.execute("PRAGMA query_only = OFF")
+                # Nothing was written; just end the read (quietly if the file went bad:
+                # the error that matters is already on its way).
+                with contextlib.suppress(sqlite3.Error):
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA query_only = OFF")
 
 
 _IGNORED_ON_COMPARE = frozenset({"trainee_id", "email", "updated_at"})
@@ -1078,16 +1225,27 @@ def _rekey(choice: ChoiceRow, key: str) -> ChoiceRow:
 class Snapshot:
     """Raw read-only SQL over one snapshot; valid only inside ``Store.snapshot()``."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self._conn = conn
+        self._path = path
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-        """The rows of *sql*, streamed from the cursor (never all in memory at once)."""
+        """The rows of *sql*, streamed from the cursor (never all in memory at once).
+
+        A damaged page met halfway through is a `StoreError` too, not a raw
+        SQLite error.
+        """
         try:
             cursor = self._conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the results database: {exc}") from None
-        return iter(cursor)
+            raise _fault(exc, self._path) from None
+        return self._stream(cursor)
+
+    def _stream(self, cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
+        try:
+            yield from cursor
+        except sqlite3.Error as exc:
+            raise _fault(exc, self._path) from None
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of *sql*, or None."""

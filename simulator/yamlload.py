@@ -8,9 +8,11 @@ key and value) so every later error can name ``file:line:col``.
 
 from __future__ import annotations
 
+import binascii
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import yaml
 
@@ -27,10 +29,43 @@ MAX_EXPANSION_RATIO: Final = 20
 
 
 MERGE_TAG: Final = "tag:yaml.org,2002:merge"
+#: YAML 1.1 (and so PyYAML) counts these as line breaks; editors do not, so
+#: every line number after one would be off by one.
+_EXTRA_BREAKS: Final = re.compile("[\x85\u2028\u2029]")
+_LINE_BREAK: Final = re.compile("\r\n|\r|\n")
 
 
 def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of *text* as an editor numbers them (only CR, LF and CRLF end one).
+
+    Unlike `str.splitlines`, U+0085, U+2028 and U+2029 stay inside their line.
+    """
+    return _LINE_BREAK.split(text)
+
+
+class _EditorMark:
+    """A mark re-counted in editor lines (0-based, as PyYAML's marks are)."""
+
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+class _LineTable:
+    """Character index → editor line and column, for files holding extra breaks."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+    def mark(self, mark: Any) -> _EditorMark:
+        line = bisect_right(self.starts, mark.index) - 1
+        return _EditorMark(line, mark.index - self.starts[line])
 
 
 class MarkedMap(dict[Any, Any]):
@@ -101,11 +136,15 @@ class _MarkingLoader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[DuplicateKey] = []
+        # Only a file holding U+0085/U+2028/U+2029 pays for re-counting its marks.
+        self.lines = _LineTable(stream) if _EXTRA_BREAKS.search(stream) else None
+
+    def _mark(self, mark: Any) -> Any:
+        return mark if self.lines is None else self.lines.mark(mark)
 
     def construct_marked_map(self, node: yaml.MappingNode) -> Any:
         data = MarkedMap()
-        data.line = node.start_mark.line + 1
-        data.col = node.start_mark.column + 1
+        data.line, data.col = _pos(self._mark(node.start_mark))
         key_marks: dict[Any, Any] = {}
         value_marks: dict[Any, Any] = {}
         data.key_marks = key_marks
@@ -133,19 +172,22 @@ class _MarkingLoader(_BaseLoader):
                     key_node.start_mark,
                 ) from None
             if previous is not None and (not merges or key in own_seen):
-                line, col = _pos(key_node.start_mark)
+                line, col = _pos(self._mark(key_node.start_mark))
                 self.duplicates.append(DuplicateKey(str(key), line, col, previous.line + 1))
             if merges and index >= first_own:
                 own_seen.add(key)
             data[key] = construct(value_node, deep=True)
-            key_marks[key] = key_node.start_mark
-            value_marks[key] = value_node.start_mark
+            if self.lines is None:
+                key_marks[key] = key_node.start_mark
+                value_marks[key] = value_node.start_mark
+            else:
+                key_marks[key] = self.lines.mark(key_node.start_mark)
+                value_marks[key] = self.lines.mark(value_node.start_mark)
 
     def construct_marked_seq(self, node: yaml.SequenceNode) -> Any:
         data = MarkedList()
-        data.line = node.start_mark.line + 1
-        data.col = node.start_mark.column + 1
-        data.item_marks = [(n.start_mark.line + 1, n.start_mark.column + 1) for n in node.value]
+        data.line, data.col = _pos(self._mark(node.start_mark))
+        data.item_marks = [_pos(self._mark(n.start_mark)) for n in node.value]
         yield data
         data.extend(self.construct_object(child, deep=True) for child in node.value)
 
@@ -155,10 +197,69 @@ class _MarkingLoader(_BaseLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, "this number is far too long", node.start_mark
             )
-        return self.construct_yaml_int(node)
+        try:
+            return self.construct_yaml_int(node)
+        except ValueError:  # only through an explicit tag: !!int "abc"
+            _bad_value(node, "a whole number", "write a whole number, or remove the !!int tag")
+
+    def construct_checked_float(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_float(node)
+        except ValueError:
+            _bad_value(node, "a number", "write a number, or remove the !!float tag")
+
+    def construct_checked_bool(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_bool(node)
+        except (KeyError, ValueError):
+            _bad_value(node, "true or false", "write true or false, or remove the !!bool tag")
+
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # A plain value that looks like a date is read as one: 2024-13-45 fails here.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+            why = f" ({exc})" if isinstance(exc, ValueError) and str(exc) else ""
+            _bad_value(
+                node,
+                f"a real date{why}",
+                f'put it in quotes if it is text (e.g. "{_short(node.value)}"), '
+                "or write a real date",
+                reads_as="a date",
+            )
+
+    def construct_checked_binary(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_binary(node)
+        except (ValueError, binascii.Error):
+            _bad_value(node, "base64 data", "remove the !!binary tag")
+
+
+class _ValueError(yaml.constructor.ConstructorError):
+    """A scalar its tag (or its look) cannot turn into a value, with a hint."""
+
+    def __init__(self, message: str, hint: str, mark: Any) -> None:
+        super().__init__(None, None, message, mark)
+        self.hint = hint
+
+
+def _short(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _bad_value(node: yaml.ScalarNode, wanted: str, hint: str, reads_as: str = "") -> NoReturn:
+    what = f"'{_short(node.value)}' reads as {reads_as} but is not {wanted}" if reads_as else (
+        f"'{_short(node.value)}' is not {wanted}")  # fmt: skip
+    raise _ValueError(what, hint, node.start_mark)
 
 
 _MarkingLoader.add_constructor("tag:yaml.org,2002:int", _MarkingLoader.construct_checked_int)
+_MarkingLoader.add_constructor("tag:yaml.org,2002:float", _MarkingLoader.construct_checked_float)
+_MarkingLoader.add_constructor("tag:yaml.org,2002:bool", _MarkingLoader.construct_checked_bool)
+_MarkingLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _MarkingLoader.construct_checked_timestamp
+)
+_MarkingLoader.add_constructor("tag:yaml.org,2002:binary", _MarkingLoader.construct_checked_binary)
 _MarkingLoader.add_constructor("tag:yaml.org,2002:map", _MarkingLoader.construct_marked_map)
 _MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _MarkingLoader.construct_marked_seq)
 
@@ -173,14 +274,20 @@ class YamlDocument:
     text: str
 
 
-def _mark_of(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, int]:
-    mark = exc.problem_mark or exc.context_mark
+def _mark_of(exc: yaml.MarkedYAMLError, text: str = "", mark: Any = None) -> tuple[int, int]:
+    """Editor line and column of *mark* (default: the error's own mark)."""
+    mark = mark or exc.problem_mark or exc.context_mark
     if mark is None:
         return (1, 1)
-    lines = text.splitlines() or [""]
+    if _EXTRA_BREAKS.search(text) and getattr(mark, "index", None) is not None:
+        mark = _LineTable(text).mark(mark)
+    lines = split_lines(text)
+    if text.endswith(("\n", "\r")):
+        lines.pop()  # the empty "line" after the final newline
+    lines = lines or [""]
     # libyaml puts an end-of-stream error on the line after the last one; that
     # line exists only when the file ends with a newline.
-    if text and mark.line >= len(lines) and not text.endswith("\n"):
+    if text and mark.line >= len(lines) and not text.endswith(("\n", "\r")):
         return (len(lines), len(lines[-1]) + 1)
     return (mark.line + 1, mark.column + 1)
 
@@ -303,6 +410,10 @@ def parse_yaml(text: str) -> YamlDocument:
                     text,
                 )
         data = loader.construct_document(node)
+    except _ValueError as exc:
+        line, col = _mark_of(exc, text)
+        message = str(exc.problem)
+        return YamlDocument(None, (), YamlProblem(line, col, message, exc.hint, "yaml"), text)
     except yaml.constructor.ConstructorError as exc:
         line, col = _mark_of(exc, text)
         problem = str(exc.problem or "cannot construct this value")
@@ -326,9 +437,30 @@ def parse_yaml(text: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         line, col = _mark_of(exc, text)
         message = str(exc.problem or "invalid YAML")
-        if exc.context and "expected a single document" in exc.context:
+        context = exc.context or ""
+        if "expected a single document" in context:
             message = "the file holds more than one YAML document"
             hint = "keep one scenario per file and remove the extra '---'"
+        elif "quoted scalar" in context and "end of stream" in message and exc.context_mark:
+            # libyaml notices at the end of the file; the mistake is where the quote opened.
+            line, col = _mark_of(exc, text, exc.context_mark)
+            quote = _char_at(text, exc.context_mark) or '"'
+            message = f"the text starting with {quote} here is never closed"
+            hint = f"add the closing {quote} at the end of the text"
+        elif "flow" in context and "did not find expected" in message and exc.context_mark:
+            opened, at = _mark_of(exc, text, exc.context_mark)
+            bracket = _char_at(text, exc.context_mark) or "["
+            closing = {"[": "]", "{": "}"}.get(bracket, "]")
+            message = f"the '{bracket}' opened at line {opened}, column {at} is not closed"
+            hint = (f"add '{closing}' where the list ends, or put text that starts with "
+                    f"'{bracket}' in quotes")  # fmt: skip
+        elif _continues_text(text, exc):
+            word = _key_at(text, exc)
+            message = f"'{word}:' is read as more of the text on the line above"
+            hint = (
+                f"indent '{word}:' exactly like the field above it (it is indented "
+                "further, so YAML takes it as a continuation of that field's text)"
+            )
         else:
             hint = _syntax_hint(message)
             if _bracket_text(text, exc):
@@ -383,7 +515,7 @@ def parse_yaml(text: str) -> YamlDocument:
 
 def _bracket_text(text: str, exc: yaml.MarkedYAMLError) -> bool:
     """True when the error sits on a line like ``key: [stage direction] more text``."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     for mark in (exc.problem_mark, exc.context_mark):
         if (
             mark is not None
@@ -395,10 +527,37 @@ def _bracket_text(text: str, exc: yaml.MarkedYAMLError) -> bool:
 
 
 def _char_at(text: str, mark: yaml.Mark) -> str:
-    lines = text.splitlines()
-    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
-        return lines[mark.line][mark.column]
+    index = getattr(mark, "index", None)
+    if isinstance(index, int) and 0 <= index < len(text):
+        return text[index]
     return ""
+
+
+def _line_before(text: str, exc: yaml.MarkedYAMLError) -> str:
+    """The text of the error's line up to its position."""
+    mark = exc.problem_mark
+    index = getattr(mark, "index", None)
+    if not isinstance(index, int) or not 0 <= index <= len(text):
+        return ""
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return text[start:index]
+
+
+def _continues_text(text: str, exc: yaml.MarkedYAMLError) -> bool:
+    """True for ``key: value`` alone on a line that YAML read as a plain text's next line.
+
+    ``mapping values are not allowed here`` has two causes: ``: `` inside
+    unquoted text on one line (quote it), or a field indented deeper than the
+    one above, whose text it then continues (fix the indentation). In the
+    second, nothing but a field name stands before the ``:`` on its line.
+    """
+    if "mapping values are not allowed" not in str(exc.problem or ""):
+        return False
+    return re.fullmatch(r"[ ]+[A-Za-z_][A-Za-z0-9_-]*", _line_before(text, exc)) is not None
+
+
+def _key_at(text: str, exc: yaml.MarkedYAMLError) -> str:
+    return _line_before(text, exc).strip()
 
 
 def _syntax_hint(message: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -19,6 +18,7 @@ from simulator.commands.common import (
     start_options,
 )
 from simulator.model import ENDINGS, Scenario
+from simulator.terminal import dumps_json, echo
 
 LIST_LIMIT: Final = 20  # items of a long list shown in text output
 PATH_SHOWN: Final = 8  # nodes / replies of a long path shown in text output
@@ -261,10 +261,8 @@ def analyze(
     result = run_analysis(loaded, start=from_node, mood=mood, flags=flags)
     if fmt == "json":
         payload = analysis_json(loaded, result, mood=start_mood, flags=flags)
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        click.echo(dumps_json(payload, indent=2))
     else:
         preview = from_node is not None or mood is not None or bool(flags)
-        click.echo(
-            analysis_text(loaded, result, mood=start_mood, flags=flags, preview=preview), nl=False
-        )
+        echo(analysis_text(loaded, result, mood=start_mood, flags=flags, preview=preview), nl=False)
     sys.exit(0)

@@ -15,6 +15,7 @@ import click
 
 from simulator.library import known_ids, resolve
 from simulator.model import DEFAULT_MAX_BYTES
+from simulator.terminal import control_problem, visible, visible_line
 
 if TYPE_CHECKING:
     from simulator.model import Scenario
@@ -22,6 +23,27 @@ if TYPE_CHECKING:
     from simulator.validate import FileReport
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NameType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """A trainee or cohort name: refused if it holds a control character.
+
+    Names end up in reports, exports and other people's terminals; a pasted
+    escape sequence is never a name. Applies to the environment variable too.
+    """
+
+    name = "NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        problem = control_problem(text)
+        if problem is not None:
+            self.fail(f"{visible_line(text)!r} cannot be a name: {problem} — type it again "
+                      "without it", param, ctx)  # fmt: skip
+        return text
+
+
+NAME = NameType()
 
 
 def max_bytes_option(func: F) -> F:
@@ -82,22 +104,28 @@ def player_options(func: F) -> F:
         help="Also list the scenarios in DIR (repeatable; config: scenario_dirs).",
     )(func)
     func = click.option(
-        "--cohort", envvar="TALKDOWN_COHORT", help="Your cohort. Env: TALKDOWN_COHORT."
+        "--cohort",
+        envvar="TALKDOWN_COHORT",
+        type=NAME,
+        help="Your cohort. Env: TALKDOWN_COHORT.",
     )(func)
     return click.option(
-        "--trainee", envvar="TALKDOWN_TRAINEE", help="Your name. Env: TALKDOWN_TRAINEE."
+        "--trainee",
+        envvar="TALKDOWN_TRAINEE",
+        type=NAME,
+        help="Your name. Env: TALKDOWN_TRAINEE.",
     )(func)
 
 
 def print_problems(problems: Iterable[Problem]) -> None:
-    """Write problems to stderr, one line each."""
+    """Write problems to stderr, one line each (control characters shown, not emitted)."""
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(visible_line(str(problem)), err=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``talkdown: error: message`` to stderr and exit."""
-    click.echo(f"talkdown: error: {message}", err=True)
+    """Print ``talkdown: error: message`` to stderr and exit (the message made `visible`)."""
+    click.echo(f"talkdown: error: {visible(message)}", err=True)
     sys.exit(code)
 
 

@@ -15,6 +15,7 @@ import click
 from simulator.commands.common import db_option, fail
 from simulator.export.query import Filters, parse_since
 from simulator.store import StoreError
+from simulator.terminal import echo
 
 if TYPE_CHECKING:
     from simulator.export.xapi import XapiOptions
@@ -65,13 +66,13 @@ def progress(
 
 
 def open_store(db: Path | None) -> Store:
-    """The results database for reading; exits 1 with a clear message if unusable."""
+    """The results database for reading (read-only if it cannot be written); exits 1 if unusable."""
     from simulator.store import Store
 
     try:
-        return Store.open_default(db, create=False)
+        return Store.open_for_reading(db)
     except StoreError as exc:
-        fail(f"{exc} (pass --db or set TALKDOWN_DB)")
+        fail(str(exc))
 
 
 @click.command()
@@ -87,7 +88,8 @@ def open_store(db: Path | None) -> Store:
 @click.option(
     "-o", "--output", default="-", metavar="FILE|-", show_default=True,
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write here ('-' = standard output). A file is replaced only when complete.",
+    help="Write here ('-' = standard output). A file is replaced only when complete; a "
+    "symlink is followed; a device or FIFO is written to.",
 )  # fmt: skip
 @click.option(
     "--iri-base", default="https://talkdown.invalid/", show_default=True, metavar="IRI",
@@ -106,6 +108,12 @@ def open_store(db: Path | None) -> Store:
     "--batch-size", type=click.IntRange(1, 1000), default=50, show_default=True,
     help="xAPI with --lrs: statements per request.",
 )  # fmt: skip
+@click.option(
+    "--lrs-timeout", type=click.FloatRange(1, 3600), default=20, show_default=True,
+    metavar="SECONDS",
+    help="xAPI with --lrs: longest one request may take, start to finish (a batch, retries "
+    "included, stops after 3x that).",
+)  # fmt: skip
 @db_option
 def export(
     fmt: str,
@@ -120,6 +128,7 @@ def export(
     home_page: str,
     lrs: str | None,
     batch_size: int,
+    lrs_timeout: float,
     db: Path | None,
 ) -> None:
     """Export attempts for spreadsheets, other talkdown databases or an LMS/LRS.
@@ -133,21 +142,28 @@ def export(
         raise click.UsageError("--bom only applies to --format csv")
     if lrs is not None and fmt != "xapi":
         raise click.UsageError("--lrs sends xAPI statements: add --format xapi")
+    ctx = click.get_current_context()
+    if (
+        lrs is None
+        and ctx.get_parameter_source("lrs_timeout") is click.core.ParameterSource.COMMANDLINE
+    ):
+        raise click.UsageError("--lrs-timeout only applies with --lrs")
     options = xapi_options(iri_base, home_page) if fmt == "xapi" else None
     filters = Filters(cohort=cohort, trainee=trainee, scenario=scenario, since=since)
-    ctx = click.get_current_context()
     lrs_only = lrs is not None and ctx.get_parameter_source("output") is not (
         click.core.ParameterSource.COMMANDLINE
     )
     to_terminal = output == "-" and not lrs_only and sys.stdout.isatty()
     store = open_store(db)
+    protect = () if store.path is None else (store.path,)  # never write over the database
     try:
         with store.snapshot() as snap:
             if lrs is not None and options is not None:
-                _send(snap, filters, options, lrs, batch_size, output, write_file=not lrs_only)
+                _send(snap, filters, options, lrs, batch_size, output, write_file=not lrs_only,
+                      timeout=lrs_timeout, protect=protect)  # fmt: skip
                 return
             count = _write(snap, filters, fmt, choices, bom, output, options,
-                           to_terminal=to_terminal)  # fmt: skip
+                           to_terminal=to_terminal, protect=protect)  # fmt: skip
     except StoreError as exc:
         fail(str(exc))
     except BrokenPipeError:
@@ -161,7 +177,7 @@ def export(
         store.close()
     if output != "-":
         unit = "statements" if fmt == "xapi" else "replies" if choices else "attempts"
-        click.echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
+        echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
 
 
 def xapi_options(iri_base: str, home_page: str) -> XapiOptions:
@@ -176,7 +192,7 @@ def xapi_options(iri_base: str, home_page: str) -> XapiOptions:
 
 def _write(
     snap: Snapshot, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
-    options: XapiOptions | None, *, to_terminal: bool,
+    options: XapiOptions | None, *, to_terminal: bool, protect: tuple[Path, ...],
 ) -> int:  # fmt: skip
     from simulator.export.output import text_output
     from simulator.export.query import count_attempts
@@ -192,7 +208,7 @@ def _write(
         total = int(row[0]) if row else 0
     stdout = sys.stdout.buffer
     with (
-        text_output(output, stdout=stdout, bom=bom) as out,
+        text_output(output, stdout=stdout, bom=bom, protect=protect) as out,
         progress(total, "Exporting", to_terminal=to_terminal) as tick,
     ):
         if fmt == "csv":
@@ -212,7 +228,7 @@ def _write(
 
 def _send(
     snap: Snapshot, filters: Filters, options: XapiOptions, url: str, batch_size: int,
-    output: str, *, write_file: bool,
+    output: str, *, write_file: bool, timeout: float, protect: tuple[Path, ...],
 ) -> None:  # fmt: skip
     from simulator.export.lrs import LrsClient, LrsError, credentials_from_env
     from simulator.export.query import count_attempts
@@ -225,14 +241,15 @@ def _send(
             err=True,
         )
     try:
-        client = LrsClient(url, credentials=credentials, batch_size=batch_size)
+        client = LrsClient(url, credentials=credentials, batch_size=batch_size,
+                           timeout_s=timeout, batch_deadline_s=3 * timeout)  # fmt: skip
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--lrs") from None
     if write_file:
         # The file gets exactly what is sent; written first, then sent.
         from simulator.export.output import text_output
 
-        with text_output(output, stdout=sys.stdout.buffer) as out:
+        with text_output(output, stdout=sys.stdout.buffer, protect=protect) as out:
             write_statements(iter_statements(snap, filters, options), out)
     total = count_attempts(snap, filters)
     with progress(total, "Sending", to_terminal=False) as tick:
@@ -241,7 +258,7 @@ def _send(
         except LrsError as exc:
             fail(str(exc))
     already = f", {result.already} already there" if result.already else ""
-    click.echo(
+    echo(
         f"sent {result.sent} statements for {total} attempts to {client.endpoint}{already}",
         err=True,
     )

@@ -10,6 +10,7 @@ import click
 
 from simulator.commands.common import fail, load_scenario_or_exit, max_bytes_option
 from simulator.diagram import LABEL_WIDTH, render
+from simulator.terminal import echo
 
 # Mermaid's defaults (GitHub and GitLab keep them): larger charts are not drawn.
 MERMAID_MAX_TEXT: Final = 50_000
@@ -61,9 +62,12 @@ def graph(scenario: str, fmt: str, output: Path | None, width: int, max_bytes: i
     if output is None:
         click.echo(text, nl=False)
     else:
+        from simulator.export.output import text_output
+
         try:
-            output.write_text(text, encoding="utf-8")
+            with text_output(output, stdout=sys.stdout.buffer) as out:
+                out.write(text)
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
-        click.echo(f"wrote {output}", err=True)
+        echo(f"wrote {output}", err=True)
     sys.exit(0)

@@ -9,6 +9,7 @@ import click
 
 from simulator.commands.common import fail
 from simulator.scaffold import EXPERT_CHOICES, SCHEMA_FILE, scenario_template, valid_id
+from simulator.terminal import echo
 
 
 def _check_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -44,20 +45,24 @@ def new(scenario_id: str, directory: Path, force: bool) -> None:
     if target.exists() and not force:
         fail(f"{target} already exists; pass --force to overwrite it")
     schema_path = directory / SCHEMA_FILE
+    from simulator.export.output import text_output
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        target.write_text(scenario_template(scenario_id), encoding="utf-8")
+        with text_output(target, stdout=sys.stdout.buffer) as out:
+            out.write(scenario_template(scenario_id))
         wrote_schema = not schema_path.exists()
         if wrote_schema:
             from simulator.schema import schema_text
 
-            schema_path.write_text(schema_text(), encoding="utf-8")
+            with text_output(schema_path, stdout=sys.stdout.buffer) as out:
+                out.write(schema_text())
     except OSError as exc:
         fail(f"cannot write in {directory}: {exc.strerror or exc}")
-    click.echo(f"wrote {target}")
+    echo(f"wrote {target}")
     if wrote_schema:
-        click.echo(f"wrote {schema_path} (for editor completion)")
-    click.echo(
+        echo(f"wrote {schema_path} (for editor completion)")
+    echo(
         f"next: edit it, then  talkdown validate --strict {target}  and  "
         f"talkdown run {target} --choices {','.join(map(str, EXPERT_CHOICES))}"
     )

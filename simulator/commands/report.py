@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 from simulator.commands.common import db_option, fail
 from simulator.commands.export import filter_options, open_store
 from simulator.export.query import Filters
+from simulator.terminal import dumps_json, echo
 
 
 @click.command()
@@ -42,6 +42,7 @@ def report(
 
     filters = Filters(cohort=cohort, scenario=scenario, since=since)
     store = open_store(db)
+    database = () if store.path is None else (store.path,)
     with store, store.snapshot() as snap:
         result = build_report(snap, filters)
     if html_path is not None:
@@ -49,13 +50,13 @@ def report(
         from simulator.export.output import text_output
 
         try:
-            with text_output(html_path, stdout=sys.stdout.buffer) as out:
+            with text_output(html_path, stdout=sys.stdout.buffer, protect=database) as out:
                 out.write(render_html(result))
         except OSError as exc:
             fail(f"cannot write {html_path}: {exc.strerror or exc}")
-        click.echo(f"wrote the HTML report to {html_path}", err=True)
+        echo(f"wrote the HTML report to {html_path}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(report_json(result), indent=2))
         return
     from rich.console import Console
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import click
 
 from simulator.analysis import par_for
 from simulator.commands.common import (
+    NAME,
     check_start_or_exit,
     db_option,
     fail,
@@ -20,6 +20,7 @@ from simulator.commands.common import (
 )
 from simulator.dialogue import first_name
 from simulator.engine import Conversation
+from simulator.terminal import dumps_json, echo
 
 
 def parse_choices(text: str) -> list[int]:
@@ -96,8 +97,10 @@ def result_json(conv: Conversation, par: int | None) -> dict[str, Any]:
     help="Human-readable summary, or one JSON object.",
 )
 @click.option("--record", is_flag=True, help="Store the result as an attempt (mode 'batch').")
-@click.option("--trainee", envvar="TALKDOWN_TRAINEE", help="Trainee name (with --record).")
-@click.option("--cohort", envvar="TALKDOWN_COHORT", help="Cohort (with --record).")
+@click.option(
+    "--trainee", envvar="TALKDOWN_TRAINEE", type=NAME, help="Trainee name (with --record)."
+)
+@click.option("--cohort", envvar="TALKDOWN_COHORT", type=NAME, help="Cohort (with --record).")
 @click.option(
     "--agent",
     metavar="NAME",
@@ -161,7 +164,7 @@ def run(
 
         payload["attempt"] = record_finished(conv, par, identity=identity, db=db, mode="batch")
     if fmt == "json":
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(dumps_json(payload))
     else:
         _print_text(conv, payload)
     sys.exit(0)
@@ -181,32 +184,32 @@ def _identity(trainee: str | None, cohort: str | None) -> tuple[str, str]:
 
 def _print_text(conv: Conversation, payload: dict[str, Any]) -> None:
     scenario = conv.scenario
-    click.echo(f"{scenario.title} ({scenario.id})")
+    echo(f"{scenario.title} ({scenario.id})")
     if payload["preview"]:
-        click.echo(f"Preview from node '{conv.start}' (scores relative to this start)")
-    click.echo("Path:    " + " → ".join(conv.path))
+        echo(f"Preview from node '{conv.start}' (scores relative to this start)")
+    echo("Path:    " + " → ".join(conv.path))
     ending_text = payload["outcome"]
-    click.echo(f"Ending:  {conv.ending}" + (f" — {ending_text}" if ending_text else ""))
+    echo(f"Ending:  {conv.ending}" + (f" — {ending_text}" if ending_text else ""))
     for item in payload["critical"]:
-        click.echo(
+        echo(
             f"Critical: reply {item['choice']} at '{item['node']}' would fail a quality "
             f"check: {item['reason']}"
         )
-    click.echo("Mood:    " + " → ".join(str(m) for m in payload["mood"]))
-    click.echo(
+    echo("Mood:    " + " → ".join(str(m) for m in payload["mood"]))
+    echo(
         f"Scores:  empathy {_fmt(payload['empathy'])}, assertiveness "
         f"{_fmt(payload['assertiveness'])}, speed {_fmt(payload['speed'])}"
     )
     verdict = "PASSED" if payload["passed"] else "not passed"
-    click.echo(
+    echo(
         f"Overall: {_fmt(payload['overall'])} — {verdict} "
         f"(pass mark {scenario.scoring.pass_mark:g}; the ending must be resolved, with no "
         "critical reply)"
     )
     par = payload["par_seconds"]
-    click.echo(
+    echo(
         f"Time:    {_clock(conv.seconds)} simulated over {conv.turn} turn"
         f"{'s' if conv.turn != 1 else ''}" + (f" (par {_clock(par)})" if par is not None else "")
     )
     if "attempt" in payload:
-        click.echo(f"Recorded as attempt {payload['attempt']}")
+        echo(f"Recorded as attempt {payload['attempt']}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from simulator.schema import schema_text
+from simulator.terminal import echo
 
 
 @click.command()
@@ -26,5 +28,12 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        from simulator.commands.common import fail
+        from simulator.export.output import text_output
+
+        try:
+            with text_output(output, stdout=sys.stdout.buffer) as out:
+                out.write(text)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
+        echo(f"wrote {output}", err=True)

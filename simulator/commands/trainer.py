@@ -18,10 +18,13 @@ def trainer(cohort: str | None, db: Path | None) -> None:
     Enter opens a row, Escape goes back, s / r (or a header click) sort.
     """
     from simulator.locations import resolve_db_path
+    from simulator.store import Store, StoreError
 
     path = resolve_db_path(db)
-    if str(path) != ":memory:" and not path.exists():
-        fail(f"no results database at {path} (pass --db or set TALKDOWN_DB)")
+    try:  # a missing, damaged or foreign file is a clear error here, before the screen opens
+        Store.open_for_reading(path).close()
+    except StoreError as exc:
+        fail(str(exc))
     # Textual is imported only here, so other commands never pay for it.
     from simulator.tui.screens.trainer import run_trainer
 

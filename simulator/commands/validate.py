@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from simulator.commands.common import max_bytes_option
+from simulator.terminal import dumps_json, echo, visible_line
 from simulator.validate import check_file, scenario_files
 
 
@@ -61,13 +61,13 @@ def validate(paths: tuple[Path, ...], strict: bool, fmt: str, max_bytes: int) ->
             "errors": errors,
             "warnings": warnings,
         }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(dumps_json(payload, indent=2))
     else:
         for report in reports:
             for problem in report.problems:
-                click.echo(str(problem))
+                echo(visible_line(str(problem)))
         if not files:
-            click.echo("no scenario files (*.yaml, *.yml) found", err=True)
+            echo("no scenario files (*.yaml, *.yml) found", err=True)
         ok = len(reports) - len(failed)
         summary = (
             f"{len(reports)} file{'s' if len(reports) != 1 else ''} checked: {ok} ok, "
@@ -76,5 +76,5 @@ def validate(paths: tuple[Path, ...], strict: bool, fmt: str, max_bytes: int) ->
         )
         if strict and warnings:
             summary += " (--strict: warnings count as errors)"
-        click.echo(summary, err=True)
+        echo(summary, err=True)
     sys.exit(1 if failed or not files else 0)

@@ -35,6 +35,7 @@ from typing import Any, Final, TextIO
 from simulator.export.progress import Tick, Ticker
 from simulator.export.query import Filters, attempt_rows, choice_rows
 from simulator.store import Snapshot
+from simulator.terminal import dumps_json
 
 #: The ``format`` key of every line; bump the number on an incompatible change.
 FORMAT: Final = "talkdown-attempt/1"
@@ -111,8 +112,12 @@ def iter_records(snap: Snapshot, filters: Filters) -> Iterator[Record]:
 
 
 def dumps(record: Record) -> str:
-    """One JSON line (no newline): UTF-8 text kept as is, keys in export order."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """One JSON line (no newline): UTF-8 text kept as is, keys in export order.
+
+    C1 controls and the like are written as ``\\u`` escapes (`dumps_json`): the
+    same value to any reader, inert when the file is shown on a terminal.
+    """
+    return dumps_json(record, separators=(",", ":"), allow_nan=False)
 
 
 def write_jsonl(snap: Snapshot, filters: Filters, out: TextIO, *, tick: Tick | None = None) -> int:

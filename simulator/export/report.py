@@ -37,6 +37,12 @@ from simulator.tags import SIN_ADVICE, SINS
 FORMAT: Final = "talkdown-report/1"
 ENDING_NAMES: Final = ENDINGS
 SPARK_POINTS: Final = 12
+#: Characters of a name, id or title shown in a text table cell; JSON, CSV and
+#: HTML keep the whole value. Bounds the text report's cost by rows, not by how
+#: long a (possibly imported, hostile) name is.
+NAME_SHOWN: Final = 60
+#: Characters of a reply's words shown in the decision-point tables.
+SAY_SHOWN: Final = 240
 _SPARKS: Final = "▁▂▃▄▅▆▇█"
 
 
@@ -407,12 +413,19 @@ def render_text(report: Report, console: Any) -> None:
     """Print the report as Rich tables on *console* (a `rich.console.Console`).
 
     Every name and reply is a `rich.text.Text`, never markup: a trainee called
-    ``[bold]`` is printed as typed.
+    ``[bold]`` is printed as typed. Untrusted text goes through
+    `simulator.terminal.rich_text`: control characters are shown, never
+    emitted, and names, ids and titles are clipped to `NAME_SHOWN` characters.
     """
     from rich.table import Table
     from rich.text import Text
 
-    filters = ", ".join(f"{k}={v}" for k, v in report.filters.items() if v is not None)
+    from simulator.terminal import clip
+    from simulator.terminal import rich_text as cell
+
+    filters = ", ".join(
+        f"{k}={clip(v, NAME_SHOWN)}" for k, v in report.filters.items() if v is not None
+    )
     console.print(Text(
         f"Cohort report — {report.attempts} attempts ({report.completed} completed), "
         f"{len(report.trainees)} trainees, {report.replies} replies"
@@ -426,15 +439,15 @@ def render_text(report: Report, console: Any) -> None:
     table = Table(title="Trainees", title_justify="left")
     for head in ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Critical"):
         if head in ("Trainee", "Cohort"):
-            table.add_column(head, overflow="fold")  # names are shown whole, never cut
+            table.add_column(head, overflow="fold")  # up to NAME_SHOWN characters, folded
         else:
             table.add_column(head, justify="right")
     for head in ("Best E/A/S/O", "Mean E/A/S/O", "Trend (overall)"):  # E/A/S/O: see caption
         table.add_column(head)
     for t in report.trainees:
         table.add_row(
-            Text(t.name), Text(t.cohort), str(t.attempts), str(t.completed), str(t.passes),
-            str(t.critical_replies),
+            cell(t.name, limit=NAME_SHOWN), cell(t.cohort, limit=NAME_SHOWN),
+            str(t.attempts), str(t.completed), str(t.passes), str(t.critical_replies),
             "/".join(_whole(t.best[d]) for d in SCORES),
             "/".join(_whole(t.mean[d]) for d in SCORES),
             Text(fmt_trend(t)),
@@ -450,8 +463,10 @@ def render_text(report: Report, console: Any) -> None:
         table.add_column(head.capitalize(), justify="right")
     for s in report.scenarios:
         table.add_row(
-            Text(f"{s.scenario_id}\n{s.title}"), str(s.attempts), str(s.completed),
-            fmt_rate(s.pass_rate), str(s.critical_replies),
+            Text.assemble(
+                cell(s.scenario_id, limit=NAME_SHOWN), "\n", cell(s.title, limit=NAME_SHOWN)
+            ),
+            str(s.attempts), str(s.completed), fmt_rate(s.pass_rate), str(s.critical_replies),
             *(fmt_score(s.mean[d]) for d in SCORES),
             *(str(s.endings[e]) for e in ENDING_NAMES),
         )  # fmt: skip
@@ -481,8 +496,8 @@ def render_text(report: Report, console: Any) -> None:
             current = version
             points = Table(
                 title=Text(
-                    f"Decision points — {point.scenario_id} "
-                    f"(version {short_hash(point.content_hash)})"
+                    f"Decision points — {clip(point.scenario_id, NAME_SHOWN)} "
+                    f"(version {clip(short_hash(point.content_hash), NAME_SHOWN)})"
                 ),
                 title_justify="left",
             )
@@ -503,12 +518,13 @@ def render_text(report: Report, console: Any) -> None:
                 if k:
                     tags.append(", ")
                 # A sin is marked by shape (⚠) as well as colour.
-                tags.append(f"⚠ {tag}" if tag in SINS else tag,
+                tags.append(f"⚠ {tag}" if tag in SINS else clip(tag, NAME_SHOWN),
                             style="bold red" if tag in SINS else "")  # fmt: skip
             points.add_row(
-                Text(point.node) if i == 0 else "",
+                cell(point.node, limit=NAME_SHOWN) if i == 0 else "",
                 "—" if reply.choice is None else str(reply.choice),
-                Text("(silence)" if reply.choice is None else reply.say),
+                Text("(silence)") if reply.choice is None
+                else cell(reply.say, limit=SAY_SHOWN, one_line=False),
                 tags, str(reply.count), f"{fmt_rate(reply.share)} {text_bar(reply.share, 8)}",
                 end_section=i == len(point.replies) - 1,
             )  # fmt: skip

@@ -29,7 +29,6 @@ accepts on ``POST /statements``, and still diff-friendly).
 
 from __future__ import annotations
 
-import json
 import math
 import uuid as uuid_mod
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from simulator.export.jsonl import Record, iter_records
 from simulator.export.progress import Tick, Ticker
 from simulator.export.query import Filters
 from simulator.store import Snapshot
+from simulator.terminal import dumps_json
 
 DEFAULT_IRI_BASE: Final = "https://talkdown.invalid/"
 DEFAULT_HOME_PAGE: Final = "https://talkdown.invalid"
@@ -266,7 +266,7 @@ def write_statements(statements: Iterator[dict[str, Any]], out: TextIO) -> int:
     out.write("[")
     for statement in statements:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(statement, ensure_ascii=False, separators=(",", ":")))
+        out.write(dumps_json(statement, separators=(",", ":")))  # C1 escaped, value unchanged
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count

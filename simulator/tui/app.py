@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.screen import Screen
 
 from simulator.tui.catalog import Entry, default_cache, load_catalog, scenario_dirs
+from simulator.tui.safe import SafeApp
 from simulator.tui.screens.picker import PickerScreen
 from simulator.tui.settings import Clock, Mode, PlaySettings
 from simulator.tui.watch import FileWatcher
@@ -67,12 +67,12 @@ def _palette() -> type[Provider]:
     return TalkdownCommands
 
 
-class TalkdownApp(App[None]):
+class TalkdownApp(SafeApp[None]):
     """Pick a scenario, play it, read the debrief, retry."""
 
     CSS_PATH = "talkdown.tcss"
     TITLE = "talkdown"
-    COMMANDS = App.COMMANDS | {_palette}
+    COMMANDS = SafeApp.COMMANDS | {_palette}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(

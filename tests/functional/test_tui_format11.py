@@ -93,3 +93,16 @@ async def test_practice_feedback_names_the_critical_error(tmp_path: Path) -> Non
         assert "This call would fail a quality check: skipped the identity check" in text
         assert "Outcome: Card unblocked without any security check." in text
         assert "They said: Oh, thank you!" in text
+
+
+async def test_an_ending_that_only_narrates_shows_its_narration(tmp_path: Path) -> None:
+    app = new_app(folder(tmp_path), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await say(pilot, screen, 1)
+        await say(pilot, screen, 3)  # a threat, not a boundary: she hangs up (mood 50 + 30 < 90)
+        assert isinstance(app.screen, DebriefScreen)
+        text = flat(app)
+        assert "✗ LOST" in text and "She hangs up." in text
+        assert "Outcome: Rosa closed her account." in text
+        assert "Rosa Diaz: She hangs up" not in text  # narration is nobody's line

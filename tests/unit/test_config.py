@@ -103,14 +103,32 @@ def test_missing_file_gives_defaults() -> None:
 def test_round_trip_with_awkward_strings(home: Path) -> None:
     cfg = Config(
         trainee='Zoë "the closer" O\'Brien \\ 山田',
-        cohort="2024\tspring\nnight\r\x00\x1f\x7f shift",
+        cohort="2024 spring 'night' shift",
         email="zoë@example.com",
-        scenario_dirs=(Path('/srv/sc"en\\arios'), Path("/tmp/ünïcode dir")),
+        # Folder names may hold control characters; names may not (see below).
+        scenario_dirs=(Path('/srv/sc"en\\arios'), Path("/tmp/ünïcode\tdir\n\r\x1f\x7f")),
     )
     path = save_config(cfg)
     assert load_config() == cfg
     assert load_config(path) == cfg
     assert tomllib.loads(path.read_text("utf-8"))["trainee"] == cfg.trainee
+
+
+def test_writer_escapes_every_control_character() -> None:
+    text = "2024\tspring\nnight\r\x00\x1f\x7f shift"
+    written = dumps_toml({"cohort": text})
+    assert all(c not in written for c in "\t\r\x00\x1f\x7f")  # all escaped on one line
+    assert tomllib.loads(written)["cohort"] == text
+
+
+@pytest.mark.parametrize("key", ["trainee", "cohort", "email"])
+def test_names_with_control_characters_are_refused(home: Path, key: str) -> None:
+    path = save_config(Config())
+    path.write_text(f'# mine\n{key} = "Ann\\u001b]52;c;aGk=\\u0007"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert caught.value.line == 2
+    assert "U+001B" in str(caught.value)
 
 
 def test_unset_fields_are_not_written(home: Path) -> None:

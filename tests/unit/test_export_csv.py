@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.csv_export import (
     ATTEMPT_COLUMNS,
@@ -33,8 +34,13 @@ HOSTILE = [
 
 
 @pytest.fixture
-def hostile_db(tmp_path: Path) -> Path:
-    """One finished attempt per hostile name, each with a hostile reply (negative points)."""
+def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """One finished attempt per hostile name, each with a hostile reply (negative points).
+
+    Names holding a tab or CR are refused at input now; a database written
+    before that can still hold them, and the CSV must still neutralise them.
+    """
+    monkeypatch.setattr(store_mod, "_check_name", lambda value, what: None)  # an older talkdown
     path = tmp_path / "hostile.db"
     with Store(path) as store:
         for i, name in enumerate(HOSTILE):

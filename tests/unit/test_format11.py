@@ -203,3 +203,27 @@ def test_new_field_errors_name_the_place(old: str, new: str, expected: str) -> N
     assert text != V11
     problems = _problems(text)
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_an_ending_can_be_said_by_someone_else() -> None:
+    text = V11.replace(
+        "  b: {customer: Bye, ending: resolved, outcome: Done}",
+        "  b: {narration: A pause., speaker: Team leader, customer: I'll take it from here.,"
+        " ending: escalated, outcome: Done}",
+    )
+    conv = Conversation(scenario_from_text(text))
+    assert conv.closing_speaker == "Sam"  # the customer's name until an ending says otherwise
+    conv.choose(1)
+    assert conv.closing_speaker == "Team leader"
+    assert conv.closing_narration == "A pause."
+    assert conv.closing_line == "I'll take it from here."
+
+
+@pytest.mark.parametrize("written", ["21:05.", "3.50", "42"])
+def test_a_line_yaml_reads_as_a_number_must_be_quoted(written: str) -> None:
+    text = V11.replace("  b: {customer: Bye,", f"  b: {{narration: {written}, customer: Bye,")
+    problems = _problems(text)
+    assert any("'narration' in node 'b' was read as the number" in p for p in problems), problems
+    assert any("put the text in quotes" in p for p in problems)
+    quoted = V11.replace("  b: {customer: Bye,", f'  b: {{narration: "{written}", customer: Bye,')
+    assert scenario_from_text(quoted).nodes["b"].narration == written

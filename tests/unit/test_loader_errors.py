@@ -136,10 +136,14 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     assert "quotes" in hint
 
 
-def test_unterminated_quote_points_at_the_end_of_the_file(tmp_path: Path) -> None:
+def test_unterminated_quote_points_at_the_opening_quote(tmp_path: Path) -> None:
+    # libyaml notices only at the end of the file (26:1); the mistake is the
+    # quote opened on line 3, column 8, and that is where the author must look.
     found = problems(tmp_path, edit("title: T", 'title: "T'))
     p = one(found, "yaml")
-    assert_at(p, 26, 1)  # after the last newline: nothing closes the quote
+    hint = assert_at(p, 3, 8)
+    assert "never closed" in p.message
+    assert 'closing "' in hint
 
 
 def test_end_of_file_error_points_inside_the_file(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from simulator.store import (
     ScenarioStats,
     SchemaVersionError,
     Store,
+    StoreBusyError,
     StoreError,
     format_utc,
     parse_utc,
@@ -222,7 +223,7 @@ def test_newer_database_gives_clear_error(db_path: Path) -> None:
         Store(db_path)
     message = str(caught.value)
     assert str(db_path) in message
-    assert "99" in message and "version 2" in message and "Upgrade talkdown" in message
+    assert "99" in message and "version 2" in message and "— upgrade talkdown" in message
     assert isinstance(caught.value, StoreError)
     assert (caught.value.found, caught.value.known) == (99, 2)
 
@@ -753,7 +754,7 @@ def test_lock_held_too_long_is_a_clear_error(
         other = raw(db_path)
         other.execute("BEGIN IMMEDIATE")
         try:
-            with pytest.raises(StoreError, match="stayed busy"):
+            with pytest.raises(StoreBusyError, match=r"is locked.* — close it or wait"):
                 reply(impatient, uuid, 1)
         finally:
             other.execute("ROLLBACK")

@@ -30,6 +30,7 @@ from textual.widgets import Footer, Static
 
 from simulator.engine import Conversation, Event
 from simulator.problems import Problem
+from simulator.terminal import visible, visible_line
 from simulator.tui.messages import ReplyChosen
 from simulator.tui.session import Session
 from simulator.tui.widgets.feedback import FeedbackPanel
@@ -49,10 +50,11 @@ REPLAY_STEP_SECONDS = 2.0  # the expert replay's pace when left to run
 def problems_content(problems: Sequence[Problem], path: str) -> Content:
     """The validation errors of a watched file, shown instead of crashing."""
     errors = [p for p in problems if p.severity == "error"] or list(problems)
-    lines = [Content.assemble(("⚠ The file has errors — fix and save to reload: ", "bold"), path)]
+    lines = [Content.assemble(("⚠ The file has errors — fix and save to reload: ", "bold"),
+                              visible_line(path))]  # fmt: skip
     for p in errors[:8]:
         hint = f" — {p.hint}" if p.hint else ""
-        lines.append(Content(f"line {p.line}:{p.col}: {p.message}{hint}"))
+        lines.append(Content(visible_line(f"line {p.line}:{p.col}: {p.message}{hint}")))
     if len(errors) > 8:
         lines.append(Content(f"… and {len(errors) - 8} more"))
     return Content("\n").join(lines)
@@ -212,7 +214,7 @@ class ConversationScreen(Screen[None]):
         nodes = conv.scenario.nodes
         text = next((nodes[n].screen for n in reversed(conv.path) if nodes[n].screen), "")
         panel = self.query_one("#on-screen", Static)
-        panel.update(Content(conv.text(text)))
+        panel.update(Content(visible(conv.text(text))))
         panel.display = bool(text)
 
     def _refresh_state(self) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Sparkline, Static
 
 from scoring import Scores
+from simulator.terminal import visible, visible_line
 from simulator.tui.review import TurnReview, review_turns, sins_committed
 from simulator.tui.session import Session
 from simulator.tui.text import mood_word, plural, score_text
@@ -28,15 +29,18 @@ def outcome_content(session: Session) -> Content:
     """The ending, the customer's last words and the outcome text."""
     conv = session.conv
     ending = conv.ending or "lost"
-    name = conv.scenario.customer.name
+    name = visible_line(conv.scenario.customer.name)
     head = Content.assemble((ENDING_MARKS[ending], f"bold $text-{_tone(ending)}"))
     lines = [head]
     if conv.walked_out:
         lines.append(Content(f"{name} walked out (mood reached {conv.mood})."))
+    if conv.closing_narration:
+        lines.append(Content.styled(visible(conv.closing_narration), "italic"))
     if conv.closing_line:
-        lines.append(Content.assemble((f"{name}: ", "bold"), conv.closing_line))
+        speaker = visible_line(conv.closing_speaker)
+        lines.append(Content.assemble((f"{speaker}: ", "bold"), visible(conv.closing_line)))
     if conv.outcome:
-        lines.append(Content.assemble(("Outcome: ", "bold"), conv.outcome))
+        lines.append(Content.assemble(("Outcome: ", "bold"), visible(conv.outcome)))
     lines += [critical_line(e.critical) for e in conv.critical]
     if session.settings.preview:
         lines.append(Content(
@@ -71,7 +75,7 @@ def scores_content(scores: Scores, pass_mark: float) -> Content:
 def turn_content(turn: TurnReview) -> Content:
     """One turn of the review."""
     said = Content.assemble(("You said: ", "bold"), "(nothing — time ran out)"
-                            if turn.silence else turn.said)  # fmt: skip
+                            if turn.silence else visible(turn.said))  # fmt: skip
     lines = [
         Content.assemble(
             (f"Turn {turn.seq}", "bold underline"),
@@ -80,14 +84,15 @@ def turn_content(turn: TurnReview) -> Content:
         said,
     ]
     if turn.reaction:
-        lines.append(Content.assemble(("They said: ", "bold"), turn.reaction))
+        lines.append(Content.assemble(("They said: ", "bold"), visible(turn.reaction)))
     if turn.critical:
         lines.append(critical_line(turn.critical))
     lines += [tag_line(n) for n in turn.tags]
     if turn.feedback:
-        lines.append(Content.assemble(("Coach: ", "bold"), turn.feedback))
+        lines.append(Content.assemble(("Coach: ", "bold"), visible(turn.feedback)))
     if turn.strongest is not None:
-        lines.append(Content.assemble(("The strongest reply here was: ", "bold"), turn.strongest))
+        lines.append(Content.assemble(("The strongest reply here was: ", "bold"),
+                                      visible(turn.strongest)))  # fmt: skip
     return Content("\n").join(lines)
 
 

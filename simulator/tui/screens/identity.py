@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from simulator.terminal import control_problem
+
 
 class IdentityScreen(ModalScreen[tuple[str, str]]):
     """Ask for the trainee's name and cohort; dismiss with ``(name, cohort)``."""
@@ -48,4 +50,12 @@ class IdentityScreen(ModalScreen[tuple[str, str]]):
             self.query_one("#identity-error", Static).update(f"Please enter {missing}.")
             self.query_one("#name" if not name else "#cohort", Input).focus()
             return
+        for field, what, value in (("#name", "Your name", name), ("#cohort", "The cohort", cohort)):
+            problem = control_problem(value)
+            if problem is not None:  # e.g. a pasted escape sequence
+                self.query_one("#identity-error", Static).update(
+                    f"{what} cannot be used: {problem}. Type it again without it."
+                )
+                self.query_one(field, Input).focus()
+                return
         self.dismiss((name, cohort))

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from simulator.terminal import visible_line
 from simulator.tui.text import plural
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def attempt_prompt(attempt: AttemptRow) -> Content:
     started = attempt.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
     mode = attempt.mode + (f", {attempt.timed_seconds}s timer" if attempt.timed_seconds else "")
     return Content.assemble(
-        (attempt.scenario_title, "bold"),
+        (visible_line(attempt.scenario_title), "bold"),
         "\n  ",
         (f"{plural(attempt.turns, 'reply', 'replies')} so far · {mode} · started {started}",
          "$text-muted"),

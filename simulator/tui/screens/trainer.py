@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -37,7 +37,9 @@ from simulator.export.report import (
     text_bar,
 )
 from simulator.store import AttemptRow, ChoiceRow, Store, StoreError
+from simulator.terminal import clip, visible
 from simulator.tui.review import tag_notes
+from simulator.tui.safe import SafeApp
 from simulator.tui.text import mood_word, signed
 from simulator.tui.widgets.feedback import tag_line
 from simulator.tui.widgets.trainer_table import SortableTable, SortCell
@@ -46,6 +48,7 @@ TRAINEE_COLUMNS = ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Best", "M
 ATTEMPT_COLUMNS = ("Started (UTC)", "Scenario", "Mode", "Status", "Ending", "Empathy",
                    "Assert.", "Speed", "Overall", "Passed", "Turns")  # fmt: skip
 BAR_WIDTH = 14
+NAME_SHOWN = 60  # characters of a name, id or title shown (the database may hold huge ones)
 _APP_CSS = Path(__file__).resolve().parent.parent / "talkdown.tcss"
 
 CSS = """
@@ -64,11 +67,12 @@ def pass_rate_chart(scenarios: tuple[ScenarioResults, ...]) -> Content:
     lines = [Content.styled("Pass rate per scenario", "bold")]
     if not scenarios:
         lines.append(Content("No attempts yet."))
-    width = max((len(s.scenario_id) for s in scenarios), default=0)
-    for s in scenarios:
+    ids = [clip(s.scenario_id, NAME_SHOWN) for s in scenarios]
+    width = max((len(i) for i in ids), default=0)
+    for s, shown in zip(scenarios, ids, strict=True):
         bar = text_bar(s.pass_rate or 0.0, BAR_WIDTH).ljust(BAR_WIDTH)
         lines.append(Content.assemble(
-            s.scenario_id.ljust(width), " ", (bar, "$success"),
+            shown.ljust(width), " ", (bar, "$success"),
             f" {fmt_rate(s.pass_rate)} of {s.completed}",
         ))  # fmt: skip
     return Content("\n").join(lines)
@@ -93,8 +97,11 @@ def attempt_summary(attempt: AttemptRow) -> Content:
     turns = f"{attempt.turns} turn{'' if attempt.turns == 1 else 's'}"
     return Content("\n").join([
         Content.assemble(
-            (attempt.trainee, "bold"), f" ({attempt.cohort}) — ", (attempt.scenario_title, "bold"),
-            f" [{attempt.scenario_id}, version {attempt.content_hash[:12]}]",
+            (clip(attempt.trainee, NAME_SHOWN), "bold"),
+            f" ({clip(attempt.cohort, NAME_SHOWN)}) — ",
+            (clip(attempt.scenario_title, NAME_SHOWN), "bold"),
+            f" [{clip(attempt.scenario_id, NAME_SHOWN)}, version "
+            f"{clip(attempt.content_hash[:12], NAME_SHOWN)}]",
         ),
         Content(
             f"{attempt.mode}{timed} · started {attempt.started_at:%Y-%m-%d %H:%M:%S} UTC · "
@@ -112,9 +119,11 @@ def attempt_summary(attempt: AttemptRow) -> Content:
 
 def turn_content(choice: ChoiceRow) -> Content:
     """One reply of the transcript: words, points, mood, tags with definitions."""
-    said = "(silence — the timer ran out)" if choice.choice is None else choice.say
+    said = "(silence — the timer ran out)" if choice.choice is None else visible(choice.say)
     latency = "" if choice.latency_ms is None else f", answered in {choice.latency_ms / 1000:.1f} s"
-    where = f"  at {choice.node}" + ("" if choice.choice is None else f", reply {choice.choice}")
+    where = f"  at {clip(choice.node, NAME_SHOWN)}" + (
+        "" if choice.choice is None else f", reply {choice.choice}"
+    )
     lines = [
         Content.assemble((f"Turn {choice.seq}", "bold underline"), where),
         Content.assemble(("Said: ", "bold"), said),
@@ -178,15 +187,18 @@ class TraineeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            Content.assemble("Attempts of ", (self.trainee[0], "bold"),
-                             f" ({self.trainee[1]}) — Enter opens one, Escape goes back"),
+            Content.assemble("Attempts of ", (clip(self.trainee[0], NAME_SHOWN), "bold"),
+                             f" ({clip(self.trainee[1], NAME_SHOWN)}) — Enter opens one, "
+                             "Escape goes back"),
             id="attempts-title",
         )  # fmt: skip
         yield SortableTable(ATTEMPT_COLUMNS, id="attempts")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.trainee[0]} · {self.trainee[1]}"
+        self.sub_title = (
+            f"{clip(self.trainee[0], NAME_SHOWN)} · {clip(self.trainee[1], NAME_SHOWN)}"
+        )
         self.call_after_refresh(self._fill)
 
     def _fill(self) -> None:
@@ -247,7 +259,7 @@ class TrainerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "trainer" + (f" · cohort {self.cohort}" if self.cohort else "")
         try:
-            self.store = Store.open_default(self.db_path, create=False)
+            self.store = Store.open_for_reading(self.db_path)
         except StoreError as exc:
             self._status(f"No results: {exc}")
             return
@@ -322,7 +334,7 @@ class TrainerScreen(Screen[None]):
         self.dismiss()
 
 
-class TrainerApp(App[None]):
+class TrainerApp(SafeApp[None]):
     """A minimal app hosting only the trainer screen (``talkdown trainer``)."""
 
     # The main app's stylesheet, when present, so both look alike.

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from simulator.engine import Event
+from simulator.terminal import visible
 from simulator.tui.review import TagNote, tag_notes
 from simulator.tui.text import signed
 
@@ -32,7 +33,7 @@ def feedback_content(event: Event) -> Content:
     lines = [
         Content.assemble(
             ("Coach: ", "bold"),
-            event.feedback or "(no feedback for this reply)",
+            visible(event.feedback) or "(no feedback for this reply)",
             (change, "$text-muted"),
         )
     ]
@@ -45,7 +46,7 @@ def feedback_content(event: Event) -> Content:
 def critical_line(reason: str) -> Content:
     """A critical reply, said plainly: it fails the call whatever the points."""
     return Content.assemble(
-        ("✗ This call would fail a quality check: ", "bold $text-error"), reason
+        ("✗ This call would fail a quality check: ", "bold $text-error"), visible(reason)
     )
 
 

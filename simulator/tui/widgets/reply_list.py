@@ -11,6 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from simulator.model import Choice
+from simulator.terminal import visible, visible_line
 from simulator.tui.messages import ReplyChosen
 from simulator.tui.text import signed
 
@@ -60,10 +61,10 @@ def reply_prompt(key: int, reply: ShownReply, width: int, *, author: bool = Fals
     ``key`` is the number shown (the key to press); the author view also names
     the authored reply number, which the file and ``run --choices`` use.
     """
-    body = hanging(Content(reply.text), width)
+    body = hanging(Content(visible(reply.text)), width)  # untrusted: controls shown
     if author:
         line = author_line(reply.choice, reply.number)
-        facts = hanging(Content.styled(line, "italic $text-muted"), width)
+        facts = hanging(Content.styled(visible_line(line), "italic $text-muted"), width)
         body = Content.assemble(body, "\n" + " " * INDENT, facts)
     return Content.assemble((f"{key}.".ljust(INDENT), "bold"), body)
 

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from simulator.terminal import visible, visible_line
 from simulator.tui.catalog import Entry
 from simulator.tui.messages import ScenarioChosen
 from simulator.tui.text import difficulty_dots, mood_word, plural, score_text
@@ -39,10 +40,10 @@ def entry_prompt(entry: Entry, stats: Stats | None) -> Content:
     s = entry.meta
     if s is None:
         error = entry.first_error
-        why = error.message if error else "not a valid scenario"
+        why = visible_line(error.message) if error else "not a valid scenario"
         line = f" line {error.line}" if error else ""
         return Content.assemble(
-            ("⚠ INVALID ", "bold $error"), (entry.path.name, "bold"), "\n  ",
+            ("⚠ INVALID ", "bold $error"), (visible_line(entry.path.name), "bold"), "\n  ",
             (f"{line.strip()}: {why}" if line else why, "$text-muted"),
         )  # fmt: skip
     facts = [f"{s.minutes} min"]
@@ -52,8 +53,8 @@ def entry_prompt(entry: Entry, stats: Stats | None) -> Content:
         facts.append(", ".join(s.tags))
     facts.append(record_text(stats))
     return Content.assemble(
-        (s.title, "bold"), "  ", (difficulty_dots(s.difficulty), ""),
-        "\n  ", (" · ".join(facts), "$text-muted"),
+        (visible_line(s.title), "bold"), "  ", (difficulty_dots(s.difficulty), ""),
+        "\n  ", (visible_line(" · ".join(facts)), "$text-muted"),
     )  # fmt: skip
 
 
@@ -100,34 +101,38 @@ def details_content(entry: Entry | None, stats: Stats | None, mode: str) -> Cont
     s = entry.meta
     if s is None:
         lines = [
-            Content.assemble((entry.path.name, "bold"), " — ", ("cannot be played", "bold")),
-            Content(str(entry.path)),
+            Content.assemble(
+                (visible_line(entry.path.name), "bold"), " — ", ("cannot be played", "bold")
+            ),
+            Content(visible_line(str(entry.path))),
             Content(""),
             Content.assemble(("Problems", "bold underline")),
         ]
         for p in entry.errors[:8]:
             hint = f" — {p.hint}" if p.hint else ""
-            lines.append(Content(f"line {p.line}:{p.col}: {p.message}{hint}"))
-        lines.append(Content(f"\nRun: talkdown validate {entry.path}"))
+            lines.append(Content(visible_line(f"line {p.line}:{p.col}: {p.message}{hint}")))
+        lines.append(Content(f"\nRun: talkdown validate {visible_line(str(entry.path))}"))
         return Content("\n").join(lines)
     meta = [s.id, f"difficulty {difficulty_dots(s.difficulty)} ({s.difficulty}/5)",
             f"about {s.minutes} min"]  # fmt: skip
     if s.channel:
         meta.append(s.channel)
     lines = [
-        Content.assemble((s.title, "bold")),
-        Content.assemble((" · ".join(meta), "$text-muted")),
+        Content.assemble((visible_line(s.title), "bold")),
+        Content.assemble((visible_line(" · ".join(meta)), "$text-muted")),
     ]
     if s.tags:
-        lines.append(Content("Tags: " + ", ".join(s.tags)))
+        lines.append(Content("Tags: " + visible_line(", ".join(s.tags))))
     lines += [
         Content(""),
-        Content(s.summary),
+        Content(visible(s.summary)),
         Content(""),
         Content.assemble(
-            ("Customer: ", "bold"), s.customer, f" — starts {mood_word(s.mood)} ({s.mood}/100)"
+            ("Customer: ", "bold"),
+            visible_line(s.customer),
+            f" — starts {mood_word(s.mood)} ({s.mood}/100)",
         ),
-        Content(s.persona),
+        Content(visible(s.persona)),
         Content(""),
         Content.assemble(("Your record: ", "bold"), _record_line(stats)),
         Content(""),

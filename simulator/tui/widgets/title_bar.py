@@ -9,6 +9,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
+from simulator.terminal import visible_line
+
 
 class TitleBar(Widget):
     """``title — sub-title`` of the screen it is on, centred."""
@@ -36,4 +38,5 @@ class TitleBar(Widget):
         screen = self.screen
         title = screen.title or self.app.title
         sub = screen.sub_title if screen.sub_title is not None else self.app.sub_title
+        title, sub = visible_line(title), visible_line(sub or "")  # titles come from files
         return Content.assemble((title, "bold"), (f" — {sub}" if sub else "", "$text-muted"))

@@ -12,20 +12,27 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
+from simulator.terminal import clip
+
+#: Characters of a cell shown (names come from other machines' imports and can be huge).
+CELL_SHOWN = 60
+
 
 @total_ordering
 class SortCell:
     """A cell shown as *text* but ordered by *value* (numbers as numbers; None last).
 
     DataTable shows a non-renderable object as ``str(obj)`` in plain text —
-    never as markup — so a trainee named ``[b]x`` is shown as typed.
+    never as markup — so a trainee named ``[b]x`` is shown as typed. The text
+    is clipped to `CELL_SHOWN` characters with control characters shown.
     """
 
     __slots__ = ("text", "value")
 
     def __init__(self, value: Any, text: str | None = None) -> None:
         self.value = value
-        self.text = text if text is not None else ("—" if value is None else str(value))
+        raw = text if text is not None else ("—" if value is None else str(value))
+        self.text = clip(raw, CELL_SHOWN)
 
     @property
     def key(self) -> tuple[int, Any]:

@@ -22,6 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.visual import Visual
 
+from simulator.terminal import visible, visible_line
+
 TRAINEE_INDENT = 4  # trainee lines are indented as well as labelled and tinted
 
 
@@ -55,6 +57,8 @@ class Transcript(ScrollView, can_focus=False):
     # -- content -------------------------------------------------------------------
 
     def _add(self, label: str, text: str, kind: str) -> Said:
+        # Scenario text is untrusted: control characters are shown, never emitted.
+        label, text = visible_line(label), visible(text)
         content = Content.assemble((label, "bold"), text) if label else Content(text)
         said = Said(kind, content)
         self.entries.append(said)
