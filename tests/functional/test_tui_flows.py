@@ -469,6 +469,8 @@ async def test_expert_replay_steps_and_records_nothing(
         debrief = app.screen
         assert isinstance(debrief, DebriefScreen)
         await pilot.press("e")
+        await app.workers.wait_for_complete()  # the expert path is found off the UI thread
+        await pilot.pause()
         replay = app.screen
         assert isinstance(replay, ConversationScreen) and replay.replay == [1, 1]
         await pilot.press("1")  # the trainee does not reply during a replay
