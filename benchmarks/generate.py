@@ -119,8 +119,10 @@ def _reply(out: list[str], say: str, e: int, a: int, mood: int, seconds: int, nx
     out.append(f"        next: {nxt}")
 
 
-def _endings(out: list[str]) -> None:
+def _endings(out: list[str], kinds: tuple[str, ...] = ("resolved", "escalated", "lost")) -> None:
     for node_id, kind in ENDINGS:
+        if kind not in kinds:
+            continue
         out.append(f"  {node_id}:")
         out.append(f"    customer: {_q(f'The call ends ({kind}).')}")
         out.append(f"    ending: {kind}")
@@ -200,7 +202,7 @@ def clique_scenario(nodes: int, *, size: int = 7, seed: int = 0) -> str:
             out.append("          - if: mood >= 95")
             out.append("            goto: end_escalated")
             out.append(f"          - goto: n{base}")
-    _endings(out)
+    _endings(out, ("resolved", "escalated"))  # lost is the walkout
     return "\n".join(out) + "\n"
 
 

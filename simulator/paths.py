@@ -29,10 +29,10 @@ from simulator.statespace import (
 
 #: Work units a shortest-path search may spend before it stops: ``graph.unit``
 #: per settled mask, and again per group whose replies it works out.
-SEARCH_BUDGET: Final = 1_000_000
+SEARCH_BUDGET: Final = 500_000
 #: Work units a depth-first walk over paths may spend before it stops: one per
 #: reply made, plus ``graph.unit`` for each group whose replies it works out.
-WALK_BUDGET: Final = 400_000
+WALK_BUDGET: Final = 250_000
 #: Strengths and scores closer than this are equal (they are sums of fractions).
 EPSILON: Final = 1e-9
 
@@ -242,6 +242,7 @@ class Distances:
         self.first: dict[str, tuple[int, Group, int, int]] = {}
         self.cut = False
         self.exhausted = False
+        self.spent = 0  # work units used
         with paused_gc():
             self._search(stop_when, skip or {}, budget)
 
@@ -257,15 +258,15 @@ class Distances:
         while heap:
             if stop_when <= self.first.keys():
                 break
-            if spent + graph.edge_work - work0 > budget:
-                self.cut = True
-                break
             dist = heapq.heappop(heap)
             bucket = buckets.pop(dist)
             for group, (mask, sources) in bucket.items():
                 new = mask & ~done.get(group, 0)
                 if not new:
                     continue
+                if spent + unit + graph.edge_work - work0 > budget:
+                    self.cut = True  # everything settled so far is still exact
+                    break
                 spent += unit
                 done[group] = done.get(group, 0) | new
                 pieces = self.settled.setdefault(group, [])
@@ -302,8 +303,11 @@ class Distances:
                         else:
                             entry[1].append((group, index, edge, part))
                             nb[target] = (entry[0] | part, entry[1])
+            if self.cut:
+                break
         else:
             self.exhausted = True
+        self.spent = spent + graph.edge_work - work0
 
     def seconds(self, kind: str) -> int | None:
         """The fewest seconds to an ending of ``kind``, or None if none was reached."""
@@ -358,11 +362,13 @@ Prune = Callable[[State, int], bool]
 
 @dataclass(frozen=True, slots=True)
 class Walk:
-    """How a walk went: complete paths visited, replies made, and whether it saw them all."""
+    """How a walk went: complete paths visited, replies tried, work units spent, and
+    whether it saw every path."""
 
     paths: int
     steps: int
     complete: bool
+    work: int = 0
 
 
 def walk(
@@ -407,7 +413,7 @@ def _walk(
     terminal = graph.terminal_nodes
     if graph.start[0] in terminal:
         on_path(root, 0, 0.0, 0, 0.0, 0, 0)
-        return Walk(1, 0, limit >= 1)
+        return Walk(1, 0, limit >= 1, 0)
     # Each state's replies, where they lead and what they score, worked out once:
     # a walk meets the same state again and again along different paths.
     moves: dict[State, list[tuple[int, State, int, float | None, float | None, bool]]] = {}
@@ -450,9 +456,9 @@ def _walk(
             on_stack.discard(frame[0])
             continue
         frame[2] = i + 1
+        if steps + 1 + graph.edge_work - work0 > budget:
+            return Walk(paths, steps, False, steps + graph.edge_work - work0)
         steps += 1
-        if steps + graph.edge_work - work0 > budget:
-            return Walk(paths, steps, False)
         number, nxt, seconds, e, a, bad = options[i]
         if nxt in on_stack:
             continue
@@ -471,9 +477,9 @@ def _walk(
         if nxt[0][0] in terminal:
             paths += 1
             if paths > limit:  # one more than asked for: there are more than ``limit``
-                return Walk(paths, steps, False)
+                return Walk(paths, steps, False, steps + graph.edge_work - work0)
             on_path(cell, secs, se, ce, sa, ca, crit)
             continue
         on_stack.add(nxt)
         frames.append([nxt, successors(nxt), 0, secs, se, ce, sa, ca, crit, cell])
-    return Walk(paths, steps, True)
+    return Walk(paths, steps, True, steps + graph.edge_work - work0)

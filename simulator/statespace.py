@@ -50,8 +50,8 @@ STRIDE: Final = 256  # bits per lane: 101 moods, then room for shifted-out bits
 MAX_LANE_FLAGS: Final = 6  # up to 64 lanes; further flags go into the group key
 #: Work units explored before giving up on completeness. A group costs one unit
 #: plus one per lane (its mask is that wide), so the budget bounds both time and
-#: memory: about 250,000 groups without flags, 15,000 with 64 lanes.
-EXPLORE_BUDGET: Final = 1_000_000
+#: memory: 250,000 groups without flags, 7,700 with every one of the 64 lanes.
+EXPLORE_BUDGET: Final = 500_000
 #: The phrase every "stopped early" note uses, so users learn to recognise it.
 TOO_COMPLEX: Final = "too complex to analyse exactly"
 
