@@ -20,7 +20,7 @@ from typing import Final
 from scoring.points import overall_score, speed_score
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.model import Scenario
-from simulator.par import Par, ParRule, find_par, par_details, par_for
+from simulator.par import PAR_SEARCH_BUDGET, Par, ParRule, find_par, par_details, par_for
 from simulator.paths import (
     EPSILON,
     WALK_BUDGET,
@@ -289,6 +289,7 @@ def analyze(
     path_limit: int = PATH_LIMIT,
     budget: int = EXPLORE_BUDGET,
     walk_budget: int = WALK_BUDGET,
+    par_budget: int = PAR_SEARCH_BUDGET,
     graph: StateGraph | None = None,
 ) -> Analysis:
     """Full analysis from a start state: endings, par, best/worst, expert path.
@@ -297,7 +298,9 @@ def analyze(
     reuse it instead of exploring the states a second time.
     """
     with paused_gc():
-        return _analyze(scenario, start, mood, flags, path_limit, budget, walk_budget, graph)
+        return _analyze(
+            scenario, start, mood, flags, path_limit, budget, walk_budget, par_budget, graph
+        )
 
 
 def _analyze(
@@ -308,6 +311,7 @@ def _analyze(
     path_limit: int,
     budget: int,
     walk_budget: int,
+    par_budget: int,
     graph: StateGraph | None,
 ) -> Analysis:
     if graph is None:
@@ -320,24 +324,20 @@ def _analyze(
             f"{TOO_COMPLEX}: exploration stopped after {graph.states:,} states, so "
             "unreachable, stuck and dead replies are not proven"
         )
-    # Fastest path to each ending kind (stops once each reachable kind is reached);
-    # par's first search is this same one when no reply is critical.
-    kinds = reach.endings if graph.complete else frozenset(ENDINGS)
-    distances = Distances(graph, stop_when=kinds | {"resolved"})
-    par = find_par(graph, table, budget=walk_budget, distances=distances)
+    # The fastest path to each ending kind, one search each: a search aimed at
+    # one kind settles only states that could reach it sooner. Par's first
+    # search is the resolved one when no reply is critical.
+    searches = {kind: Distances(graph, stop_when=frozenset({kind})) for kind in ENDINGS}
+    par = find_par(graph, table, budget=par_budget, distances=searches["resolved"])
     if par.note:
         notes.append(f"par: {par.note}")
-
     endings: dict[str, PathResult | None] = {}
     unknown: list[str] = []
-    for kind in ENDINGS:
-        found = distances.path_to(kind)
+    for kind, search in searches.items():
+        found = search.path_to(kind)
         endings[kind] = path_result(graph, *found, par.seconds) if found else None
-        # Missing, yet not proven unreachable: the graph is partial and the search
-        # ran out, or the kind is reachable but its search ran out first.
-        unproven = not graph.complete and not distances.exhausted
-        if found is None and (unproven or kind in reach.endings):
-            unknown.append(kind)
+        if found is None and not search.exhausted:
+            unknown.append(kind)  # the search ran out first: not proven unreachable
 
     order = graph.topological() if graph.complete else None
     extremes: _Extremes | None = None

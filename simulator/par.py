@@ -26,7 +26,6 @@ between two shortest paths and, when they differ, found by a bounded search:
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -34,19 +33,25 @@ from typing import Final, Literal
 from simulator.model import Scenario
 from simulator.paths import (
     EPSILON,
-    WALK_BUDGET,
     Cell,
     Distances,
     LocalTable,
     critical_replies,
     greedy_path,
     local_tables,
+    seconds_to,
     unwind,
     walk,
 )
 from simulator.statespace import TOO_COMPLEX, WALKOUT, Skip, State, StateGraph, paused_gc
 
 ParRule = Literal["competent", "resolved"]
+RESOLVED: Final = frozenset({"resolved"})
+#: Work units the branch and bound (and the search for any resolution) may
+#: spend. A well-built scenario needs few: its strongest replies are the
+#: competent ones, so the shortest-path bounds meet or nearly meet. Beyond
+#: this, par is a real competent path's length, reported as not proven fastest.
+PAR_SEARCH_BUDGET: Final = 100_000
 #: The rule that set par, as ``analyze`` reports it.
 RULES: Final[tuple[ParRule, ...]] = ("competent", "resolved")
 
@@ -101,34 +106,6 @@ def _merge(a: Skip, b: Skip) -> dict[str, frozenset[int]]:
     return out
 
 
-def seconds_to_resolve(scenario: Scenario, skip: Skip) -> dict[str, int]:
-    """Per node, the fewest seconds to a resolved ending, ignoring conditions and mood.
-
-    Every route is assumed open, so this never overestimates: a lower bound
-    for pruning. Nodes missing from the result cannot resolve at all.
-    """
-    into: dict[str, list[tuple[str, int]]] = {}
-    for node in scenario.nodes.values():
-        skipped = skip.get(node.id, frozenset())
-        for number, choice in enumerate(node.choices, 1):
-            if number in skipped:
-                continue
-            for r in choice.routes:
-                into.setdefault(r.goto, []).append((node.id, choice.seconds))
-    best: dict[str, int] = {}
-    heap = [(0, n.id) for n in scenario.nodes.values() if n.ending == "resolved"]
-    heapq.heapify(heap)
-    while heap:
-        dist, node_id = heapq.heappop(heap)
-        if node_id in best:
-            continue
-        best[node_id] = dist
-        for pred, seconds in into.get(node_id, ()):
-            if pred not in best:
-                heapq.heappush(heap, (dist + seconds, pred))
-    return best
-
-
 def _path_competent(
     graph: StateGraph, table: LocalTable, states: list[State], numbers: list[int]
 ) -> bool:
@@ -155,7 +132,7 @@ def find_par(
     graph: StateGraph,
     table: LocalTable | None = None,
     *,
-    budget: int = WALK_BUDGET,
+    budget: int = PAR_SEARCH_BUDGET,
     distances: Distances | None = None,
 ) -> Par:
     """Par from ``graph``'s start (see the module docstring for the method).
@@ -201,7 +178,7 @@ def _find_par(
 
     # Branch and bound below the best so far.
     pass_mark = scenario.scoring.pass_mark
-    to_go = seconds_to_resolve(scenario, critical)
+    to_go = seconds_to(scenario, RESOLVED, critical)
     best: list[int | None] = [upper]
     best_cell: list[Cell | None] = [None]
     # The fastest resolved path the walk meets at all, competent or not: the
@@ -296,7 +273,7 @@ def _resolved_par(
 
 
 def resolution_witness(
-    graph: StateGraph, *, budget: int = WALK_BUDGET
+    graph: StateGraph, *, budget: int = PAR_SEARCH_BUDGET
 ) -> tuple[list[State], list[int]] | None:
     """Some feasible resolved path, found within ``budget`` work units, or None.
 
@@ -310,7 +287,7 @@ def resolution_witness(
     greedy = greedy_path(graph, table, None, True)
     if greedy is not None and graph.ending_of(greedy[0][-1][0]) == "resolved":
         return greedy
-    to_go = seconds_to_resolve(graph.scenario, {})
+    to_go = seconds_to(graph.scenario, RESOLVED, {})
     found: list[Cell] = []
 
     def prune(state: State, seconds: int) -> bool:

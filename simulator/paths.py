@@ -213,19 +213,63 @@ Settled = tuple[int, int, list[Source]]
 Bucket = dict[Group, tuple[int, list[Source]]]
 
 
-class Distances:
-    """Shortest simulated seconds from the start to states (bucketed Dijkstra).
+def seconds_to(scenario: Scenario, kinds: frozenset[str], skip: Skip) -> dict[str, int]:
+    """Per node, the fewest seconds to an ending of ``kinds``, ignoring conditions and mood.
 
-    Each bucket holds, per group, the positions first reached at that distance,
-    so one heap entry settles many states at once. A settled piece remembers
-    the relaxations that fed it; each came from a piece settled in an earlier
-    round (even across replies that cost 0 seconds), which is what lets
-    :meth:`path_to` walk back without going round in circles or needing the
-    whole graph explored.
+    Every route is taken to be open and every reply to be one that may end in
+    a walkout (which is "lost"), so this never overestimates: a lower bound,
+    and a consistent one (it is an exact distance in a graph with more edges
+    and the same costs). Nodes missing from the result cannot reach such an
+    ending at all. Replies in ``skip`` are left out.
+    """
+    into: dict[str, list[tuple[str, int]]] = {}
+    best: dict[str, int] = {}
+    heap: list[tuple[int, str]] = []
+    for node in scenario.nodes.values():
+        if node.ending is not None:
+            if node.ending in kinds:
+                heap.append((0, node.id))
+            continue
+        skipped = skip.get(node.id, frozenset())
+        offered = [(n, c) for n, c in enumerate(node.choices, 1) if n not in skipped]
+        for _, choice in offered:
+            for r in choice.routes:
+                into.setdefault(r.goto, []).append((node.id, choice.seconds))
+        if "lost" in kinds and offered:
+            heap.append((min(c.seconds for _, c in offered), node.id))
+    heapq.heapify(heap)
+    while heap:
+        dist, node_id = heapq.heappop(heap)
+        if node_id in best:
+            continue
+        best[node_id] = dist
+        for pred, seconds in into.get(node_id, ()):
+            if pred not in best:
+                heapq.heappush(heap, (dist + seconds, pred))
+    return best
+
+
+class Distances:
+    """Shortest simulated seconds from the start to endings (bucketed A*).
+
+    States are settled in order of their distance plus a lower bound on what
+    is left to an ending in ``stop_when`` (:func:`seconds_to`); the bound is
+    consistent, so a state's distance is final when it is settled, exactly as
+    in Dijkstra's algorithm, but states that cannot lead to a wanted ending
+    sooner are never settled, and those that cannot lead to one at all are
+    never reached.
+
+    Each bucket holds, per group, the positions first reached at one
+    distance, so one heap entry settles many states at once. A settled piece
+    remembers the relaxations that fed it; each came from a piece settled in
+    an earlier round (even across replies that cost 0 seconds), which is what
+    lets :meth:`path_to` walk back without going round in circles or needing
+    the whole graph explored.
 
     The search stops once every ending kind in ``stop_when`` has been reached,
-    when nothing is left to settle (``exhausted``), or when ``budget`` work
-    units are spent (``cut``). Replies in ``skip`` are never taken.
+    when nothing is left to settle (``exhausted``: the kinds not reached are
+    unreachable), or when ``budget`` work units are spent (``cut``). Replies
+    in ``skip`` are never taken.
     """
 
     def __init__(
@@ -248,9 +292,16 @@ class Distances:
 
     def _search(self, stop_when: frozenset[str], skip: Skip, budget: int) -> None:
         graph = self.graph
+        to_go: dict[str, int] = seconds_to(graph.scenario, stop_when, skip)
+        if "lost" in stop_when:
+            to_go[WALKOUT] = 0
         done: dict[Group, int] = {}
-        buckets: dict[int, Bucket] = {0: {graph.start: (1 << graph.start_pos, [])}}
-        heap = [0]
+        buckets: dict[int, Bucket] = {}
+        heap: list[int] = []
+        start_bound = to_go.get(graph.start[0])
+        if start_bound is not None:
+            buckets[start_bound] = {graph.start: (1 << graph.start_pos, [])}
+            heap.append(start_bound)
         after_of = graph.after
         unit = graph.unit
         spent = 0
@@ -258,8 +309,8 @@ class Distances:
         while heap:
             if stop_when <= self.first.keys():
                 break
-            dist = heapq.heappop(heap)
-            bucket = buckets.pop(dist)
+            estimate = heapq.heappop(heap)
+            bucket = buckets.pop(estimate)
             for group, (mask, sources) in bucket.items():
                 new = mask & ~done.get(group, 0)
                 if not new:
@@ -268,6 +319,7 @@ class Distances:
                     self.cut = True  # everything settled so far is still exact
                     break
                 spent += unit
+                dist = estimate - to_go[group[0]]
                 done[group] = done.get(group, 0) | new
                 pieces = self.settled.setdefault(group, [])
                 index = len(pieces)
@@ -283,31 +335,42 @@ class Distances:
                     if edge.number in skipped:
                         continue
                     after = after_of(new, edge)
-                    parts: list[tuple[Group, int]] = []
-                    if after & edge.walkout:
-                        parts.append((graph.walkout_group, after & edge.walkout))
-                    for sel, target in edge.routes:
-                        if after & sel:
-                            parts.append((target, after & sel))
-                    if not parts:
-                        continue
                     nd = dist + edge.seconds
-                    nb = buckets.get(nd)
-                    if nb is None:
-                        nb = buckets[nd] = {}
-                        heapq.heappush(heap, nd)
-                    for target, part in parts:
-                        entry = nb.get(target)
-                        if entry is None:
-                            nb[target] = (part, [(group, index, edge, part)])
-                        else:
-                            entry[1].append((group, index, edge, part))
-                            nb[target] = (entry[0] | part, entry[1])
+                    if after & edge.walkout and WALKOUT in to_go:
+                        self._feed(buckets, heap, nd, graph.walkout_group, after & edge.walkout,
+                                   (group, index, edge, after & edge.walkout))  # fmt: skip
+                    for sel, target in edge.routes:
+                        part = after & sel
+                        bound = to_go.get(target[0])
+                        if part and bound is not None:
+                            self._feed(buckets, heap, nd + bound, target, part,
+                                       (group, index, edge, part))  # fmt: skip
             if self.cut:
                 break
         else:
             self.exhausted = True
         self.spent = spent + graph.edge_work - work0
+
+    @staticmethod
+    def _feed(
+        buckets: dict[int, Bucket],
+        heap: list[int],
+        estimate: int,
+        target: Group,
+        part: int,
+        source: Source,
+    ) -> None:
+        """Add ``part`` of ``target`` to the bucket of ``estimate``."""
+        bucket = buckets.get(estimate)
+        if bucket is None:
+            bucket = buckets[estimate] = {}
+            heapq.heappush(heap, estimate)
+        entry = bucket.get(target)
+        if entry is None:
+            bucket[target] = (part, [source])
+        else:
+            entry[1].append(source)
+            bucket[target] = (entry[0] | part, entry[1])
 
     def seconds(self, kind: str) -> int | None:
         """The fewest seconds to an ending of ``kind``, or None if none was reached."""

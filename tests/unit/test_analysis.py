@@ -241,7 +241,7 @@ def test_par_falls_back_to_a_real_competent_path_when_the_search_runs_out() -> N
     assert (par.seconds, par.rule, par.exact) == (120, "competent", False)
     assert "too complex to analyse exactly" in par.note and "40 s" in par.note
     assert par.path is not None and par.path[1] == (1, 1, 1, 1)
-    a = analyze(scenario, walk_budget=3)
+    a = analyze(scenario, par_budget=3)
     assert a.par_seconds == 120 and not a.par_exact
     assert any(note.startswith("par: too complex to analyse exactly") for note in a.notes)
 

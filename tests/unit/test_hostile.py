@@ -30,7 +30,7 @@ from simulator.analysis import Analysis, analyze
 from simulator.cli import cli
 from simulator.engine import Conversation
 from simulator.model import Scenario
-from simulator.par import par_details
+from simulator.par import PAR_SEARCH_BUDGET, par_details
 from simulator.paths import SEARCH_BUDGET, WALK_BUDGET, Distances, PathResult, Walk
 from simulator.statespace import EXPLORE_BUDGET, MAX_LANE_FLAGS, TOO_COMPLEX, StateGraph
 from simulator.validate import check_graph
@@ -278,4 +278,9 @@ def test_analyze_reuses_the_validation_exploration(monkeypatch: pytest.MonkeyPat
 
 def test_default_budgets_are_the_documented_ones() -> None:
     # docs/design.md states these; a change must change the docs too.
-    assert (EXPLORE_BUDGET, SEARCH_BUDGET, WALK_BUDGET) == (500_000, 500_000, 250_000)
+    assert (EXPLORE_BUDGET, SEARCH_BUDGET, WALK_BUDGET, PAR_SEARCH_BUDGET) == (
+        500_000,
+        500_000,
+        250_000,
+        100_000,
+    )
