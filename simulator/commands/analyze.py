@@ -112,27 +112,26 @@ def count_text(result: Analysis) -> str:
     return f"{result.path_count:,}"
 
 
-def par_text(scenario: Scenario, result: Analysis) -> str:
-    """The par line: the time, which rule set it, and whether it is proven."""
+def par_text(scenario: Scenario, result: Analysis) -> list[str]:
+    """The par lines: the time, which rule set it, and whether it is proven."""
     if result.par_seconds is None:
         if result.par_exact:
-            return "Par:     none (no resolved ending can be reached)"
-        return f"Par:     none found ({TOO_COMPLEX})"
+            return ["Par:     none (no resolved ending can be reached)"]
+        return [f"Par:     none found ({TOO_COMPLEX})"]
     mark = f"{scenario.scoring.pass_mark:g}"
+    competent = f"no critical reply; empathy and assertiveness each at least {mark}"
     if result.par_rule == "competent":
-        rule = (
-            "the fastest competent resolved path: no critical reply, empathy and "
-            f"assertiveness each at least {mark}"
-        )
+        lines = [
+            f"Par:     {clock(result.par_seconds)} — the fastest competent resolved path",
+            f"         ({competent})",
+        ]
     else:
-        rule = "the fastest resolved path"
+        lines = [f"Par:     {clock(result.par_seconds)} — the fastest resolved path"]
         if result.par_exact:
-            rule += (
-                f"; no path resolves without a critical reply and with empathy and "
-                f"assertiveness at least {mark}"
-            )
-    proven = "" if result.par_exact else "; not proven fastest"
-    return f"Par:     {clock(result.par_seconds)} ({rule}{proven})"
+            lines.append(f"         (no resolved path is competent: {competent})")
+    if not result.par_exact:
+        lines.append("         not proven fastest (see 'Not proven' below)")
+    return lines
 
 
 def _list_text(items: Sequence[str]) -> str:
@@ -200,7 +199,7 @@ def analysis_text(
     lines.append("Fastest path to each ending:")
     lines += _table(rows, right=[1])
     lines.append("")
-    lines.append(par_text(scenario, result))
+    lines += par_text(scenario, result)
     expert = result.expert
     if expert is None:
         lines.append("Expert:  no resolved path without a critical reply")
