@@ -137,9 +137,10 @@ def find_par(
 ) -> Par:
     """Par from ``graph``'s start (see the module docstring for the method).
 
-    ``distances`` is a shortest-path search over every reply the caller has
-    already run; when the scenario has no critical reply it is the first
-    search below, so it is not run twice.
+    ``distances`` is a search for the fastest resolved path over every reply
+    that the caller has already run: it is the first search below when no
+    reply is critical, and the fallback rule's search otherwise, so neither
+    is run twice.
     """
     with paused_gc():
         return _find_par(graph, table, budget, distances)
@@ -155,7 +156,7 @@ def _find_par(
     lower = fast.seconds("resolved")
     if lower is None and not fast.cut:
         # No resolution without a critical reply, so no competent path either.
-        return _resolved_par(graph, table, proven_none=True)
+        return _resolved_par(graph, distances, proven_none=True)
     if lower is not None:
         found = fast.path_to("resolved")
         assert found is not None
@@ -172,7 +173,7 @@ def _find_par(
         return Par(lower, "competent", True, best_path)
     greedy = greedy_path(graph, table, None, True, skip=critical)
     if greedy is not None and graph.ending_of(greedy[0][-1][0]) == "resolved":
-        taken = _seconds(graph, greedy[1], greedy[0])
+        taken = _seconds(graph, *greedy)
         if _path_competent(graph, table, *greedy) and (upper is None or taken < upper):
             upper, best_path = taken, _witness(greedy)
 
@@ -215,21 +216,21 @@ def _find_par(
     if seconds is None:
         found_any = resolved_cell[0]
         witness = None if found_any is None else unwind(found_any[1])
-        return _resolved_par(graph, table, proven_none=result.complete, witness=witness)
+        return _resolved_par(graph, distances, proven_none=result.complete, witness=witness)
     if result.complete:
         return Par(seconds, "competent", True, path)
-    below = "" if lower is None else f" (down to {lower} s)"
+    floor = "" if lower is None else f" (it could be no faster than {lower} s)"
     return Par(
         seconds,
         "competent",
         False,
         path,
-        f"{TOO_COMPLEX}: a competent path of this length exists, but a faster one{below} "
+        f"{TOO_COMPLEX}: a competent path of this length exists; a faster one{floor} "
         "was not ruled out",
     )
 
 
-def _seconds(graph: StateGraph, numbers: list[int], states: list[State]) -> int:
+def _seconds(graph: StateGraph, states: list[State], numbers: list[int]) -> int:
     nodes = graph.scenario.nodes
     return sum(
         nodes[g[0]].choices[n - 1].seconds for (g, _), n in zip(states, numbers, strict=False)
@@ -238,18 +239,20 @@ def _seconds(graph: StateGraph, numbers: list[int], states: list[State]) -> int:
 
 def _resolved_par(
     graph: StateGraph,
-    table: LocalTable,
+    fastest: Distances | None,
     *,
     proven_none: bool,
     witness: tuple[list[State], list[int]] | None = None,
 ) -> Par:
     """Par by the fallback rule: the fastest resolved path, critical replies allowed.
 
-    ``proven_none`` says no competent path exists; without it the rule is a
-    fallback the budget forced, and the result says so. ``witness`` is a
-    resolved path already found, used if this search runs out of budget too.
+    ``fastest`` is that search if the caller already ran it. ``proven_none``
+    says no competent path exists; without it the rule is a fallback the
+    budget forced, and the result says so. ``witness`` is a resolved path
+    already found, used if this search runs out of budget too.
     """
-    fastest = Distances(graph)
+    if fastest is None:
+        fastest = Distances(graph)
     seconds = fastest.seconds("resolved")
     caveat = (
         ""
@@ -264,7 +267,7 @@ def _resolved_par(
     if witness is None:
         return Par(None, None, False, None, f"{TOO_COMPLEX}: no resolved path was found")
     return Par(
-        _seconds(graph, witness[1], witness[0]),
+        _seconds(graph, *witness),
         "resolved",
         False,
         _witness(witness),

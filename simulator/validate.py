@@ -10,7 +10,6 @@ from pathlib import Path
 from simulator.library import SCENARIO_SUFFIXES
 from simulator.loader import LoadResult, read_file
 from simulator.model import DEFAULT_MAX_BYTES, Scenario
-from simulator.par import resolution_witness
 from simulator.problems import Problem
 from simulator.statespace import TOO_COMPLEX, StateGraph, explore, paused_gc
 
@@ -70,8 +69,10 @@ def _check_graph(scenario: Scenario) -> tuple[list[Problem], StateGraph]:
             )
         )
     resolves = "resolved" in reach.endings
-    if not resolves and not reach.complete and resolution_witness(graph) is not None:
-        resolves = True  # a deeper search found a resolution the budget hid
+    if not resolves and not reach.complete:
+        from simulator.par import resolution_witness  # only large files need it
+
+        resolves = resolution_witness(graph) is not None  # a path the budget hid
     if not resolves and not reach.complete:
         out.append(
             Problem(
