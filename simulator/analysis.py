@@ -219,9 +219,11 @@ def _extremes(
 ) -> _Extremes:
     """Best/worst per score and the expert path, walking every feasible path.
 
-    Scores are kept as running sums along the walk, and a path is only
-    remembered (as its last cell), so each path costs one step per reply that
-    differs from the one before; results are scored once, at the end.
+    Scores are kept as running sums along the walk and a path is remembered
+    as its last cell, so each path costs one step per reply that differs from
+    the one before. Paths are compared only once the walk has seen them all
+    (so a file with too many paths costs no scoring), and only the winners
+    are scored in full.
     """
     weights = graph.scenario.scoring.weights
     best_q: list[Quick | None] = [None] * 4
@@ -229,8 +231,17 @@ def _extremes(
     best_c: list[Cell | None] = [None] * 4
     worst_c: list[Cell | None] = [None] * 4
     expert: list[tuple[Quick, Cell] | None] = [None]
+    # Paths are only recorded while walking: if the walk stops early (too many
+    # paths) nothing is scored, and scoring costs nothing on such files.
+    records: list[tuple[Cell, int, float, int, float, int, int]] = []
 
     def on_path(cell: Cell, secs: int, se: float, ce: int, sa: float, ca: int, crit: int) -> None:
+        records.append((cell, secs, se, ce, sa, ca, crit))
+
+    result = walk(graph, table, on_path, limit=limit, budget=budget)
+    if not result.complete:
+        records.clear()
+    for cell, secs, se, ce, sa, ca, crit in records:
         ending = graph.ending_of(cell[0][0])
         emp = 100.0 * se / ce if ce else None
         ass = 100.0 * sa / ca if ca else None
@@ -248,8 +259,6 @@ def _extremes(
             and _quick_better(quick, None if known is None else known[0], 3, True)
         ):
             expert[0] = (quick, cell)
-
-    result = walk(graph, table, on_path, limit=limit, budget=budget)
     built: dict[int, PathResult] = {}
 
     def build(cell: Cell | None) -> PathResult | None:

@@ -36,10 +36,10 @@ from simulator.paths import (
     Cell,
     Distances,
     LocalTable,
+    bounds_to,
     critical_replies,
     greedy_path,
     local_tables,
-    seconds_to,
     unwind,
     walk,
 )
@@ -179,7 +179,7 @@ def _find_par(
 
     # Branch and bound below the best so far.
     pass_mark = scenario.scoring.pass_mark
-    to_go = seconds_to(scenario, RESOLVED, critical)
+    to_go = bounds_to(graph, RESOLVED, critical)
     best: list[int | None] = [upper]
     best_cell: list[Cell | None] = [None]
     # The fastest resolved path the walk meets at all, competent or not: the
@@ -290,7 +290,7 @@ def resolution_witness(
     greedy = greedy_path(graph, table, None, True)
     if greedy is not None and graph.ending_of(greedy[0][-1][0]) == "resolved":
         return greedy
-    to_go = seconds_to(graph.scenario, RESOLVED, {})
+    to_go = bounds_to(graph, RESOLVED, {})
     found: list[Cell] = []
 
     def prune(state: State, seconds: int) -> bool:

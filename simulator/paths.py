@@ -249,6 +249,21 @@ def seconds_to(scenario: Scenario, kinds: frozenset[str], skip: Skip) -> dict[st
     return best
 
 
+def bounds_to(graph: StateGraph, kinds: frozenset[str], skip: Skip) -> dict[str, int]:
+    """:func:`seconds_to` for ``graph``'s scenario, worked out once per question.
+
+    The walkout counts as an ending of kind "lost" (0 seconds left).
+    """
+    key = ("seconds_to", kinds, tuple(sorted((n, tuple(sorted(v))) for n, v in skip.items() if v)))
+    found: dict[str, int] | None = graph.memo.get(key)
+    if found is None:
+        found = seconds_to(graph.scenario, kinds, skip)
+        if "lost" in kinds:
+            found[WALKOUT] = 0
+        graph.memo[key] = found
+    return found
+
+
 class Distances:
     """Shortest simulated seconds from the start to endings (bucketed A*).
 
@@ -292,9 +307,7 @@ class Distances:
 
     def _search(self, stop_when: frozenset[str], skip: Skip, budget: int) -> None:
         graph = self.graph
-        to_go: dict[str, int] = seconds_to(graph.scenario, stop_when, skip)
-        if "lost" in stop_when:
-            to_go[WALKOUT] = 0
+        to_go = bounds_to(graph, stop_when, skip)
         done: dict[Group, int] = {}
         buckets: dict[int, Bucket] = {}
         heap: list[int] = []

@@ -302,6 +302,8 @@ class StateGraph:
         self._order: list[Group] | bool | None = False  # False: not computed yet
         self._reachability: Reachability | None = None
         self._backward_cache: dict[tuple[frozenset[str], tuple[Any, ...]], dict[Group, int]] = {}
+        #: Facts about the scenario that searches over this graph work out once.
+        self.memo: dict[Any, Any] = {}
         self.reach: dict[Group, int] = {}
         self.spent = 0  # work units used by the exploration
         #: Work units spent working out groups' replies (``unit`` per group), so that
