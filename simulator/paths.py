@@ -31,7 +31,7 @@ from simulator.statespace import (
 #: per settled mask, and again per group whose replies it works out.
 SEARCH_BUDGET: Final = 500_000
 #: Work units a depth-first walk over paths may spend before it stops: one per
-#: reply made, plus ``graph.unit`` for each group whose replies it works out.
+#: reply tried, plus ``graph.unit`` for each group whose replies it works out.
 WALK_BUDGET: Final = 250_000
 #: Strengths and scores closer than this are equal (they are sums of fractions).
 EPSILON: Final = 1e-9
@@ -389,10 +389,6 @@ class Distances:
         """The fewest seconds to an ending of ``kind``, or None if none was reached."""
         found = self.first.get(kind)
         return found[0] if found else None
-
-    def proven_absent(self, kind: str) -> bool:
-        """True when no ending of ``kind`` can be reached by the replies searched."""
-        return kind not in self.first and self.exhausted
 
     def path_to(self, kind: str) -> tuple[list[State], list[int]] | None:
         """A shortest path to an ending of ``kind``: states and reply numbers."""

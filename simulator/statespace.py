@@ -327,11 +327,6 @@ class StateGraph:
         """The flags raised in ``lane``."""
         return self._lane_sets[lane]
 
-    def flags_of(self, state: State) -> frozenset[str]:
-        """Every tracked flag raised in ``state`` (lane flags and key flags)."""
-        group, position = state
-        return group[1] | self.lane_flag_set(position // STRIDE)
-
     def _group(self, node: str, flags: frozenset[str], turn: int, emp: int, ass: int) -> Group:
         if node in self.terminal_nodes:
             return (node, frozenset(), 0, 0, 0)  # endings: only the node matters

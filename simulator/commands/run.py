@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -150,6 +149,8 @@ def run(
 
         payload["attempt"] = record_finished(conv, par, identity=identity, db=db, mode="batch")
     if fmt == "json":
+        import json  # only JSON output needs it (run starts faster without)
+
         click.echo(json.dumps(payload, ensure_ascii=False))
     else:
         _print_text(conv, payload)
