@@ -36,11 +36,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from simulator.conditions import Condition
 from simulator.model import MOOD_MAX, Route, Scenario
-from simulator.rules import Vars, apply_reply
+from simulator.rules import Vars, after_reply
 
 WALKOUT: Final = "__walkout__"
 MOODS: Final = MOOD_MAX + 1
@@ -220,12 +220,12 @@ def mood_intervals(condition: Condition) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class GroupEdge:
+class GroupEdge(NamedTuple):
     """One reply from a group: number, cost, mood change, flags raised, destinations.
 
     ``routes`` pairs a mask of *after* positions with the group they reach;
-    positions in ``walkout`` end the call instead.
+    positions in ``walkout`` end the call instead. (A named tuple: there is
+    one per reply per group, so they must be cheap to make.)
     """
 
     number: int
@@ -287,6 +287,7 @@ class StateGraph:
         self.turn_cap = turn_cap
         walk = FULL & ~((1 << scenario.customer.walkout_at) - 1)
         self.walkout_mask = walk * self.lanes.rep
+        self._open = self.lanes.data & ~self.walkout_mask  # positions a reply can route
         start_node = start or scenario.start
         start_flags = frozenset(flags)
         self.start_mood = scenario.customer.mood if mood is None else mood
@@ -403,14 +404,22 @@ class StateGraph:
         self.edge_work += self.unit
         out = []
         masks = self._masks
+        counters = self.track_turn or self.track_emp or self.track_ass
         for number, choice in enumerate(self.scenario.nodes[node_id].choices, 1):
+            first = choice.routes[0]
+            if first.condition is None and not choice.set_flags and not counters:
+                # Nothing this reply changes is tracked, and it always goes one way.
+                target = self._group(first.goto, flags, 0, 0, 0)
+                out.append(GroupEdge(number, choice.seconds, choice.mood, 0, self.walkout_mask,
+                                     ((self._open, target),)))  # fmt: skip
+                continue
             # Mood 0 stands in for every mood: only the non-mood effects are used.
-            after, _ = apply_reply(Vars(0, turn, emp, ass, flags), choice, MOODS + 1)
+            after = after_reply(Vars(0, turn, emp, ass, flags), choice)
             nflags = after.flags & self.key_flags if choice.set_flags else flags
             nturn = min(after.turn, self.turn_cap) if self.track_turn else 0
             nemp = after.empathy if self.track_emp else 0
             nass = after.assertiveness if self.track_ass else 0
-            remaining = self.lanes.data & ~self.walkout_mask
+            remaining = self._open
             routes = []
             for r in choice.routes:
                 sel = remaining if r.condition is None else remaining & self._cond_mask(r, after)
