@@ -587,6 +587,8 @@ class StateGraph:
             target = queue.popleft()
             queued.discard(target)
             for group, _ in preds.get(target, ()):
+                if good.get(group) == self.reach[group]:
+                    continue  # every reachable position there is already good
                 acc = good_before(group, good)
                 if acc != good.get(group, 0):
                     good[group] = acc
