@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -149,8 +150,6 @@ def run(
 
         payload["attempt"] = record_finished(conv, par, identity=identity, db=db, mode="batch")
     if fmt == "json":
-        import json  # only JSON output needs it (run starts faster without)
-
         click.echo(json.dumps(payload, ensure_ascii=False))
     else:
         _print_text(conv, payload)
