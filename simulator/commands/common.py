@@ -143,11 +143,16 @@ def resolve_or_exit(spec: str, extra_dirs: Iterable[Path] = ()) -> Path:
     return path
 
 
-def check_or_exit(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileReport:
-    """Validate ``path``; if it has errors, print them and exit 1."""
+def check_or_exit(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, keep_graph: bool = False
+) -> FileReport:
+    """Validate ``path``; if it has errors, print them and exit 1.
+
+    ``keep_graph`` keeps the explored states in the report for ``analyze``.
+    """
     from simulator.validate import check_file
 
-    report = check_file(path, max_bytes=max_bytes)
+    report = check_file(path, max_bytes=max_bytes, keep_graph=keep_graph)
     if report.scenario is None:
         print_problems(p for p in report.problems if p.severity == "error")
         fail(f"{path} is not a valid scenario (run 'talkdown validate {path}' for details)")

@@ -32,6 +32,7 @@ from simulator.tui.watch import FileWatcher
 if TYPE_CHECKING:
     from simulator.config import Config
     from simulator.model import Scenario
+    from simulator.paths import PathResult
     from simulator.store import AttemptRow, ScenarioStats, Store
     from simulator.tui.screens.resume import ResumeChoice
     from simulator.tui.session import Session
@@ -416,24 +417,35 @@ class TalkdownApp(SafeApp[None]):
 
     def expert_replay(self, session: Session) -> None:
         """Watch the expert path from the debriefed conversation's start."""
+        self._find_expert(session)
+
+    @work(thread=True, exclusive=True, group="expert")
+    def _find_expert(self, session: Session) -> None:
+        """Analyse off the UI thread: a large scenario can take seconds to analyse."""
         from simulator.analysis import analyze
+
+        conv = session.conv
+        expert = analyze(session.scenario, start=conv.start, mood=conv.start_mood,
+                         flags=conv.start_flags).expert  # fmt: skip
+        with contextlib.suppress(RuntimeError):  # the app closed first
+            self.call_from_thread(self._show_expert, session, expert)
+
+    def _show_expert(self, session: Session, expert: PathResult | None) -> None:
         from simulator.engine import Conversation
         from simulator.tui.screens.conversation import ConversationScreen
         from simulator.tui.session import Session
 
-        conv = session.conv
-        result = analyze(session.scenario, start=conv.start, mood=conv.start_mood,
-                         flags=conv.start_flags).expert  # fmt: skip
-        if result is None:
-            self.notify("No resolved ending can be reached from this start.",
+        if expert is None:
+            self.notify("No resolved path without a critical reply starts here.",
                         title="Expert replay", severity="warning")  # fmt: skip
             return
+        conv = session.conv
         replay_conv = Conversation(session.scenario, start=conv.start, mood=conv.start_mood,
                                    flags=conv.start_flags, agent=conv.agent,
                                    clock=self.clock)  # fmt: skip
         settings = replace(session.settings, preview=True, mode="practice", timed=None)
         replay = Session(session.scenario, settings, replay_conv)
-        self.push_screen(ConversationScreen(replay, replay=result.choices))
+        self.push_screen(ConversationScreen(replay, replay=expert.choices))
 
     def back_to_picker(self) -> None:
         """Close every screen above the picker and refresh the trainee's record."""

@@ -33,8 +33,8 @@ CACHE_FORMAT: Final = 1
 CACHE_NAME: Final = "catalog.json"
 # The cache is void when any of these change: they decide what a file's problems are.
 VALIDATOR_MODULES: Final = (
-    "analysis.py", "conditions.py", "loader.py", "model.py", "problems.py", "rules.py",
-    "tags.py", "validate.py", "yamlload.py",
+    "analysis.py", "conditions.py", "loader.py", "model.py", "par.py", "paths.py",
+    "problems.py", "rules.py", "statespace.py", "tags.py", "validate.py", "yamlload.py",
 )  # fmt: skip
 
 

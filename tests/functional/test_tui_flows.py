@@ -15,6 +15,7 @@ from simulator.engine import Conversation
 from simulator.recording import Recorder
 from simulator.store import Store
 from simulator.tui.app import TalkdownApp, make_app
+from simulator.tui.screens import conversation as conversation_screen
 from simulator.tui.screens.conversation import ConversationScreen
 from simulator.tui.screens.debrief import DebriefScreen
 from simulator.tui.screens.identity import IdentityScreen
@@ -460,8 +461,11 @@ async def test_author_view_is_off_outside_previews(
 
 
 async def test_expert_replay_steps_and_records_nothing(
-    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path
+    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The replay also steps on its own every 2 s; this test steps it by hand, so
+    # on a busy machine the timer must not get there first.
+    monkeypatch.setattr(conversation_screen, "REPLAY_STEP_SECONDS", 3600.0)
     app = new_app(tui_scenarios, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_kettle(pilot)
@@ -469,6 +473,8 @@ async def test_expert_replay_steps_and_records_nothing(
         debrief = app.screen
         assert isinstance(debrief, DebriefScreen)
         await pilot.press("e")
+        await app.workers.wait_for_complete()  # the expert path is found off the UI thread
+        await pilot.pause()
         replay = app.screen
         assert isinstance(replay, ConversationScreen) and replay.replay == [1, 1]
         await pilot.press("1")  # the trainee does not reply during a replay
