@@ -25,7 +25,11 @@ def new_app(scenarios: Path, tmp_path: Path) -> TalkdownApp:
 
 
 def keys(*presses: str) -> Any:
-    """A ``run_before`` that waits for the catalogue, then presses ``presses``."""
+    """A ``run_before`` that waits for the catalogue, then presses ``presses``.
+
+    Each key is followed by a pause: screens ask the app to move on with a
+    message, and the next key belongs to the screen that message opens.
+    """
 
     async def run_before(pilot: Any) -> None:
         for _ in range(100):
@@ -33,7 +37,11 @@ def keys(*presses: str) -> Any:
             await pilot.pause()
             if pilot.app.settled and pilot.app.catalog is not None:
                 break
-        await pilot.press(*presses)
+        for key in presses:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # the debrief's expert path
+        await pilot.pause()
 
     return run_before
 
