@@ -28,7 +28,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from simulator.tui.catalog import Entry, default_cache, load_catalog, scenario_dirs
+from simulator.tui.catalog import Entry, default_cache, load_catalog, quick_catalog, scenario_dirs
 from simulator.tui.messages import (
     BackToScenarios,
     ConversationFinished,
@@ -140,10 +140,12 @@ class TalkdownApp(SafeApp[None]):
         self.sub_title = self._who()
         self._dirs = scenario_dirs(self.options.scenario_dirs,
                                    include_shipped=self.options.include_shipped)  # fmt: skip
-        # Everything cached: the picker's first frame already lists the scenarios.
-        entries = load_catalog(self._dirs, cache=default_cache(), cached_only=True)
-        if entries is None:
-            self.load_scenarios()
+        # The picker's first frame lists every file: from the cache, or by name while
+        # it is checked (after that frame, so validating never delays it).
+        entries = quick_catalog(self._dirs, cache=default_cache())
+        if any(e.pending for e in entries):
+            self.picker.entries = entries
+            self.call_after_refresh(self.load_scenarios)
         else:
             self._catalog_loaded(entries)
         if self.watcher is not None:

@@ -90,8 +90,9 @@ class PickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_reactive(PickerScreen.mode, self.app.settings.mode)
-        if self.app.catalog is not None:
-            self.set_reactive(PickerScreen.entries, self.app.catalog)
+        entries = self.entries if self.entries is not None else self.app.catalog
+        if entries is not None:
+            self.set_reactive(PickerScreen.entries, entries)
             self._refilter()
         else:
             self.sub_title = "Loading scenarios…"
@@ -145,9 +146,14 @@ class PickerScreen(Screen[None]):
         listing = self.query_one(ScenarioList)
         listing.show_entries(visible, self.stats)
         self.query_one("#scenario-header", Static).update(header_content(listing.row_width))
-        bad = sum(1 for e in self.entries if e.meta is None)
+        checking = sum(1 for e in self.entries if e.pending)
+        bad = sum(1 for e in self.entries if e.meta is None and not e.pending)
         shown = f"{len(visible)} of {plural(len(self.entries), 'scenario')}"
-        self.sub_title = shown + (f" · {bad} invalid" if bad else "")
+        self.sub_title = (
+            shown
+            + (f" · {bad} invalid" if bad else "")
+            + (f" · checking {checking}…" if checking else "")
+        )
         self._show_details()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -62,6 +62,8 @@ def entry_row(entry: Entry, stats: Stats | None, width: int) -> Content:
     listed in full in the details pane).
     """
     s = entry.meta
+    if entry.pending:
+        return Content.styled(truncate(f"{entry.path.name} — checking…", width), "$text-muted")
     if s is None:
         error = entry.first_error
         why = f"line {error.line}: {error.message}" if error else "not a valid scenario"
@@ -91,8 +93,12 @@ class ScenarioList(OptionList):
         return self.scrollable_content_region.width or max(20, self.app.size.width * 3 // 5 - 2)
 
     def show_entries(self, entries: Sequence[Entry], stats: Mapping[str, Stats]) -> None:
-        """Replace the options, keeping the highlighted entry when it is still listed."""
-        keep = self.highlighted_key
+        """Replace the options, keeping the highlighted entry when it is still listed.
+
+        Once the pending files have been checked the list starts again from the
+        top (the highlight was only ever on a file name).
+        """
+        keep = None if any(e.pending for e in self._entries) else self.highlighted_key
         self._entries, self._stats = tuple(entries), stats
         self._width = self.row_width
         options = [
@@ -141,6 +147,12 @@ def details_content(
     """Summary, persona and the trainee's record; problems for an invalid file."""
     if entry is None:
         return Content("No scenario matches the filter.")
+    if entry.pending:
+        return Content.assemble(
+            (entry.path.name, "bold"),
+            "\n\nChecking this file (the first start after installing or updating talkdown "
+            "checks every scenario once). Its details appear in a moment; Enter plays it now.",
+        )
     s = entry.meta
     if s is None:
         lines = [
