@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 MISSING: Final = "—"  # a value that does not exist (not assessed, not finished)
@@ -50,6 +49,8 @@ def rounded(value: float, digits: int = 0) -> float:
     # 100,000-row CSV export at the speed of the bare dump.
     if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
         return float(round(value, digits))
+    from decimal import ROUND_HALF_UP, Decimal  # only for ties: kept out of the start
+
     text = repr(float(value))
     quantum = Decimal(1).scaleb(-digits)
     return float(Decimal(text).quantize(quantum, rounding=ROUND_HALF_UP))

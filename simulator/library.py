@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,14 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 def shipped_dir() -> Path:
     """The folder of the scenarios installed with the package."""
+    import scenarios
+
+    # The package's own folder: importlib.resources would say the same for an installed
+    # package, but costs a few milliseconds of the start to import.
+    if scenarios.__file__ is not None:
+        return Path(scenarios.__file__).parent
+    from importlib import resources
+
     return Path(str(resources.files("scenarios")))
 
 

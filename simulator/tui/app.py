@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -44,6 +43,8 @@ from simulator.tui.settings import Clock, Mode, PlaySettings
 from simulator.tui.watch import FileWatcher
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from textual.command import Provider
 
     from simulator.config import Config
@@ -227,6 +228,8 @@ class TalkdownApp(SafeApp[None]):
         self, store: Store, unfinished: list[AttemptRow], stats: dict[str, ScenarioStats]
     ) -> None:
         self.store = store
+        from concurrent.futures import ThreadPoolExecutor
+
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="talkdown-store")
         self.store_state = "open"
         self.picker.stats = dict(stats)

@@ -30,6 +30,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -74,6 +75,8 @@ def problems_content(problems: Sequence[Problem], path: str) -> Content:
 
 class ConversationScreen(Screen[None]):
     """Play one conversation (or watch the expert play it)."""
+
+    CSS_PATH = "conversation.tcss"  # parsed when a call first opens, not at start
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "reply(1)", "Reply", key_display="1-9"),
@@ -237,14 +240,18 @@ class ConversationScreen(Screen[None]):
         self.query_one("#on-screen-text", Static).update(self.on_screen)
         self.query_one("#on-screen", MorePanel).display = bool(text)
 
-    def _refresh_state(self) -> None:
-        """Status line, replies and timer for where the conversation is now."""
+    def _show_status(self) -> None:
         conv = self.conv
         status = self.query_one(CallStatus)
         status.turn = conv.turn
         status.seconds = conv.seconds
         status.node = conv.node_id if self.author else ""
         status.query_one("#mood").mood = conv.mood  # type: ignore[attr-defined]
+
+    def _refresh_state(self) -> None:
+        """Status line, replies and timer for where the conversation is now."""
+        conv = self.conv
+        self._show_status()
         self._show_screen()
         replies = self.query_one(ReplyList)
         order = self.session.shown() if self.session is not None else ()
@@ -272,9 +279,12 @@ class ConversationScreen(Screen[None]):
     # -- sharing the height -------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self.fit)
+        # The new size, directly: this runs before the screen itself has taken it.
+        # (No call_after_refresh here: on a screen's resize, that makes headless
+        # Textual without a fixed size resize again, for ever.)
+        self.fit(event.size)
 
-    def fit(self) -> None:
+    def fit(self, size: Size | None = None) -> None:
         """Share the rows between the panels so that every reply is on screen.
 
         In order: every reply (and its header); the customer's latest words
@@ -284,10 +294,11 @@ class ConversationScreen(Screen[None]):
         Only a terminal too short for the replies themselves scrolls the list
         (and then a key for a reply out of view is refused).
         """
-        if not self.is_mounted or self.size.height <= 0:
+        size = size or self.size
+        if not self.is_mounted or size.height <= 0:
             return
-        width = self.size.width
-        rows = self.size.height - CHROME_ROWS
+        width = size.width
+        rows = size.height - CHROME_ROWS
         problems = self.query_one("#problems")
         if problems.display:
             rows -= problems.outer_size.height
@@ -423,6 +434,8 @@ class ConversationScreen(Screen[None]):
             self._stepper.stop()
         self.replay_done = True
         conv = self.conv
+        self._show_status()  # the mood and call time at the end
+        self.query_one(CallStatus).ended = True
         self.query_one(ReplyList).display = False
         text = conv.outcome or conv.closing_line
         self.query_one(Transcript).add_note(

@@ -203,6 +203,8 @@ class MoodChart(Widget):
 class DebriefScreen(Screen[None]):
     """What happened and why, after an ending."""
 
+    CSS_PATH = "debrief.tcss"  # parsed when the first debrief opens, not at start
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry"),
         Binding("e", "expert", "Expert replay"),
@@ -256,7 +258,7 @@ class DebriefScreen(Screen[None]):
         self.call_after_refresh(self._draw_paths)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._draw_paths)
+        self._draw_paths(event.size.width)
 
     # -- the expert path (handed down by the app) ----------------------------------
 
@@ -269,11 +271,11 @@ class DebriefScreen(Screen[None]):
             self.replay_wanted = False
             self.action_expert()
 
-    def _draw_paths(self) -> None:
+    def _draw_paths(self, width: int | None = None) -> None:
         if not self.is_mounted:
             return
         conv = self.session.conv
-        half = max(20, (self.query_one("#paths").size.width or self.app.size.width) // 2 - 3)
+        half = max(20, (width or self.size.width) // 2 - 4)
         parted = None
         expert_conv = None
         if self.expert is not None:

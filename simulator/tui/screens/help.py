@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -118,11 +119,11 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
 
-    def on_resize(self) -> None:
-        body = self.query_one("#help-body", MorePanel)
-        width = body.scrollable_content_region.width or self.app.size.width - 8
-        self.query_one("#help-text", Static).update(help_content(max(30, width - 2)))
-        body.call_after_refresh(body.update_cue)
+    def on_resize(self, event: events.Resize) -> None:
+        # The dialog is at most 86 wide, 95% of a narrower screen, less its border,
+        # padding and scrollbar.
+        box = min(86, event.size.width * 95 // 100)
+        self.query_one("#help-text", Static).update(help_content(max(30, box - 8)))
 
     def action_close(self) -> None:
         """Back to where help was opened."""

@@ -12,24 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from simulator.formatting import plural
 from simulator.tui.catalog import Entry
 from simulator.tui.messages import PlayRequested, ResumeRequested, ScenarioChosen
 from simulator.tui.settings import Mode
 from simulator.tui.widgets.scenario_list import (
+    ListHeader,
     ScenarioDetails,
     ScenarioList,
     Stats,
     details_content,
-    header_content,
 )
 from simulator.tui.widgets.title_bar import TitleBar
 
@@ -74,6 +74,7 @@ class PickerScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="picker")
+        self._drawn = False  # the first frame is on screen (the details pane waits for it)
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -83,7 +84,7 @@ class PickerScreen(Screen[None]):
         )  # fmt: skip
         with Horizontal(id="picker-body"):
             with Vertical(id="scenario-pane"):
-                yield Static("", id="scenario-header")
+                yield ListHeader("", id="scenario-header")
                 yield ScenarioList(id="scenarios")
             yield ScenarioDetails(id="details")
         yield Footer()
@@ -98,7 +99,14 @@ class PickerScreen(Screen[None]):
             self.sub_title = "Loading scenarios…"
         # Focus before the first frame: a later focus change redraws the footer.
         self.set_focus(self.query_one("#filter", Input))
-        self.call_after_refresh(self._settle_focus)
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        # The list is on screen and usable; the details pane (a long text that grows a
+        # scrollbar: ~30 ms) fills in now rather than delaying the first frame.
+        self._drawn = True
+        self._show_details()
+        self._settle_focus()
 
     def on_screen_resume(self) -> None:
         self.call_after_refresh(self._settle_focus)
@@ -143,9 +151,7 @@ class PickerScreen(Screen[None]):
         if self.entries is None:
             return
         visible = self.matching
-        listing = self.query_one(ScenarioList)
-        listing.show_entries(visible, self.stats)
-        self.query_one("#scenario-header", Static).update(header_content(listing.row_width))
+        self.query_one(ScenarioList).show_entries(visible, self.stats)
         checking = sum(1 for e in self.entries if e.pending)
         bad = sum(1 for e in self.entries if e.meta is None and not e.pending)
         shown = f"{len(visible)} of {plural(len(self.entries), 'scenario')}"
@@ -156,13 +162,6 @@ class PickerScreen(Screen[None]):
         )
         self._show_details()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._realign_header)
-
-    def _realign_header(self) -> None:
-        listing = self.query_one(ScenarioList)
-        self.query_one("#scenario-header", Static).update(header_content(listing.row_width))
-
     def _entry(self, key: str | None) -> Entry | None:
         return next((e for e in self.entries or [] if e.key == key), None)
 
@@ -172,6 +171,8 @@ class PickerScreen(Screen[None]):
         return self._entry(self.query_one(ScenarioList).highlighted_key)
 
     def _show_details(self) -> None:
+        if not self._drawn:
+            return
         entry = self.highlighted
         stats = self.stats.get(entry.meta.id) if entry and entry.meta else None
         self.query_one(ScenarioDetails).show(

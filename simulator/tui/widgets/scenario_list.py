@@ -24,6 +24,7 @@ MINUTES: Final = 3
 BEST: Final = 4
 FIXED: Final = len(GAP) * 3 + LEVEL + MINUTES + BEST
 MIN_TITLE: Final = 8
+GUESSED_WIDTH: Final = 44  # the list's width at 80 columns, before it has one of its own
 
 
 class Stats(Protocol):
@@ -78,6 +79,14 @@ def entry_row(entry: Entry, stats: Stats | None, width: int) -> Content:
     )  # fmt: skip
 
 
+class ListHeader(Static):
+    """The column names above the list, aligned with its rows at whatever width it has."""
+
+    def render(self) -> Content:
+        # The list keeps a one-cell gutter for its scrollbar (talkdown.tcss): so does this.
+        return header_content(self.size.width - 1 if self.size.width else GUESSED_WIDTH)
+
+
 class ScenarioList(OptionList):
     """Scenarios matching the filter, one line each; Enter or a click plays one."""
 
@@ -89,8 +98,9 @@ class ScenarioList(OptionList):
 
     @property
     def row_width(self) -> int:
-        """The width rows are laid out for."""
-        return self.scrollable_content_region.width or max(20, self.app.size.width * 3 // 5 - 2)
+        """The width rows are laid out for (a guess until the list has been laid out, when
+        `on_resize` lays them out again)."""
+        return self.scrollable_content_region.width or GUESSED_WIDTH
 
     def show_entries(self, entries: Sequence[Entry], stats: Mapping[str, Stats]) -> None:
         """Replace the options, keeping the highlighted entry when it is still listed.

@@ -68,8 +68,8 @@ class SortableTable(DataTable[Any]):
     """Rows of `SortCell`; header click or ``s`` sorts, again (or ``r``) reverses."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_next", "Sort by next column"),
-        Binding("r", "reverse", "Reverse order"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("r", "reverse", "Reverse"),
     ]
 
     def __init__(self, labels: Sequence[str], **kwargs: Any) -> None:
