@@ -433,6 +433,13 @@ def item_analysis(point: DecisionPoint, scenario: Scenario | None) -> DecisionPo
                    complete=True)  # fmt: skip
 
 
+def _conversation_order(point: DecisionPoint, versions: Versions) -> tuple[str, str, int, int, str]:
+    """Most reached first; on a tie, the order the nodes have in the file (when it is known)."""
+    scenario = versions(point.content_hash) if point.complete else None
+    position = list(scenario.nodes).index(point.node) if scenario is not None else 1 << 30
+    return (point.scenario_id, point.content_hash, -point.total, position, point.node)
+
+
 def _progress(snap: Snapshot, filters: Filters) -> tuple[TraineeProgress, ...]:
     """Completed attempts per trainee per UTC day (times are stored as UTC text)."""
     where, params = filters.where()
@@ -525,6 +532,7 @@ def build_report(
     notes: list[str] = []
     if versions is not None:
         decisions = tuple(item_analysis(p, versions(p.content_hash)) for p in decisions)
+        decisions = tuple(sorted(decisions, key=lambda p: _conversation_order(p, versions)))
     missing = sorted({(p.scenario_id, p.content_hash) for p in decisions if not p.complete})
     if missing:
         shown = ", ".join(f"{sid} ({short_hash(h)})" for sid, h in missing)
@@ -714,7 +722,7 @@ def render_text(report: Report, console: Any) -> None:
             )
         console.print(table)
 
-    table = Table(title="Progress (completed attempts per day, UTC: mean overall)",
+    table = Table(title="Progress per day (UTC): mean overall, passed of completed",
                   title_justify="left")  # fmt: skip
     table.add_column("Trainee", overflow="fold")
     table.add_column("Cohort", overflow="fold")

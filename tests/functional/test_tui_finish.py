@@ -311,7 +311,8 @@ async def test_picker_shows_a_line_per_scenario_and_at_least_eight_at_80x24(
     source = (Path(__file__).parent.parent / "fixtures" / "tui_call.yaml").read_text()
     for n in range(12):
         text = source.replace("id: tui-call", f"id: call-{n:02d}").replace(
-            "title: The broken kettle", f"title: Broken kettle number {n:02d} of a long series"
+            "title: The broken kettle",
+            f"title: Kettle {n:02d}, one of a long series of broken kettles"[:60],
         )
         (folder / f"call{n:02d}.yaml").write_text(text, encoding="utf-8")
     app = new_app(folder, tmp_path)
@@ -319,10 +320,10 @@ async def test_picker_shows_a_line_per_scenario_and_at_least_eight_at_80x24(
         await ready(pilot)
         listing = app.screen.query_one(ScenarioList)
         drawn = flat(app, listing)
-        visible = [n for n in range(12) if f"Broken kettle number {n:02d}" in drawn]
+        visible = [n for n in range(12) if f"Kettle {n:02d}," in drawn]
         assert len(visible) >= 8, drawn
         rows = screen_text(app).splitlines()
-        row = next(line for line in rows if "number 00" in line and "●" in line)
+        row = next(line for line in rows if "Kettle 00," in line and "●" in line)
         # one line: title (cut with …), difficulty, minutes and the best score ("—" untried)
         assert "…" in row and "●●○○○" in row and " 3 " in row and "—" in row
 

@@ -30,10 +30,12 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from simulator.engine import Conversation, Event
@@ -71,6 +73,12 @@ def problems_content(problems: Sequence[Problem], path: str) -> Content:
     if len(errors) > 8:
         lines.append(Content(f"… and {len(errors) - 8} more"))
     return Content("\n").join(lines)
+
+
+def _set_height(widget: Widget, rows: int) -> None:
+    """Give ``widget`` ``rows`` rows, leaving the layout alone when it has them already."""
+    if widget.styles.height != Scalar.parse(str(rows)):
+        widget.styles.height = rows
 
 
 class ConversationScreen(Screen[None]):
@@ -304,23 +312,24 @@ class ConversationScreen(Screen[None]):
             rows -= problems.outer_size.height
         replies = self.query_one(ReplyList)
         replies_rows = min(replies.needed_rows, max(3, rows - MIN_TRANSCRIPT))
-        replies.styles.height = replies_rows if replies_rows else "auto"
+        _set_height(replies, replies_rows)
         left = rows - replies_rows
         panel = self.query_one("#on-screen", MorePanel)
         if panel.display:
             text_rows = len(self.on_screen.wrap(max(1, width - 4)))
             screen_rows = min(text_rows, MAX_ON_SCREEN) + 2  # its border
             screen_rows = max(0, min(screen_rows, left - MIN_TRANSCRIPT))
-            panel.styles.height = screen_rows
+            _set_height(panel, screen_rows)
             left -= screen_rows
         coach = self.query_one(FeedbackPanel)
         if coach.display:
             needed = len(coach.content.wrap(max(1, width - 2))) + 1  # its top border
             latest = max(MIN_TRANSCRIPT, self.query_one(Transcript).latest_rows)
             coach_rows = min(needed, max(MIN_COACH, left - latest), max(0, left - MIN_TRANSCRIPT))
-            coach.styles.height = max(0, coach_rows)
+            _set_height(coach, max(0, coach_rows))
             coach.call_after_refresh(coach.update_cue)
-        panel.call_after_refresh(panel.update_cue)
+        if panel.display:
+            panel.call_after_refresh(panel.update_cue)
 
     # -- replying ----------------------------------------------------------------
 

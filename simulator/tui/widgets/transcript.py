@@ -49,6 +49,7 @@ class Transcript(ScrollView, can_focus=False):
         self.entries: list[Said] = []
         self._lines: list[Strip] = []
         self._rows: list[int] = []  # screen rows of each entry, in step with _lines
+        self._last_trainee = 0  # index of the trainee's latest entry (the current exchange)
         self._width = 0
         self._style_key: object = None
 
@@ -62,6 +63,8 @@ class Transcript(ScrollView, can_focus=False):
         label, text = visible_line(label), visible(text)
         content = Content.assemble((label, "bold"), text) if label else Content(text)
         said = Said(kind, content)
+        if kind == "trainee":
+            self._last_trainee = len(self.entries)
         self.entries.append(said)
         if self._width > 0 and self._style_key == self._current_style_key():
             strips = self._render_entry(said, len(self.entries) == 1)
@@ -101,15 +104,15 @@ class Transcript(ScrollView, can_focus=False):
         self.entries.clear()
         self._lines.clear()
         self._rows.clear()
+        self._last_trainee = 0
         self._set_size()
 
     @property
     def latest_rows(self) -> int:
         """Rows from the trainee's last reply to the end: what must stay in view to answer."""
-        last = max((i for i, said in enumerate(self.entries) if said.kind == "trainee"), default=0)
         if len(self._rows) != len(self.entries):
             return len(self._lines)
-        return sum(self._rows[last:])
+        return sum(self._rows[self._last_trainee :])
 
     # -- rendering -------------------------------------------------------------------
 
