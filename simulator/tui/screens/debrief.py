@@ -267,7 +267,7 @@ class DebriefScreen(Screen[None]):
         self.expert, self.expert_known = expert, True
         self.expert_note = note or "no resolved ending can be reached from this start"
         self._draw_paths()
-        if self.replay_wanted:
+        if self.replay_wanted and self.is_current:  # not if the trainee has moved on since
             self.replay_wanted = False
             self.action_expert()
 
