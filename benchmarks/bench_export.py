@@ -142,8 +142,12 @@ def _flush(conn: sqlite3.Connection, attempts: list[Any], choices: list[Any]) ->
         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         attempts,
     )
+    # The first 14 columns (schema v1); critical and shown (v2) stay NULL.
     conn.executemany(
-        "INSERT INTO choices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", choices
+        "INSERT INTO choices (attempt_uuid, seq, node, choice, say, empathy, assertiveness, tags,"
+        " mood_before, mood_after, seconds, latency_ms, next_node, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        choices,
     )
     attempts.clear()
     choices.clear()

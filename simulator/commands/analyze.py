@@ -9,6 +9,7 @@ from typing import Any, Final
 import click
 
 from scoring.vocabulary import SCORES
+from simulator import formatting
 from simulator.analysis import PATH_LIMIT, Analysis, PathResult
 from simulator.analysis import analyze as run_analysis
 from simulator.commands.common import (
@@ -80,7 +81,7 @@ def clock(seconds: int | None) -> str:
 
 def score(value: float | None) -> str:
     """A 0–100 score to one decimal, ``n/a`` when not assessed."""
-    return "n/a" if value is None else f"{value:.1f}"
+    return formatting.score(value, missing="n/a", digits=1)
 
 
 def _abbrev(items: Sequence[str], sep: str, keep: int = PATH_SHOWN) -> str:
@@ -235,7 +236,8 @@ def analysis_text(
             cells = [dim]
             for bound in ("best", "worst"):
                 span = result.bounds.get(bound, {}).get(dim)
-                cells.append("not assessed" if span is None else f"{span[0]:.1f} .. {span[1]:.1f}")
+                shown = f"{score(span[0])} .. {score(span[1])}" if span is not None else None
+                cells.append(shown or "not assessed")
             rows.append(cells)
         lines += _table(rows)
         best = result.best.get("overall")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from simulator.library import known_ids, resolve
-from simulator.model import DEFAULT_MAX_BYTES
+from simulator.limits import DEFAULT_MAX_BYTES
 from simulator.terminal import control_problem, visible, visible_line
 
 if TYPE_CHECKING:

@@ -39,12 +39,23 @@ ORDER: Final = " ORDER BY a.started_at, a.uuid"
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Which attempts to read; every given filter must hold (None = any)."""
+    """Which attempts to read; every given filter must hold (None = any).
+
+    ``cohorts`` selects several cohorts at once (any of them); ``cohort`` is
+    the one-cohort shorthand. Giving both means a cohort in both.
+    """
 
     cohort: str | None = None
     trainee: str | None = None
     scenario: str | None = None
     since: datetime | None = None  # compared with the attempt's start; naive = UTC
+    cohorts: tuple[str, ...] = ()
+
+    @property
+    def selected_cohorts(self) -> tuple[str, ...]:
+        """The cohorts named by the filters, in the order given (empty: any cohort)."""
+        named = (*self.cohorts, *(() if self.cohort is None else (self.cohort,)))
+        return tuple(dict.fromkeys(named))
 
     def where(self) -> tuple[str, list[Any]]:
         """A ``WHERE`` clause over aliases ``a`` (attempts) and ``t`` (trainees)."""
@@ -58,6 +69,9 @@ class Filters:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        if self.cohorts:
+            clauses.append(f"t.cohort IN ({', '.join('?' * len(self.cohorts))})")
+            params.extend(self.cohorts)
         if self.since is not None:
             # Stored times are fixed-width UTC text, so text order is time order.
             clauses.append("a.started_at >= ?")
@@ -66,8 +80,9 @@ class Filters:
 
     def describe(self) -> dict[str, str | None]:
         """The filters as JSON-ready values (for the report header)."""
+        cohorts = self.selected_cohorts
         return {
-            "cohort": self.cohort,
+            "cohort": ", ".join(cohorts) if cohorts else None,
             "trainee": self.trainee,
             "scenario": self.scenario,
             "since": None if self.since is None else format_utc(self.since),
