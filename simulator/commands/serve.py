@@ -28,7 +28,7 @@ EXTRA = "pip install 'talkdown[serve]' (in a talkdown folder: pip install '.[ser
 
 
 @click.command()
-@click.option("--host", default=DEFAULT_HOST, show_default=True,
+@click.option("--host", default=DEFAULT_HOST, show_default=True, metavar="ADDRESS",
               help="Address to listen on. The default is this computer only; 0.0.0.0 opens "
                    "the classroom to your network (there is no authentication).")  # fmt: skip
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
