@@ -79,7 +79,7 @@ def _store_fault(exc: Exception) -> str | None:
     import sqlite3
 
     from simulator.config import ConfigError
-    from simulator.store import StoreError
+    from simulator.results import StoreError
 
     if isinstance(exc, StoreError | ConfigError):
         return str(exc)

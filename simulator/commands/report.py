@@ -10,7 +10,7 @@ import click
 
 from simulator.commands.common import db_option, fail
 from simulator.commands.export import filter_options, open_store
-from simulator.export.query import Filters
+from simulator.results import DbTarget, Filters
 from simulator.terminal import dumps_json, echo
 
 
@@ -31,7 +31,7 @@ def report(
     since: datetime | None,
     fmt: str,
     html_path: Path | None,
-    db: Path | None,
+    db: DbTarget | None,
 ) -> None:
     """Per trainee, per scenario and per decision point: how the cohort is doing.
 
@@ -43,8 +43,8 @@ def report(
     filters = Filters(cohort=cohort, scenario=scenario, since=since)
     store = open_store(db)
     database = () if store.path is None else (store.path,)
-    with store, store.snapshot() as snap:
-        result = build_report(snap, filters)
+    with store, store.snapshot() as view:
+        result = build_report(view, filters)
     if html_path is not None:
         from simulator.export.html_report import render_html
         from simulator.export.output import text_output

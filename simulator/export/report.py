@@ -1,8 +1,8 @@
 """The cohort report: per trainee, per scenario, per decision point, and sins.
 
-All counting happens in SQL (`build_report`); Python only shapes the few
-hundred aggregate rows, so the report over 100,000 attempts costs a couple
-of index walks. Sections:
+All counting happens in the database (the store's `ResultsView` aggregates);
+Python only shapes the few hundred aggregate rows, so the report over 100,000
+attempts costs a couple of index walks. Sections:
 
 * **trainees** — per (name, cohort): attempts, completed, passes, best and mean
   of each dimension (completed attempts; a dimension never assessed is null),
@@ -22,7 +22,6 @@ of index walks. Sections:
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,8 +29,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from scoring.vocabulary import ENDINGS, SCORES
-from simulator.export.query import Filters
-from simulator.store import Snapshot, format_utc
+from simulator.results import Filters, ResultsView, format_utc
+from simulator.results.rows import ReplyCount
 from simulator.tags import SIN_ADVICE, SINS
 
 FORMAT: Final = "talkdown-report/1"
@@ -157,134 +156,70 @@ class Report:
 
 # --------------------------------------------------------------------------- building
 
-_FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 
-
-def _and(where: str, extra: str) -> str:
-    return f"{where} AND {extra}" if where else f" WHERE {extra}"
-
-
-def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
-    where, params = filters.where()
-    aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in SCORES)
-    rows = list(snap.rows(
-        f"SELECT t.id, t.name, t.cohort, count(*), sum(a.status = 'completed'),"
-        f" coalesce(sum(a.passed), 0), {aggregates}, coalesce(sum(a.critical_count), 0),"
-        f" coalesce(sum(a.critical_count > 0), 0) {_FROM}{where}"
-        " GROUP BY t.id ORDER BY t.cohort, t.name",
-        params,
-    ))  # fmt: skip
+def _trainees(view: ResultsView, filters: Filters) -> tuple[TraineeStats, ...]:
     # Overall scores in time order, per trainee: keep the first and the last few.
-    first: dict[int, float] = {}
-    recent: dict[int, deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_POINTS))
-    for trainee_id, overall in snap.rows(
-        f"SELECT a.trainee_id, a.overall {_FROM}{_and(where, 'a.overall IS NOT NULL')}"
-        " ORDER BY a.trainee_id, a.started_at, a.uuid",
-        params,
-    ):
-        first.setdefault(trainee_id, overall)
-        recent[trainee_id].append(overall)
+    first: dict[tuple[str, str], float] = {}
+    recent: dict[tuple[str, str], deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_POINTS))
+    for name, cohort, overall in view.overall_history(filters):
+        first.setdefault((name, cohort), overall)
+        recent[(name, cohort)].append(overall)
     out = []
-    for row in rows:
-        values = row[6 : 6 + 2 * len(SCORES)]
-        critical_replies, critical_attempts = row[6 + 2 * len(SCORES) :]
-        history = tuple(recent.get(row[0], ()))
+    for t in view.trainee_totals(filters):
+        history = tuple(recent.get((t.name, t.cohort), ()))
         out.append(
             TraineeStats(
-                name=row[1],
-                cohort=row[2],
-                attempts=row[3],
-                completed=row[4] or 0,
-                passes=row[5],
-                best={d: values[2 * i] for i, d in enumerate(SCORES)},
-                mean={d: values[2 * i + 1] for i, d in enumerate(SCORES)},
-                first_overall=first.get(row[0]),
+                name=t.name,
+                cohort=t.cohort,
+                attempts=t.attempts,
+                completed=t.completed,
+                passes=t.passes,
+                best=t.best,
+                mean=t.mean,
+                first_overall=first.get((t.name, t.cohort)),
                 last_overall=history[-1] if history else None,
                 recent_overall=history,
-                critical_replies=critical_replies,
-                critical_attempts=critical_attempts,
+                critical_replies=t.critical_replies,
+                critical_attempts=t.critical_attempts,
             )
         )
     return tuple(out)
 
 
-def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
-    where, params = filters.where()
-    means = ", ".join(f"avg(a.{d})" for d in SCORES)
-    endings = ", ".join(f"sum(a.ending = '{e}')" for e in ENDING_NAMES)
-    out = []
-    # SQLite takes a bare column (the title) from the row that max() picked.
-    for row in snap.rows(
-        f"SELECT a.scenario_id, max(a.started_at), a.scenario_title, count(*),"
-        f" sum(a.status = 'completed'), coalesce(sum(a.passed), 0), {means}, {endings},"
-        " coalesce(sum(a.critical_count), 0), coalesce(sum(a.critical_count > 0), 0)"
-        f" {_FROM}{where} GROUP BY a.scenario_id ORDER BY a.scenario_id",
-        params,
-    ):
-        out.append(
-            ScenarioResults(
-                scenario_id=row[0],
-                title=row[2],
-                attempts=row[3],
-                completed=row[4] or 0,
-                passes=row[5],
-                mean=dict(zip(SCORES, row[6:10], strict=True)),
-                endings={e: row[10 + i] or 0 for i, e in enumerate(ENDING_NAMES)},
-                critical_replies=row[13],
-                critical_attempts=row[14],
-            )
+def _scenarios(view: ResultsView, filters: Filters) -> tuple[ScenarioResults, ...]:
+    return tuple(
+        ScenarioResults(
+            scenario_id=s.scenario_id,
+            title=s.title,
+            attempts=s.attempts,
+            completed=s.completed,
+            passes=s.passes,
+            mean=s.mean,
+            endings=s.endings,
+            critical_replies=s.critical_replies,
+            critical_attempts=s.critical_attempts,
         )
-    return tuple(out)
+        for s in view.scenario_totals(filters)
+    )
 
 
-def _decisions(snap: Snapshot, filters: Filters) -> tuple[DecisionPoint, ...]:
-    where, params = filters.where()
-    versions = list(snap.rows(
-        f"SELECT DISTINCT a.scenario_id, a.content_hash {_FROM}{where}"
-        " ORDER BY a.scenario_id, a.content_hash",
-        params,
-    ))  # fmt: skip
-    # One query per version keeps SQLite's GROUP BY sort keys short (node,
-    # choice) — measured ~35% cheaper than one GROUP BY over all versions —
-    # and min(rowid) stands in for the reply's words, fetched once per group.
-    groups: list[tuple[str, str, str, int | None, int, int]] = []
-    version_where = _and(where, "a.scenario_id = ? AND a.content_hash = ?")
-    for scenario_id, content_hash in versions:
-        for node, choice, count, rowid in snap.rows(
-            "SELECT c.node, c.choice, count(*), min(c.rowid)"
-            " FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid"
-            f" JOIN trainees t ON t.id = a.trainee_id{version_where}"
-            " GROUP BY c.node, c.choice",
-            [*params, scenario_id, content_hash],
-        ):
-            groups.append((scenario_id, content_hash, node, choice, count, rowid))
-    words: dict[int, tuple[str, tuple[str, ...], str | None]] = {}
-    rowids = [g[5] for g in groups]
-    for start in range(0, len(rowids), 500):
-        chunk = rowids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for rowid, say, tags, critical in snap.rows(
-            f"SELECT rowid, say, tags, critical FROM choices WHERE rowid IN ({marks})", chunk
-        ):
-            words[rowid] = (say, tuple(json.loads(tags)), critical)
-    by_node: dict[tuple[str, str, str], list[tuple[int | None, int, int]]] = defaultdict(list)
-    for scenario_id, content_hash, node, choice, count, rowid in groups:
-        by_node[(scenario_id, content_hash, node)].append((choice, count, rowid))
+def _decisions(view: ResultsView, filters: Filters) -> tuple[DecisionPoint, ...]:
+    by_node: dict[tuple[str, str, str], list[ReplyCount]] = defaultdict(list)
+    for count in view.reply_counts(filters):
+        by_node[(count.scenario_id, count.content_hash, count.node)].append(count)
     points = []
     for (scenario_id, content_hash, node), picks in by_node.items():
-        total = sum(count for _, count, _ in picks)
+        total = sum(p.count for p in picks)
         replies = tuple(
             ReplyStats(
-                choice=choice,
-                say=words[rowid][0],
-                tags=words[rowid][1],
-                count=count,
-                share=count / total,
-                critical=words[rowid][2],
+                choice=p.choice,
+                say=p.say,
+                tags=p.tags,
+                count=p.count,
+                share=p.count / total,
+                critical=p.critical,
             )
-            for choice, count, rowid in sorted(
-                picks, key=lambda p: (-p[1], p[0] is None, p[0] or 0)
-            )
+            for p in sorted(picks, key=lambda p: (-p.count, p.choice is None, p.choice or 0))
         )
         points.append(DecisionPoint(scenario_id, content_hash, node, total, replies))
     # Within a version, the nodes most conversations reach come first: roughly
@@ -312,11 +247,11 @@ def _sins(decisions: Sequence[DecisionPoint], replies: int) -> tuple[SinStats, .
     )
 
 
-def build_report(snap: Snapshot, filters: Filters, *, now: datetime | None = None) -> Report:
+def build_report(view: ResultsView, filters: Filters, *, now: datetime | None = None) -> Report:
     """The report over the attempts matching *filters* (read inside one snapshot)."""
-    trainees = _trainees(snap, filters)
-    scenarios = _scenarios(snap, filters)
-    decisions = _decisions(snap, filters)
+    trainees = _trainees(view, filters)
+    scenarios = _scenarios(view, filters)
+    decisions = _decisions(view, filters)
     replies = sum(point.total for point in decisions)
     return Report(
         filters=filters.describe(),

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator import store as store_mod
 from simulator.cli import cli
-from simulator.schema_sql import SCHEMA_VERSION
+from simulator.results.sqlite import store as store_mod
+from simulator.results.sqlite.schema import SCHEMA_VERSION
 from simulator.store import Store
 from simulator.tui.screens.trainer import TrainerApp
 from tests.hostile.helpers import REPO, run_cli, unprivileged

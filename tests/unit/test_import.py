@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.importer import ImportSummary, Invalid, import_file, parse_record
 from simulator.export.jsonl import FORMAT
 from simulator.export.sample import HASH_V1, sample_uuid
+from simulator.results import sql as sql_mod
 from simulator.store import Store
 
 
@@ -275,14 +275,14 @@ def test_an_attempt_is_never_half_written(
     jsonl_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If writing the replies fails, the attempt row of the same transaction is gone too."""
-    real = store_mod._tags_json
+    real = sql_mod.tags_json
 
     def failing(tags: Any) -> str:
         if "runaround" in tags:
             raise TypeError("simulated failure while writing the replies")
         return real(tags)
 
-    monkeypatch.setattr(store_mod, "_tags_json", failing)
+    monkeypatch.setattr(sql_mod, "tags_json", failing)
     db = tmp_path / "results.db"
     with Store(db) as store:
         summary = ImportSummary()

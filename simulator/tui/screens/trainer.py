@@ -36,7 +36,14 @@ from simulator.export.report import (
     fmt_trend,
     text_bar,
 )
-from simulator.store import AttemptRow, ChoiceRow, Store, StoreError
+from simulator.results import (
+    AttemptRow,
+    ChoiceRow,
+    DbTarget,
+    ResultsStore,
+    StoreError,
+    open_for_reading,
+)
 from simulator.terminal import clip, visible
 from simulator.tui.review import tag_notes
 from simulator.tui.safe import SafeApp
@@ -143,7 +150,7 @@ class AttemptScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, uuid: str) -> None:
+    def __init__(self, store: ResultsStore, uuid: str) -> None:
         super().__init__(id="trainer-attempt")
         self.store = store
         self.uuid = uuid
@@ -179,7 +186,7 @@ class TraineeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, name: str, cohort: str) -> None:
+    def __init__(self, store: ResultsStore, name: str, cohort: str) -> None:
         super().__init__(id="trainer-trainee")
         self.store = store
         self.trainee = (name, cohort)
@@ -239,11 +246,11 @@ class TrainerScreen(Screen[None]):
     ]
     DEFAULT_CSS = CSS
 
-    def __init__(self, db_path: Path | None = None, *, cohort: str | None = None) -> None:
+    def __init__(self, db_path: DbTarget | None = None, *, cohort: str | None = None) -> None:
         super().__init__(id="trainer")
         self.db_path = db_path
         self.cohort = cohort
-        self.store: Store | None = None
+        self.store: ResultsStore | None = None
         self.report: Report | None = None
 
     def compose(self) -> ComposeResult:
@@ -259,7 +266,7 @@ class TrainerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "trainer" + (f" · cohort {self.cohort}" if self.cohort else "")
         try:
-            self.store = Store.open_for_reading(self.db_path)
+            self.store = open_for_reading(self.db_path)
         except StoreError as exc:
             self._status(f"No results: {exc}")
             return
@@ -273,15 +280,15 @@ class TrainerScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="trainer-report")
     def load(self) -> None:
         """Build the report off the UI thread, then show it."""
-        from simulator.export.query import Filters
         from simulator.export.report import build_report
+        from simulator.results import Filters
 
         store = self.store
         if store is None:
             return
         try:
-            with store.snapshot() as snap:
-                report = build_report(snap, Filters(cohort=self.cohort))
+            with store.snapshot() as view:
+                report = build_report(view, Filters(cohort=self.cohort))
         except StoreError as exc:
             self.app.call_from_thread(self._status, f"Cannot read the results: {exc}")
             return
@@ -342,7 +349,7 @@ class TrainerApp(SafeApp[None]):
     TITLE = "talkdown"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, db: Path | None = None, *, cohort: str | None = None) -> None:
+    def __init__(self, db: DbTarget | None = None, *, cohort: str | None = None) -> None:
         super().__init__()
         self.db = db
         self.cohort = cohort
@@ -356,6 +363,6 @@ class TrainerApp(SafeApp[None]):
         self.exit()
 
 
-def run_trainer(db: Path | None = None, *, cohort: str | None = None) -> None:
+def run_trainer(db: DbTarget | None = None, *, cohort: str | None = None) -> None:
     """Run the trainer screen on its own until the trainer closes it."""
     TrainerApp(db, cohort=cohort).run()
