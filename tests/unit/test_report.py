@@ -16,7 +16,7 @@ from simulator.export.html_report import render_html
 from simulator.export.query import Filters
 from simulator.export.report import Report, build_report, report_json, sparkline
 from simulator.export.sample import HASH_V1, HASH_V2
-from simulator.store import Store
+from simulator.results import DbTarget, open_store
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 SCRIPT_NAME = "<script>alert('name')</script>"
@@ -24,10 +24,10 @@ SCRIPT_REPLY = '<img src=x onerror="alert(1)"> & </td><script>alert(2)</script>'
 
 
 @pytest.fixture
-def hostile_db(tmp_path: Path) -> Path:
+def hostile_db(store_target: DbTarget) -> DbTarget:
     """A trainee and a reply made of HTML and Rich markup."""
-    path = tmp_path / "hostile.db"
-    with Store(path) as store:
+    path = store_target
+    with open_store(path) as store:
         start = datetime(2024, 3, 1, tzinfo=UTC)
         key = store.start_attempt(
             name=SCRIPT_NAME, cohort="[bold red]c[/]", scenario_id="s<1>",
@@ -46,9 +46,9 @@ def hostile_db(tmp_path: Path) -> Path:
     return path
 
 
-def report_of(db: Path, filters: Filters | None = None) -> Report:
-    with Store(db) as store, store.snapshot() as snap:
-        return build_report(snap, filters or Filters(), now=NOW)
+def report_of(db: DbTarget, filters: Filters | None = None) -> Report:
+    with open_store(db) as store, store.snapshot() as view:
+        return build_report(view, filters or Filters(), now=NOW)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -226,9 +226,9 @@ def test_html_is_self_contained(sample_db: Path) -> None:
         assert f"<h2>{heading}</h2>" in html
 
 
-def test_empty_report(tmp_path: Path) -> None:
-    db = tmp_path / "empty.db"
-    Store(db).close()
+def test_empty_report(store_target: DbTarget) -> None:
+    db = store_target
+    open_store(db).close()
     report = report_of(db)
     assert report.attempts == 0 and report.trainees == () and report.decisions == ()
     assert "No attempts match." in render_html(report)

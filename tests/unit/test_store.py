@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from simulator.results import DbTarget, Filters, open_store
 from simulator.results import sql as sql_mod
 from simulator.results.sqlite import schema as schema_sql
 from simulator.results.sqlite import store as store_mod
@@ -47,9 +48,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
+def sqlite_store(db_path: Path) -> Iterator[Store]:
+    """The SQLite backend itself (tests of the file, its pragmas and its locking)."""
     with Store(db_path) as opened:
         yield opened
+
+
+@pytest.fixture
+def store(store_target: DbTarget) -> Iterator[Store]:
+    """A fresh store on each backend: the behaviour tests run on SQLite and PostgreSQL."""
+    with open_store(store_target) as opened:
+        yield opened  # type: ignore[misc]  # a ResultsStore; SQLite-only tests use Store()
 
 
 def start(store: Store, **overrides: Any) -> str:
@@ -106,8 +115,8 @@ def raw(path: Path) -> sqlite3.Connection:
 # --------------------------------------------------------------------------- schema
 
 
-def test_fresh_database_is_migrated_and_configured(store: Store, db_path: Path) -> None:
-    conn = store._conn
+def test_fresh_database_is_migrated_and_configured(sqlite_store: Store, db_path: Path) -> None:
+    conn = sqlite_store._conn
     assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema_sql.APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -127,9 +136,9 @@ def test_fresh_database_is_migrated_and_configured(store: Store, db_path: Path) 
     assert db_path.is_file()
 
 
-def test_contract_columns_exist(store: Store) -> None:
+def test_contract_columns_exist(sqlite_store: Store) -> None:
     def columns(table: str) -> set[str]:
-        return {r[1] for r in store._conn.execute(f"PRAGMA table_info({table})")}
+        return {r[1] for r in sqlite_store._conn.execute(f"PRAGMA table_info({table})")}
 
     assert columns("trainees") >= {"id", "name", "cohort", "email", "created_at"}
     assert columns("attempts") >= {
@@ -648,10 +657,12 @@ def test_datetimes_round_trip_as_utc(store: Store) -> None:
     assert row.started_at == local and row.started_at.tzinfo is UTC
     assert row.started_at == datetime(2024, 7, 1, 6, 30, 0, 123456, tzinfo=UTC)
     assert store.get_choices(uuid)[0].recorded_at == datetime(2024, 7, 1, 6, 31, tzinfo=UTC)
-    text = store._conn.execute(
-        "SELECT started_at, finished_at FROM attempts WHERE uuid = ?", (uuid,)
-    ).fetchone()
-    assert text == ("2024-07-01T06:30:00.123456Z", "2024-07-01T06:45:00.000000Z")
+    with store.snapshot() as view:  # as exported: the stored UTC text, on every backend
+        (record,) = view.attempts(Filters())
+    assert (record.started_at, record.finished_at) == (
+        "2024-07-01T06:30:00.123456Z",
+        "2024-07-01T06:45:00.000000Z",
+    )
     # default times are "now", in UTC
     now_uuid = start(store)
     now_row = store.get_attempt(now_uuid)
@@ -729,19 +740,19 @@ def _fields(row: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- locking
 
 
-def test_writer_waits_for_another_writer(store: Store, db_path: Path) -> None:
-    uuid = start(store)
+def test_writer_waits_for_another_writer(sqlite_store: Store, db_path: Path) -> None:
+    uuid = start(sqlite_store)
     other = raw(db_path)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
     timer = threading.Timer(0.5, lambda: other.execute("COMMIT"))  # ... for half a second
     timer.start()
     began = datetime.now(UTC)
-    reply(store, uuid, 1)  # queues on the busy timeout instead of failing
+    reply(sqlite_store, uuid, 1)  # queues on the busy timeout instead of failing
     waited = datetime.now(UTC) - began
     timer.join()
     other.close()
     assert waited >= timedelta(seconds=0.4)
-    assert store.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
+    assert sqlite_store.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
 
 
 def test_lock_held_too_long_is_a_clear_error(
@@ -765,7 +776,7 @@ def test_lock_held_too_long_is_a_clear_error(
 
 
 def test_locked_errors_are_retried_with_backoff(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr(time, "sleep", sleeps.append)
@@ -776,14 +787,14 @@ def test_locked_errors_are_retried_with_backoff(
             raise exc
         return "done"
 
-    assert store._retry(flaky) == "done"
+    assert sqlite_store._retry(flaky) == "done"
     assert len(sleeps) == 3 and sleeps[0] < sleeps[2]
 
     def broken() -> None:
         raise sqlite3.OperationalError("no such table: nope")
 
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        store._retry(broken)
+        sqlite_store._retry(broken)
     assert len(sleeps) == 3  # other errors are not retried
 
 
