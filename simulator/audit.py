@@ -14,6 +14,10 @@ For one scenario the audit measures (CONTRACTS.md "`talkdown audit`"):
   scores ≥ 0.5 on empathy or on assertiveness (a distractor worth thinking
   about); **reactions** and **critical** replies at reachable decisions.
 * **warnings**: what lets a trainee win without judgement.
+* **confusion** (typed replies, issue 14): per decision node, the margin
+  between its replies and the texts the default reply matcher mixes up
+  (:mod:`simulator.matching.confusion`). It is reported beside the rest and
+  changes neither the warnings nor ``--strict``.
 
 "Strongest" is always :func:`scoring.strongest_replies` with the scenario's
 weights, and reachability is the analysis' own, so the audit judges a
@@ -38,6 +42,8 @@ from simulator.audit_surface import (
     pick_most_sentences,
 )
 from simulator.engine import Conversation
+from simulator.matching import get_matcher
+from simulator.matching.confusion import NodeConfusion, check_nodes
 from simulator.model import Node, Scenario
 
 #: ``--runs``: seeded random play-throughs per scenario.
@@ -130,6 +136,13 @@ class FileAudit:
     complete: bool  # False: reachability stopped at its budget; figures cover what it found
     states: int
     warnings: tuple[str, ...]
+    confusion: tuple[NodeConfusion, ...] = ()  # per reachable decision node, file order
+    matcher: str = ""  # the reply matcher the confusion check used, "name version"
+
+    @property
+    def confusion_margin(self) -> float | None:
+        """The smallest margin between two replies at any decision (None: no decisions)."""
+        return min((c.margin for c in self.confusion), default=None)
 
     def tell_share(self, tell: str) -> float:
         """Share 0–1 of decisions where ``tell`` picks a strongest reply."""
@@ -165,6 +178,13 @@ class FileAudit:
             "reaction_share": self.reaction_share,
             "critical_replies": self.critical_replies,
             "warnings": list(self.warnings),
+            "confusion": {
+                "matcher": self.matcher,
+                "margin": None
+                if self.confusion_margin is None
+                else round(self.confusion_margin, 3),
+                "nodes": [c.to_json() for c in self.confusion],
+            },
         }
 
 
@@ -214,6 +234,8 @@ def audit_scenario(scenario: Scenario, *, path: str = "", runs: int = DEFAULT_RU
             looped=sum(1 for o in outcomes if o.looped),
         )
 
+    matcher = get_matcher()
+    confusion = tuple(check_nodes(matcher, decisions))
     partial = FileAudit(
         path=path,
         scenario_id=scenario.id,
@@ -229,6 +251,8 @@ def audit_scenario(scenario: Scenario, *, path: str = "", runs: int = DEFAULT_RU
         complete=reach.complete,
         states=reach.states,
         warnings=(),
+        confusion=confusion,
+        matcher=f"{matcher.name} {matcher.version}",
     )
     return _with_warnings(partial, turn_cap(scenario))
 

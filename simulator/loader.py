@@ -31,6 +31,7 @@ from simulator.model import (
     FORMATS,
     LATEST_FORMAT,
     MAX_CHOICES,
+    MAX_PARAPHRASES,
     MOOD_MAX,
     MOOD_MIN,
     Choice,
@@ -89,11 +90,14 @@ CHOICE_FIELDS: Final = (
     "next",
     "reaction",
     "critical",
+    "paraphrases",
 )
 ROUTE_FIELDS: Final = ("if", "goto")
 OUTCOME_FIELDS: Final = ("if", "text")
 #: Fields a format 1 file may not use: they arrived with format 1.1.
-NEW_IN_1_1: Final = frozenset({"shuffle", "speaker", "narration", "screen", "reaction", "critical"})
+NEW_IN_1_1: Final = frozenset(
+    {"shuffle", "speaker", "narration", "screen", "reaction", "critical", "paraphrases"}
+)
 POINTS_LIMIT: Final = 100
 SECONDS_LIMIT: Final = 24 * 3600
 
@@ -759,6 +763,7 @@ class _Builder:
                 "critical",
             )
         flags = self.string_list(raw, "set", where, self._flag_ok)
+        paraphrases = self.paraphrases(raw, where, say) if self.format != "1" else ()
         routes = self.routes(raw, where)
         if routes is None:
             return None
@@ -775,7 +780,67 @@ class _Builder:
             line=raw.line,
             reaction=reaction,
             critical=critical,
+            paraphrases=paraphrases,
         )
+
+    def paraphrases(self, raw: MarkedMap, where: str, say: str) -> tuple[str, ...]:
+        """A reply's ``paraphrases:``: other ways a trainee might say it (format 1.1)."""
+        value = raw.get("paraphrases")
+        if value is None:
+            return ()
+        items: list[tuple[Any, Mark]]
+        if isinstance(value, str):  # a lone text is a list of one
+            items = [(value, raw.value_at("paraphrases"))]
+        elif isinstance(value, MarkedList):
+            items = [(item, value.item_at(i)) for i, item in enumerate(value)]
+        else:
+            self.report(
+                raw.value_at("paraphrases"),
+                f"'paraphrases' in {where} must be a list of texts, not {_type_name(value)}",
+                'write e.g. paraphrases: ["I can see it\'s stuck", "It\'s held at the depot"]',
+                "type",
+            )
+            return ()
+        if len(items) > MAX_PARAPHRASES:
+            self.report(
+                items[MAX_PARAPHRASES][1],
+                f"{where} has {len(items)} paraphrases; at most {MAX_PARAPHRASES} are read",
+                "keep the ones that say the reply most differently",
+                "too-many-paraphrases",
+            )
+            items = items[:MAX_PARAPHRASES]
+        seen = {" ".join(say.split()).casefold(): "the reply's own text"}
+        out: list[str] = []
+        for item, mark in items:
+            if isinstance(item, int | float) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str):
+                self.report(
+                    mark,
+                    f"a paraphrase in {where} must be text, not {_type_name(item)}",
+                    "put the text in quotes",
+                    "type",
+                )
+                continue
+            if not item.strip():
+                self.report(
+                    mark, f"a paraphrase in {where} is empty", "write the text or remove it"
+                )
+                continue
+            self.check_placeholders(item, mark, f"a paraphrase in {where}")
+            key = " ".join(item.split()).casefold()
+            if key in seen:
+                self.report(
+                    mark,
+                    f"a paraphrase in {where} repeats {seen[key]}",
+                    "remove it, or say it differently",
+                    "duplicate",
+                    "warning",
+                )
+                continue
+            seen[key] = "an earlier paraphrase"
+            out.append(item)
+        return tuple(out)
 
     def _tag_ok(self, tag: str, mark: Mark) -> bool:
         if tag in TAGS:

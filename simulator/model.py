@@ -24,6 +24,7 @@ CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "in-person", "soci
 MOOD_MIN: Final = 0
 MOOD_MAX: Final = 100
 MAX_CHOICES: Final = 9
+MAX_PARAPHRASES: Final = 20  # per reply: enough to cover the ways it is said, bounded work
 DEFAULT_SECONDS: Final = 30
 DEFAULT_WALKOUT_LINE: Final = "The customer ends the conversation."
 DEFAULT_SILENCE_MOOD: Final = 10
@@ -60,6 +61,7 @@ class Choice:
     line: int = 0
     reaction: str = ""  # the customer's immediate spoken reaction (format 1.1)
     critical: str = ""  # why this reply fails the call whatever the score (format 1.1)
+    paraphrases: tuple[str, ...] = ()  # other ways to say it, for typed replies (format 1.1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from simulator.loader import NODE_ID_RE, SCENARIO_ID_RE
-from simulator.model import CHANNELS, ENDINGS, MAX_CHOICES
+from simulator.model import CHANNELS, ENDINGS, MAX_CHOICES, MAX_PARAPHRASES
 from simulator.tags import TAGS
 
 SCHEMA_ID = "https://talkdown.invalid/scenario.schema.json"
@@ -79,6 +79,13 @@ def scenario_schema() -> dict[str, Any]:
                 "minLength": 1,
                 "description": "Format 1.1: why this reply fails the call whatever the score "
                 "(e.g. 'skipped the identity check'); an attempt that makes it cannot pass.",
+            },
+            "paraphrases": {
+                "type": "array",
+                "items": {**text, "minLength": 1},
+                "maxItems": MAX_PARAPHRASES,
+                "description": "Format 1.1: other ways a trainee might say this reply, so a "
+                "typed reply is matched to it (say it your way); never shown.",
             },
             "set": {
                 "type": "array",

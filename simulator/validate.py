@@ -10,6 +10,8 @@ from pathlib import Path
 from simulator.analysis import explore, reachability
 from simulator.library import SCENARIO_SUFFIXES
 from simulator.loader import LoadResult, read_file
+from simulator.matching import get_matcher
+from simulator.matching.confusion import confusable_problems
 from simulator.model import DEFAULT_MAX_BYTES, Scenario
 from simulator.problems import Problem
 
@@ -165,12 +167,20 @@ def _nodes_that_can_end(scenario: Scenario) -> set[str]:
     return found
 
 
-def check_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileReport:
-    """Load ``path`` and run every check; never raises for a bad file."""
+def check_file(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, typed: bool = False
+) -> FileReport:
+    """Load ``path`` and run every check; never raises for a bad file.
+
+    ``typed`` adds the typed-reply check (``validate --strict``): replies the
+    default reply matcher cannot tell apart even when typed word for word.
+    """
     result: LoadResult = read_file(path, max_bytes=max_bytes)
     problems = list(result.problems)
     if result.scenario is not None and not result.errors:
         problems.extend(graph_problems(result.scenario))
+        if typed:
+            problems.extend(confusable_problems(result.scenario, get_matcher()))
     problems.sort(key=lambda p: (p.line, p.col, p.severity != "error"))
     scenario = result.scenario if not any(p.severity == "error" for p in problems) else None
     return FileReport(str(path), scenario, tuple(problems))

@@ -164,6 +164,7 @@ def _print_file(item: FileAudit) -> None:
     )
     click.echo(f"  {'Reactions':<18}{item.reaction_share:.2f} of replies carry a customer reaction")
     click.echo(f"  {'Critical replies':<18}{item.critical_replies}")
+    _print_confusion(item)
     if item.warnings:
         click.echo()
         click.echo(f"  Warnings ({len(item.warnings)}):")
@@ -171,6 +172,43 @@ def _print_file(item: FileAudit) -> None:
             click.echo(_wrap(warning, "    - ", "      "))
     else:
         click.echo("  No warnings: no surface rule or naive policy beats this scenario.")
+
+
+def _print_confusion(item: FileAudit) -> None:
+    """Typed replies: the closest replies and what the matcher mixes up, node by node."""
+    if item.confusion_margin is None:
+        return
+    closest = min(item.confusion, key=lambda c: c.margin)
+    pair = f"replies {closest.closest[0]} and {closest.closest[1]} " if closest.closest else ""
+    click.echo(
+        _wrap(
+            f"closest {pair}at '{closest.node}', margin {closest.margin:.2f} "
+            f"({item.matcher} matcher)",
+            f"  {'Typed replies':<18}",
+            " " * 20,
+        )
+    )
+    for node in item.confusion:
+        for mix in node.mixups:
+            what = "could be either" if mix.reason == "ambiguous" else "is heard as"
+            text = mix.text if len(mix.text) <= 40 else mix.text[:37] + "..."
+            click.echo(
+                _wrap(
+                    f"'{node.node}': reply {mix.reply}'s \"{text}\" {what} reply {mix.heard_as}",
+                    "    - ",
+                    "      ",
+                )
+            )
+        for a, b in node.needs_paraphrases:
+            margin = next(m for x, y, m in node.close_pairs if (x, y) == (a, b))
+            click.echo(
+                _wrap(
+                    f"'{node.node}': replies {a} and {b} are close (margin {margin:.2f}) — "
+                    "give both 'paraphrases:' that say what sets each apart",
+                    "    - ",
+                    "      ",
+                )
+            )
 
 
 def _print_library(summary: LibrarySummary) -> None:

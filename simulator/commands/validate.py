@@ -14,7 +14,12 @@ from simulator.validate import check_file, scenario_files
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings as errors, and warn about replies too alike for typed replies "
+    "to tell apart.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -36,7 +41,7 @@ def validate(paths: tuple[Path, ...], strict: bool, fmt: str, max_bytes: int) ->
             ", ".join(f"'{p}' does not exist" for p in missing), param_hint="PATHS"
         )
     files = list(scenario_files(paths))
-    reports = [check_file(f, max_bytes=max_bytes) for f in files]
+    reports = [check_file(f, max_bytes=max_bytes, typed=strict) for f in files]
     failed = [r for r in reports if r.failed(strict)]
     errors = sum(1 for r in reports for p in r.problems if p.severity == "error")
     warnings = sum(1 for r in reports for p in r.problems if p.severity == "warning")

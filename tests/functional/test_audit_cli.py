@@ -29,6 +29,7 @@ FILE_KEYS = {
     "reaction_share",
     "critical_replies",
     "warnings",
+    "confusion",  # typed replies (issue 14)
 }
 POLICIES = ["longest", "shortest", "first", "last", "always_apologise", "warm_caver", "random"]
 
