@@ -136,8 +136,9 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> None:
     for table in ("trainees", "attempts", "choices"):
         dump = subprocess.run(["sqlite3", "-csv", str(sqlite_path), f"SELECT * FROM {table}"],
                               check=True, capture_output=True)  # fmt: skip
-        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
-                        f"COPY {table} FROM STDIN WITH CSV"], input=dump.stdout, check=True)  # fmt: skip
+        copy = f"COPY {table} FROM STDIN WITH CSV"
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", copy],
+                       input=dump.stdout, check=True)  # fmt: skip
     subprocess.run(["psql", "-q", url, "-c", "SELECT setval(pg_get_serial_sequence("
                     "'trainees', 'id'), (SELECT max(id) FROM trainees)); ANALYZE"],
                    check=True, capture_output=True)  # fmt: skip
@@ -212,9 +213,9 @@ def export_commands(target: str, work: Path) -> dict[str, list[list[str]]]:
     flat_replies = " ".join(replies_sql_text.split())
     if is_pg:
         csv_dump = [["psql", "-q", target, "-c", f"COPY ({flat}) TO STDOUT WITH CSV"]]
-        json_dump = [["psql", "-q", target,
-                      "-c", f"COPY (SELECT row_to_json(q) FROM ({flat}) q) TO STDOUT",
-                      "-c", f"COPY (SELECT row_to_json(q) FROM ({flat_replies}) q) TO STDOUT"]]  # fmt: skip
+        as_json = "COPY (SELECT row_to_json(q) FROM ({}) q) TO STDOUT"
+        json_dump = [["psql", "-q", target, "-c", as_json.format(flat),
+                      "-c", as_json.format(flat_replies)]]  # fmt: skip
     else:
         csv_dump = [["sqlite3", "-csv", target, flat]]
         json_dump = [["sqlite3", "-json", target, f"{flat}; {flat_replies}"]]

@@ -68,7 +68,7 @@ def test_no_sql_outside_the_results_store() -> None:
         if _imports(path) & {"sqlite3", "psycopg"}:
             offenders.append(f"{path.relative_to(ROOT)}: imports a database driver")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if any(word in node.value for word in sql):
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: SQL")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and any(word in text for word in sql):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: SQL")
     assert offenders == []
