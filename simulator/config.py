@@ -6,6 +6,7 @@ Keys (all optional)::
     cohort = "2024-spring"
     email = "sam@example.com"      # used as the xAPI mbox when present
     scenario_dirs = ["~/scenarios", "/srv/talkdown/extra"]
+    theme = "textual-light"        # the TUI's colours (remembered when changed in the app)
 
 Reading uses `tomllib`; writing uses the tiny writer below (basic strings with
 TOML escapes, lists of strings) and replaces the file atomically. Unknown keys
@@ -64,9 +65,10 @@ class Config:
     cohort: str | None = None
     email: str | None = None
     scenario_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    theme: str | None = None
 
 
-_STRING_KEYS = ("trainee", "cohort", "email")
+_STRING_KEYS = ("trainee", "cohort", "email", "theme")
 
 
 # --------------------------------------------------------------------------- reading
@@ -115,6 +117,7 @@ def _parse(path: Path, text: str) -> Config:
         cohort=values["cohort"],
         email=values["email"],
         scenario_dirs=tuple(Path(d).expanduser() for d in dirs if d),
+        theme=values["theme"],
     )
 
 
@@ -211,6 +214,7 @@ def save_config(cfg: Config, path: Path | None = None) -> Path:
             "cohort": cfg.cohort,
             "email": cfg.email,
             "scenario_dirs": [str(d) for d in cfg.scenario_dirs] if cfg.scenario_dirs else None,
+            "theme": cfg.theme,
         }
     )
     _atomic_write(path, text.encode("utf-8"))

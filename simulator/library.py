@@ -5,15 +5,27 @@ Kept free of the loader and YAML so the TUI can list files without paying for th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.model import Scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 def shipped_dir() -> Path:
     """The folder of the scenarios installed with the package."""
+    import scenarios
+
+    # The package's own folder: importlib.resources would say the same for an installed
+    # package, but costs a few milliseconds of the start to import.
+    if scenarios.__file__ is not None:
+        return Path(scenarios.__file__).parent
+    from importlib import resources
+
     return Path(str(resources.files("scenarios")))
 
 
@@ -54,3 +66,43 @@ def resolve(spec: str, extra_dirs: Iterable[Path] = ()) -> Path | None:
 def known_ids(extra_dirs: Iterable[Path] = ()) -> list[str]:
     """Ids (file stems) of every scenario that ``resolve`` can find by id."""
     return sorted({p.stem for p in scenario_paths([*extra_dirs, shipped_dir()])})
+
+
+class ScenarioVersions:
+    """Find the scenario file a stored attempt was played on, by its content hash.
+
+    Results keep only what was said, not what else could have been said; the
+    report's item analysis (every reply, unpicked ones too, the strongest
+    marked) needs the file itself. Files in ``dirs`` are hashed once, on first
+    use, and a file is loaded only when its version is asked for.
+    """
+
+    def __init__(self, dirs: Iterable[Path]) -> None:
+        self.dirs = list(dirs)
+        self._paths: dict[str, Path] | None = None
+        self._loaded: dict[str, Scenario | None] = {}
+
+    def _index(self) -> dict[str, Path]:
+        if self._paths is None:
+            self._paths = {}
+            for path in scenario_paths(self.dirs):
+                try:
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError:
+                    continue  # unreadable: that version just stays unknown
+                self._paths.setdefault(digest, path)
+        return self._paths
+
+    def get(self, content_hash: str) -> Scenario | None:
+        """The scenario whose file has exactly ``content_hash``; None if no folder holds it."""
+        if content_hash not in self._loaded:
+            path = self._index().get(content_hash)
+            scenario = None
+            if path is not None:
+                from simulator.loader import read_file
+
+                loaded = read_file(path).scenario
+                if loaded is not None and loaded.content_hash == content_hash:
+                    scenario = loaded
+            self._loaded[content_hash] = scenario
+        return self._loaded[content_hash]

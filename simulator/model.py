@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from scoring.vocabulary import ENDINGS as ENDINGS  # re-exported: the one vocabulary
 from scoring.vocabulary import Ending as Ending
+from simulator.limits import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -29,7 +30,6 @@ DEFAULT_SECONDS: Final = 30
 DEFAULT_WALKOUT_LINE: Final = "The customer ends the conversation."
 DEFAULT_SILENCE_MOOD: Final = 10
 DEFAULT_PASS_MARK: Final = 70.0
-DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024  # scenario files larger than this are refused
 #: The format versions this talkdown reads; "1.1" adds the assessment-validity fields.
 FORMATS: Final[tuple[str, ...]] = ("1", "1.1")
 LATEST_FORMAT: Final = "1.1"

@@ -7,13 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.analysis import explore, reachability
 from simulator.library import SCENARIO_SUFFIXES
 from simulator.loader import LoadResult, read_file
-from simulator.matching import get_matcher
-from simulator.matching.confusion import confusable_problems
 from simulator.model import DEFAULT_MAX_BYTES, Scenario
 from simulator.problems import Problem
+from simulator.statespace import TOO_COMPLEX, StateGraph, explore, paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +21,8 @@ class FileReport:
     path: str
     scenario: Scenario | None
     problems: tuple[Problem, ...]
+    #: The states validation explored (only when asked for): ``analyze`` reuses them.
+    graph: StateGraph | None = None
 
     def failed(self, strict: bool = False) -> bool:
         """True when the file has errors (or, with ``strict``, any problem)."""
@@ -33,25 +33,60 @@ class FileReport:
 
 def graph_problems(scenario: Scenario) -> list[Problem]:
     """Reachability errors and authoring warnings for a well-formed scenario."""
+    return check_graph(scenario)[0]
+
+
+def check_graph(scenario: Scenario) -> tuple[list[Problem], StateGraph]:
+    """:func:`graph_problems`, and the state graph it explored (for reuse by analysis).
+
+    Exploration has a work budget. When a file has more states than that, the
+    facts it could not prove (unreachable or stuck nodes, a reachable
+    resolution) become one warning each: a valid file is never rejected
+    because it is too large to check exactly.
+    """
+    with paused_gc():
+        return _check_graph(scenario)
+
+
+def _check_graph(scenario: Scenario) -> tuple[list[Problem], StateGraph]:
     path = scenario.source
     nodes = scenario.nodes
     out: list[Problem] = []
     start_line = nodes[scenario.start].line
-    reach = reachability(explore(scenario))
+    graph = explore(scenario)
+    reach = graph.reachability()
     if not reach.complete:
         out.append(
             Problem(
                 path,
                 start_line,
                 1,
-                f"the scenario has over {reach.states:,} distinct (node, mood, flags) states; "
-                "reachability was checked only partly",
-                "simplify the conditions or flags",
+                f"{TOO_COMPLEX}: the scenario has more than {reach.states:,} (node, mood, "
+                "flags) states, so unreachable and stuck nodes were not checked",
+                "fewer independent flags, or conditions on fewer of them, make it checkable",
                 "warning",
                 "too-many-states",
             )
         )
-    if "resolved" not in reach.endings:
+    resolves = "resolved" in reach.endings
+    if not resolves and not reach.complete:
+        from simulator.par import resolution_witness  # only large files need it
+
+        resolves = resolution_witness(graph) is not None  # a path the budget hid
+    if not resolves and not reach.complete:
+        out.append(
+            Problem(
+                path,
+                start_line,
+                1,
+                f"no resolved ending was found from start '{scenario.start}' within the "
+                f"states explored ({TOO_COMPLEX}); it may still be reachable",
+                "check a path that should resolve with 'talkdown run --choices ...'",
+                "warning",
+                "resolution-not-proven",
+            )
+        )
+    elif not resolves:
         out.append(
             Problem(
                 path,
@@ -143,7 +178,7 @@ def graph_problems(scenario: Scenario) -> list[Problem]:
                         "no-feedback",
                     )
                 )
-    return out
+    return out, graph
 
 
 def _nodes_that_can_end(scenario: Scenario) -> set[str]:
@@ -168,22 +203,34 @@ def _nodes_that_can_end(scenario: Scenario) -> set[str]:
 
 
 def check_file(
-    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, typed: bool = False
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    typed: bool = False,
+    keep_graph: bool = False,
 ) -> FileReport:
     """Load ``path`` and run every check; never raises for a bad file.
 
     ``typed`` adds the typed-reply check (``validate --strict``): replies the
     default reply matcher cannot tell apart even when typed word for word.
+    ``keep_graph`` keeps the explored states in the report (for ``analyze``);
+    by default they are dropped, so a catalogue of reports stays small.
     """
     result: LoadResult = read_file(path, max_bytes=max_bytes)
     problems = list(result.problems)
+    graph = None
     if result.scenario is not None and not result.errors:
-        problems.extend(graph_problems(result.scenario))
+        found, graph = check_graph(result.scenario)
+        problems.extend(found)
         if typed:
+            from simulator.matching import get_matcher  # only --strict pays for the matcher
+            from simulator.matching.confusion import confusable_problems
+
             problems.extend(confusable_problems(result.scenario, get_matcher()))
     problems.sort(key=lambda p: (p.line, p.col, p.severity != "error"))
     scenario = result.scenario if not any(p.severity == "error" for p in problems) else None
-    return FileReport(str(path), scenario, tuple(problems))
+    kept = graph if keep_graph and scenario is not None else None
+    return FileReport(str(path), scenario, tuple(problems), kept)
 
 
 def scenario_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:

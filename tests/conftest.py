@@ -140,6 +140,59 @@ def sample_sqlite(tmp_path: Path) -> Path:
     return path
 
 
+#: A 300-character trainee name (the report and the trainer screen must still show scores).
+LONG_NAME = "Maximiliana " + "Wolfeschlegelsteinhausenbergerdorff-" * 8 + "Featherstonehaugh"
+LONG_NAME = (LONG_NAME * 2)[:300]
+
+#: Who plays tests/fixtures/tui_call.yaml in `played_db`, and the replies they make.
+#: By hand: opening offers 3 replies, 1 is strongest; fix offers 3, 1 is strongest.
+PLAYS = (
+    ("Ann Lee", "spring", (1, 1)),  # resolved
+    ("Bo Chen", "spring", (1, 2)),  # lost
+    ("Zoë Ng", "autumn", (3,)),  # escalated at once
+    (LONG_NAME, "autumn", (1, 1)),  # resolved
+)
+
+
+def play_into(target: DbTarget, tmp_path: Path) -> tuple[DbTarget, Path]:
+    """`PLAYS` recorded into *target* on a copy of the real kettle scenario file."""
+    from simulator.analysis import par_for
+    from simulator.engine import Conversation
+    from simulator.recording import Recorder
+    from simulator.results import open_store
+    from simulator.validate import check_file
+
+    folder = tmp_path / "played-scenarios"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "tui_call.yaml", folder / "tui_call.yaml")
+    scenario = check_file(folder / "tui_call.yaml").scenario
+    assert scenario is not None
+    with open_store(target) as store:
+        for name, cohort, replies in PLAYS:
+            conv = Conversation(scenario)
+            recorder = Recorder(store, conv, name=name, cohort=cohort, mode="practice")
+            for number in replies:
+                recorder.record(conv.choose(number, latency_ms=2000.0))
+            recorder.finish(par_for(scenario))
+    return target, folder
+
+
+@pytest.fixture
+def played_db(new_store_target: Callable[[], DbTarget], tmp_path: Path) -> tuple[DbTarget, Path]:
+    """(database, scenario folder): `PLAYS` recorded on the real kettle scenario file, each backend.
+
+    Unlike `sample_db`, its content hash is that of a file in the folder, so the
+    report can find every reply offered (the item analysis).
+    """
+    return play_into(new_store_target(), tmp_path)
+
+
+@pytest.fixture
+def played_sqlite(tmp_path: Path) -> tuple[DbTarget, Path]:
+    """`played_db` in an SQLite file only (for tests of rendering, not of the store)."""
+    return play_into(tmp_path / "played.db", tmp_path)
+
+
 @pytest.fixture
 def tui_scenarios(tmp_path: Path) -> Path:
     """A folder holding only the TUI fixtures (the shipped library changes under us)."""

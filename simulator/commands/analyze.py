@@ -9,15 +9,18 @@ from typing import Any, Final
 import click
 
 from scoring.vocabulary import SCORES
+from simulator import formatting
 from simulator.analysis import PATH_LIMIT, Analysis, PathResult
 from simulator.analysis import analyze as run_analysis
 from simulator.commands.common import (
+    check_or_exit,
     check_start_or_exit,
-    load_scenario_or_exit,
     max_bytes_option,
+    resolve_or_exit,
     start_options,
 )
 from simulator.model import ENDINGS, Scenario
+from simulator.statespace import TOO_COMPLEX
 from simulator.terminal import dumps_json, echo
 
 LIST_LIMIT: Final = 20  # items of a long list shown in text output
@@ -46,7 +49,10 @@ def analysis_json(
         "states": result.states,
         "complete": result.complete,
         "par_seconds": result.par_seconds,
+        "par_rule": result.par_rule,
+        "par_exact": result.par_exact,
         "endings": {kind: path(result.endings.get(kind)) for kind in ENDINGS},
+        "endings_unknown": list(result.endings_unknown),
         "best": {dim: path(result.best.get(dim)) for dim in SCORES},
         "worst": {dim: path(result.worst.get(dim)) for dim in SCORES},
         "exact": result.exact,
@@ -58,6 +64,7 @@ def analysis_json(
         "dead_replies": [{"node": node, "reply": number} for node, number in result.dead_replies],
         "unreachable_nodes": list(result.unreachable_nodes),
         "stuck_nodes": list(result.stuck_nodes),
+        "notes": list(result.notes),
     }
 
 
@@ -74,7 +81,7 @@ def clock(seconds: int | None) -> str:
 
 def score(value: float | None) -> str:
     """A 0–100 score to one decimal, ``n/a`` when not assessed."""
-    return "n/a" if value is None else f"{value:.1f}"
+    return formatting.score(value, missing="n/a", digits=1)
 
 
 def _abbrev(items: Sequence[str], sep: str, keep: int = PATH_SHOWN) -> str:
@@ -96,14 +103,36 @@ def path_text(p: PathResult) -> str:
 
 
 def count_text(result: Analysis) -> str:
-    """The number of complete paths; ``more than N`` when counting stopped early."""
+    """The number of complete paths; ``more than N`` or ``at least N`` when counting stopped."""
     if not result.path_count_exact:
         if result.path_count > PATH_LIMIT + 1:  # a lower bound well past the limit
             return f"more than {PATH_LIMIT:,} (at least {result.path_count:,})"
-        return f"more than {max(result.path_count - 1, 0):,}"
-    if not result.complete:
-        return f"at least {result.path_count:,}"
+        if result.path_count == PATH_LIMIT + 1:  # counting stopped one past the limit
+            return f"more than {PATH_LIMIT:,}"
+        return f"at least {result.path_count:,} (counting stopped: {TOO_COMPLEX})"
     return f"{result.path_count:,}"
+
+
+def par_text(scenario: Scenario, result: Analysis) -> list[str]:
+    """The par lines: the time, which rule set it, and whether it is proven."""
+    if result.par_seconds is None:
+        if result.par_exact:
+            return ["Par:     none (no resolved ending can be reached)"]
+        return [f"Par:     none found ({TOO_COMPLEX})"]
+    mark = f"{scenario.scoring.pass_mark:g}"
+    competent = f"no critical reply; empathy and assertiveness each at least {mark}"
+    if result.par_rule == "competent":
+        lines = [
+            f"Par:     {clock(result.par_seconds)} — the fastest competent resolved path",
+            f"         ({competent})",
+        ]
+    else:
+        lines = [f"Par:     {clock(result.par_seconds)} — the fastest resolved path"]
+        if result.par_exact:
+            lines.append(f"         (no resolved path is competent: {competent})")
+    if not result.par_exact:
+        lines.append("         not proven fastest (see 'Not proven' below)")
+    return lines
 
 
 def _list_text(items: Sequence[str]) -> str:
@@ -156,7 +185,7 @@ def analysis_text(
     lines.append(start)
     lines.append(
         f"Explored {result.states:,} states"
-        + ("" if result.complete else " (stopped early: the figures below are partial)")
+        + ("" if result.complete else f" (stopped early: {TOO_COMPLEX})")
         + f"; complete paths: {count_text(result)}"
     )
     lines.append("")
@@ -164,23 +193,23 @@ def analysis_text(
     for kind in ENDINGS:
         p = result.endings.get(kind)
         if p is None:
-            rows.append([kind, "—", "—", "not reachable"])
+            missing = "not found" if kind in result.endings_unknown else "not reachable"
+            rows.append([kind, "—", "—", missing])
         else:
             rows.append([kind, clock(p.seconds), replies_text(p), path_text(p)])
     lines.append("Fastest path to each ending:")
     lines += _table(rows, right=[1])
     lines.append("")
-    if result.par_seconds is None:
-        lines.append("Par:     none (no resolved ending can be reached)")
-    else:
-        lines.append(f"Par:     {clock(result.par_seconds)} (the fastest resolved path)")
+    lines += par_text(scenario, result)
     expert = result.expert
     if expert is None:
-        lines.append("Expert:  no resolved path")
+        lines.append("Expert:  no resolved path without a critical reply")
     else:
         lines.append(
             f"Expert:  replies {replies_text(expert)} — {path_text(expert)}, "
-            f"{clock(expert.seconds)}, overall {score(expert.scores.overall)}"
+            f"{clock(expert.seconds)}, speed {score(expert.scores.speed)}, "
+            f"overall {score(expert.scores.overall)}"
+            + ("" if result.exact else " (the strongest found, not proven best)")
         )
     lines.append("")
     if result.exact:
@@ -207,7 +236,8 @@ def analysis_text(
             cells = [dim]
             for bound in ("best", "worst"):
                 span = result.bounds.get(bound, {}).get(dim)
-                cells.append("not assessed" if span is None else f"{span[0]:.1f} .. {span[1]:.1f}")
+                shown = f"{score(span[0])} .. {score(span[1])}" if span is not None else None
+                cells.append(shown or "not assessed")
             rows.append(cells)
         lines += _table(rows)
         best = result.best.get("overall")
@@ -218,9 +248,18 @@ def analysis_text(
             )
     lines.append("")
     lines.append(f"Flat nodes (every reply scores the same): {_list_text(result.flat_nodes)}")
-    lines.append(f"Replies on no path to a resolved ending: {dead_text(result.dead_replies)}")
-    lines.append(f"Unreachable nodes: {_list_text(result.unreachable_nodes)}")
-    lines.append(f"Stuck nodes (no ending reachable): {_list_text(result.stuck_nodes)}")
+    # These need every state: on a partly explored file they are not known.
+    unknown = f"not checked ({TOO_COMPLEX})"
+    dead = dead_text(result.dead_replies) if result.complete else unknown
+    unreachable = _list_text(result.unreachable_nodes) if result.complete else unknown
+    stuck = _list_text(result.stuck_nodes) if result.complete else unknown
+    lines.append(f"Replies on no path to a resolved ending: {dead}")
+    lines.append(f"Unreachable nodes: {unreachable}")
+    lines.append(f"Stuck nodes (no ending reachable): {stuck}")
+    if result.notes:
+        lines.append("")
+        lines.append("Not proven:")
+        lines += [f"  - {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -246,23 +285,30 @@ def analyze(
     """Report what SCENARIO (a file or a shipped id) lets a trainee do.
 
     Over every feasible path (conditions and walkout respected): the fastest
-    path to each ending, par, the best and worst score per dimension and the
-    replies that get them, the expert path, how many complete paths there are,
+    path to each ending, par (the fastest competent resolved path) and the rule
+    that set it, the best and worst score per dimension and the replies that
+    get them, the expert path and its speed, how many complete paths there are,
     nodes where every reply scores the same, replies that lie on no path to a
-    resolved ending, and unreachable or stuck nodes. --from/--mood/--set
-    analyse from another starting point, as 'talkdown run' previews do.
+    resolved ending, and unreachable or stuck nodes. A file too complex to
+    analyse exactly still gets an answer, with what was not proven listed at
+    the end. --from/--mood/--set analyse from another starting point, as
+    'talkdown run' previews do.
 
     Exit status: 0 analysed; 1 invalid scenario, unknown node or flag; 2 usage error.
     """
-    loaded = load_scenario_or_exit(scenario, max_bytes=max_bytes)
+    report = check_or_exit(resolve_or_exit(scenario), max_bytes=max_bytes, keep_graph=True)
+    loaded = report.scenario
+    assert loaded is not None
     check_start_or_exit(loaded, from_node, set_flags)
     start_mood = loaded.customer.mood if mood is None else mood
     flags = sorted(set(set_flags))
-    result = run_analysis(loaded, start=from_node, mood=mood, flags=flags)
+    preview = from_node is not None or mood is not None or bool(flags)
+    # From the scenario's own start, reuse the states validation just explored.
+    graph = None if preview else report.graph
+    result = run_analysis(loaded, start=from_node, mood=mood, flags=flags, graph=graph)
     if fmt == "json":
         payload = analysis_json(loaded, result, mood=start_mood, flags=flags)
         click.echo(dumps_json(payload, indent=2))
     else:
-        preview = from_node is not None or mood is not None or bool(flags)
         echo(analysis_text(loaded, result, mood=start_mood, flags=flags, preview=preview), nl=False)
     sys.exit(0)

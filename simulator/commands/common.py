@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from simulator.library import known_ids, resolve
-from simulator.model import DEFAULT_MAX_BYTES
+from simulator.limits import DEFAULT_MAX_BYTES
 from simulator.terminal import control_problem, visible, visible_line
 
 if TYPE_CHECKING:
@@ -157,11 +157,16 @@ def resolve_or_exit(spec: str, extra_dirs: Iterable[Path] = ()) -> Path:
     return path
 
 
-def check_or_exit(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileReport:
-    """Validate ``path``; if it has errors, print them and exit 1."""
+def check_or_exit(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, keep_graph: bool = False
+) -> FileReport:
+    """Validate ``path``; if it has errors, print them and exit 1.
+
+    ``keep_graph`` keeps the explored states in the report for ``analyze``.
+    """
     from simulator.validate import check_file
 
-    report = check_file(path, max_bytes=max_bytes)
+    report = check_file(path, max_bytes=max_bytes, keep_graph=keep_graph)
     if report.scenario is None:
         print_problems(p for p in report.problems if p.severity == "error")
         fail(f"{path} is not a valid scenario (run 'talkdown validate {path}' for details)")

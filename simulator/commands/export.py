@@ -46,7 +46,10 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "unless a zone is given).",
     )(func)  # fmt: skip
     func = click.option("--scenario", metavar="ID", help="Only this scenario id.")(func)
-    return click.option("--cohort", metavar="C", help="Only this cohort.")(func)
+    return click.option(
+        "--cohort", "cohorts", metavar="C", multiple=True,
+        help="Only this cohort (repeat for several: the report then compares them).",
+    )(func)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -117,7 +120,7 @@ def open_store(db: DbTarget | None) -> ResultsStore:
 def export(
     fmt: str,
     trainee: str | None,
-    cohort: str | None,
+    cohorts: tuple[str, ...],
     scenario: str | None,
     since: datetime | None,
     choices: bool,
@@ -148,7 +151,7 @@ def export(
     ):
         raise click.UsageError("--lrs-timeout only applies with --lrs")
     options = xapi_options(iri_base, home_page) if fmt == "xapi" else None
-    filters = Filters(cohort=cohort, trainee=trainee, scenario=scenario, since=since)
+    filters = Filters(cohorts=cohorts, trainee=trainee, scenario=scenario, since=since)
     lrs_only = lrs is not None and ctx.get_parameter_source("output") is not (
         click.core.ParameterSource.COMMANDLINE
     )

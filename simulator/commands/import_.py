@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING
 import click
 
 from simulator.commands.common import db_option, fail
+from simulator.formatting import plural as _plural
 from simulator.terminal import echo
 
 if TYPE_CHECKING:
     from simulator.export.importer import ImportSummary
     from simulator.results import DbTarget
-
-
-def _plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 @click.command(name="import")

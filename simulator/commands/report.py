@@ -24,27 +24,44 @@ from simulator.terminal import dumps_json, echo
     "--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
     help="Also write the report as one self-contained HTML file (charts included).",
 )  # fmt: skip
+@click.option(
+    "--scenarios", "scenario_dirs", multiple=True, metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of scenario files (repeatable), searched before your configured folders "
+    "and the shipped library for the version each attempt was played on.",
+)  # fmt: skip
 @db_option
 def report(
-    cohort: str | None,
+    cohorts: tuple[str, ...],
     scenario: str | None,
     since: datetime | None,
     fmt: str,
     html_path: Path | None,
+    scenario_dirs: tuple[Path, ...],
     db: DbTarget | None,
 ) -> None:
     """Per trainee, per scenario and per decision point: how the cohort is doing.
 
     Decision points are grouped by scenario id and content hash, so each
-    version of a scenario file is counted separately.
+    version of a scenario file is counted separately. When that version's file
+    is found (--scenarios, your configured folders, the shipped library), each
+    decision point lists every reply, unpicked ones too, with the strongest
+    marked. Several --cohort options compare those cohorts.
     """
+    from simulator.config import ConfigError, load_config
     from simulator.export.report import build_report, render_text, report_json
+    from simulator.library import ScenarioVersions, shipped_dir
 
-    filters = Filters(cohort=cohort, scenario=scenario, since=since)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        fail(str(exc))
+    versions = ScenarioVersions([*scenario_dirs, *config.scenario_dirs, shipped_dir()])
+    filters = Filters(cohorts=cohorts, scenario=scenario, since=since)
     store = open_store(db)
     database = () if store.path is None else (store.path,)
     with store, store.snapshot() as view:
-        result = build_report(view, filters)
+        result = build_report(view, filters, versions=versions.get)
     if html_path is not None:
         from simulator.export.html_report import render_html
         from simulator.export.output import text_output

@@ -19,6 +19,7 @@ from simulator.commands.common import (
 )
 from simulator.dialogue import first_name
 from simulator.engine import Conversation
+from simulator.formatting import score
 from simulator.results import DbTarget
 from simulator.terminal import dumps_json, echo
 
@@ -43,7 +44,7 @@ def _offered(conv: Conversation, node_id: str) -> str:
 
 
 def _fmt(value: float | None) -> str:
-    return "not assessed" if value is None else f"{value:.1f}"
+    return score(value, missing="not assessed", digits=1)  # author tools show a decimal
 
 
 def _clock(seconds: int) -> str:

@@ -16,6 +16,7 @@ def trainer(cohort: str | None, db: DbTarget | None) -> None:
 
     Enter opens a row, Escape goes back, s / r (or a header click) sort.
     """
+    from simulator.config import ConfigError, load_config
     from simulator.results import StoreError, open_for_reading, resolve_target
 
     path = resolve_target(db)
@@ -23,7 +24,11 @@ def trainer(cohort: str | None, db: DbTarget | None) -> None:
         open_for_reading(path).close()
     except StoreError as exc:
         fail(str(exc))
+    try:
+        dirs = load_config().scenario_dirs  # to list every reply of a decision
+    except ConfigError as exc:
+        fail(str(exc))
     # Textual is imported only here, so other commands never pay for it.
     from simulator.tui.screens.trainer import run_trainer
 
-    run_trainer(path, cohort=cohort)
+    run_trainer(path, cohort=cohort, scenario_dirs=dirs)

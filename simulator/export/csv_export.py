@@ -1,14 +1,23 @@
 """CSV export: one row per attempt, or (``--choices``) one row per reply.
 
 UTF-8 (optionally with a BOM for older spreadsheet tools), RFC 4180 quoting
-and ``\\r\\n`` line ends (the csv module's ``excel`` dialect). Times are the
-stored ISO 8601 UTC text. Numbers are written as numbers; every text cell goes
-through `safety.neutralise` (see there why). Empty cell = no value (not
-assessed, not finished, silence).
+and ``\\r\\n`` line ends (the csv module's ``excel`` dialect). Numbers are
+written as numbers; every text cell goes through `safety.neutralise` (see
+there why). Empty cell = no value (not assessed, not finished, silence, not
+measured).
+
+Written for spreadsheets (JSON Lines keeps full precision):
+
+* scores are rounded to 2 decimals (`simulator.formatting.rounded`), so no
+  binary noise like ``16.666666666666664`` reaches a cell;
+* times are UTC as ``YYYY-MM-DD HH:MM:SS`` (to the second, no zone letter): the
+  form both Excel and LibreOffice read as a date and time on opening, where
+  the stored ``2024-03-01T09:00:29.500000Z`` would stay text.
 
 Attempt columns (`ATTEMPT_COLUMNS`): ``duration`` is the wall-clock time from
 start to finish in **seconds** (a decimal number, millisecond precision; empty
-unless completed), ``call_seconds`` the simulated call time, ``passed``
+unless completed, and empty for ``batch`` attempts, whose time is a program's,
+not a trainee's), ``call_seconds`` the simulated call time, ``passed``
 ``true``/``false`` (empty unless completed), ``sins`` the sins of service
 committed, alphabetical, with a count when repeated: ``robotism×2; runaround``,
 ``critical`` the reasons of the replies that fail the call (joined by ``; ``;
@@ -24,10 +33,12 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime
+from math import floor
 from typing import Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
 from simulator.export.safety import cell, neutralise
+from simulator.formatting import rounded
 from simulator.results import Filters, ResultsView
 
 ATTEMPT_COLUMNS: Final = (
@@ -65,12 +76,40 @@ def critical_text(count: int, stored: str) -> str:
     return "; ".join(item["reason"] for item in json.loads(stored))
 
 
-def duration_seconds(started: str, finished: str | None) -> float | None:
-    """Wall-clock seconds between two stored times (None while unfinished)."""
-    if finished is None:
+def duration_seconds(started: str, finished: str | None, mode: str = "") -> float | None:
+    """Wall-clock seconds between two stored times (None while unfinished, or not measured).
+
+    A ``batch`` attempt (``talkdown run --record``) is replayed by a program in
+    a blink: its wall clock says nothing about a trainee, so it is left empty.
+    """
+    if finished is None or mode == "batch":
         return None
     delta = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
     return round(delta.total_seconds(), 3)
+
+
+def sheet_time(stored: str | None) -> str | None:
+    """A stored UTC time as ``2024-03-01 09:00:29``: a date and time to any spreadsheet.
+
+    Stored times have one fixed width (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), so this
+    is a slice, not a parse: the export writes 100,000 rows at the speed of the
+    bare dump.
+    """
+    return None if stored is None else f"{stored[:10]} {stored[11:19]}"
+
+
+def sheet_score(value: float | None) -> float | None:
+    """A 0–100 score rounded to 2 decimals for a spreadsheet (None stays empty).
+
+    `formatting.rounded`'s rule, with its common case inlined: four scores a row,
+    100,000 rows.
+    """
+    if value is None:
+        return None
+    scaled = value * 100.0
+    if abs(scaled - floor(scaled) - 0.5) > 1e-6:  # not a written tie: the built-in agrees
+        return round(value, 2)
+    return rounded(value, 2)
 
 
 def write_attempts_csv(
@@ -90,9 +129,10 @@ def write_attempts_csv(
             sins = sins_cells[a.sins] = sins_text(a.sins)
         writer.writerow((
             safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
-            safe(a.scenario_title), safe(a.mode), a.timed_seconds, safe(a.started_at),
-            safe(a.finished_at), duration_seconds(a.started_at, a.finished_at), a.seconds,
-            safe(a.status), safe(a.ending), a.empathy, a.assertiveness, a.speed, a.overall,
+            safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
+            sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
+            a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
+            sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
             _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
             safe(a.outcome),
         ))  # fmt: skip

@@ -5,53 +5,95 @@ and a Content-Security-Policy that forbids them anyway, so a hostile name that
 somehow slipped past escaping still could not run. Every name and text from the
 database goes through `html.escape`. Charts carry their numbers as text, so
 they read in black and white and when printed.
+
+Layout: the page reads at any width from a phone to a wide monitor and on
+paper. Tables put the scores right after the name, names wrap anywhere (a
+300-character name makes a tall cell, never a wide table), and charts scale
+to the page. ``tests/functional/test_html_layout.py`` renders the report in
+headless Chromium at 1280 and 800 px and checks that every score cell is
+inside the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 from typing import Final
 
-from scoring.vocabulary import SCORES
+from scoring.vocabulary import DIMENSIONS, SCORES
 from simulator.export.report import (
     ENDING_NAMES,
+    CohortStats,
+    DecisionPoint,
     Report,
+    TraineeProgress,
     TraineeStats,
-    fmt_rate,
-    fmt_score,
-    fmt_trend,
     short_hash,
+    summary_line,
 )
+from simulator.formatting import plural, rate, score, signed
 from simulator.tags import SIN_ADVICE, SINS
 
 _CSP: Final = "default-src 'none'; style-src 'unsafe-inline'"
+#: Column heads of the scores (soft hyphens let a narrow column break the long one).
+HEADS: Final = {"empathy": "Empathy", "assertiveness": "Assert&shy;ive&shy;ness",
+                "speed": "Speed", "overall": "Overall"}  # fmt: skip
 
 _CSS: Final = """
 :root { color-scheme: light; }
+* { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, sans-serif; color: #1a1a1a; margin: 2rem auto;
-       max-width: 70rem; padding: 0 1rem; }
+       max-width: 72rem; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #345; padding-bottom: .2rem; margin-top: 2rem; }
-h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; overflow-wrap: anywhere; }
 .meta { color: #555; margin-top: 0; }
+.note { background: #fff7e0; border-left: 4px solid #c90; padding: .4rem .6rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { border-bottom: 1px solid #ccc; padding: .25rem .5rem; text-align: left;
+th, td { border-bottom: 1px solid #ccc; padding: .25rem .4rem; text-align: left;
          vertical-align: top; }
-th { background: #eef1f4; }
+th { background: #eef1f4; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td.name { overflow-wrap: anywhere; max-width: 16em; }
+.clamp { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
+         line-clamp: 2; overflow: hidden; overflow-wrap: anywhere; max-width: 16em; }
+td.text { overflow-wrap: anywhere; }
+.best { color: #555; font-size: .85em; }
 .sin { color: #a01010; font-weight: 600; }
 .small { color: #555; font-size: .9em; }
+.zero { color: #888; }
+tr.strongest td { background: #eaf6ea; }
+tr.strongest td.pick { box-shadow: inset 4px 0 #2a7a2a; }
+tr.strongest td.decision { background: none; box-shadow: none; }
+.star { color: #1d6b1d; font-weight: 700; }
 .bar { display: inline-block; height: .7em; background: #4a6a8a; vertical-align: middle; }
+svg { max-width: 100%; height: auto; }
 svg text { font: 12px system-ui, sans-serif; fill: #1a1a1a; }
 svg .bar { fill: #4a6a8a; }
 svg .sinbar { fill: #a33; }
-svg .spark { fill: none; stroke: #345; stroke-width: 1.5; }
+svg .spark, svg .line { fill: none; stroke: #345; stroke-width: 1.5; }
+svg .dot { fill: #345; }
+svg .grid { stroke: #ccc; stroke-width: 1; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); gap: .8rem; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: .5rem .7rem; break-inside: avoid; }
+.card h3 { margin: 0 0 .3rem; }
+.card h3 .clamp { -webkit-line-clamp: 2; line-clamp: 2; }
+.card ul { margin: .3rem 0 0; padding-left: 1.1rem; }
+@media (max-width: 900px) {
+  body { margin: 1rem auto; font-size: 13px; }
+  th, td { padding: .2rem .25rem; }
+  .wide-only { display: none; }
+}
 @media print {
-  body { margin: 0; max-width: none; font-size: 11px; }
-  section, tr, svg { break-inside: avoid; }
+  @page { margin: 12mm; }
+  body { margin: 0; max-width: none; font-size: 10.5px; }
+  section, tr, svg, .card { break-inside: avoid; }
   thead { display: table-header-group; }
-  .bar, svg .bar, svg .sinbar { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  .wide-only { display: none; }
+  .bar, svg .bar, svg .sinbar, tr.strongest td { print-color-adjust: exact;
+                                                 -webkit-print-color-adjust: exact; }
 }
 """
 
@@ -61,7 +103,7 @@ def _e(text: object) -> str:
 
 
 def bar_chart(rows: Sequence[tuple[str, float, str]], *, title: str, css_class: str = "bar") -> str:
-    """A horizontal SVG bar chart: (label, 0–1 length, value text) per row."""
+    """A horizontal SVG bar chart: (label, 0–1 length, value text) per row; scales to the page."""
     label_w, bar_w, row_h = 260, 360, 22
     height = row_h * len(rows) + 10
     width = label_w + bar_w + 80
@@ -83,7 +125,7 @@ def bar_chart(rows: Sequence[tuple[str, float, str]], *, title: str, css_class: 
     return "".join(parts)
 
 
-def sparkline_svg(values: Sequence[float], width: int = 120, height: int = 24) -> str:
+def sparkline_svg(values: Sequence[float], width: int = 60, height: int = 20) -> str:
     """A tiny SVG line of 0–100 scores (fixed scale, so trainees compare)."""
     if len(values) < 2:
         return ""
@@ -92,7 +134,7 @@ def sparkline_svg(values: Sequence[float], width: int = 120, height: int = 24) -
         f"{2 + i * step:.1f},{2 + (height - 4) * (1 - min(100, max(0, v)) / 100):.1f}"
         for i, v in enumerate(values)
     )
-    label = ", ".join(f"{v:.0f}" for v in values)
+    label = ", ".join(score(v) for v in values)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}">'
         f"<title>overall: {_e(label)}</title>"
@@ -100,16 +142,180 @@ def sparkline_svg(values: Sequence[float], width: int = 120, height: int = 24) -
     )
 
 
+def progress_svg(progress: TraineeProgress, width: int = 300, height: int = 96) -> str:
+    """Daily mean overall (0–100) against the date: spacing follows the calendar.
+
+    The first and last dates label the axis; every point carries its date and
+    figures in a tooltip.
+    """
+    days = [d for d in progress.days if d.mean_overall is not None]
+    if not days:
+        return ""
+    left, right, top, bottom = 28, 8, 6, 20
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ordinals = [date.fromisoformat(d.day).toordinal() for d in days]
+    first, span = ordinals[0], max(1, ordinals[-1] - ordinals[0])
+
+    def x(ordinal: int) -> float:
+        return left + (plot_w * (ordinal - first) / span if len(days) > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - min(100, max(0, value)) / 100)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{_e(progress.name)}: mean overall per day'
+        "</title>"
+    ]
+    for level in (0, 50, 100):
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(level):.1f}" '
+            f'y2="{y(level):.1f}"/><text x="{left - 4}" y="{y(level) + 4:.1f}" '
+            f'text-anchor="end">{level}</text>'
+        )
+    points = " ".join(
+        f"{x(o):.1f},{y(d.mean_overall or 0):.1f}" for o, d in zip(ordinals, days, strict=True)
+    )
+    if len(days) > 1:
+        parts.append(f'<polyline class="line" points="{points}"/>')
+    for ordinal, d in zip(ordinals, days, strict=True):
+        tip = (f"{d.day}: mean {score(d.mean_overall)}, best {score(d.best_overall)}, "
+               f"{d.passes} of {plural(d.attempts, 'attempt')} passed")  # fmt: skip
+        parts.append(
+            f'<circle class="dot" cx="{x(ordinal):.1f}" cy="{y(d.mean_overall or 0):.1f}" r="3">'
+            f"<title>{_e(tip)}</title></circle>"
+        )
+    parts.append(f'<text x="{left}" y="{height - 4}">{_e(days[0].day)}</text>')
+    if len(days) > 1:
+        parts.append(
+            f'<text x="{width - right}" y="{height - 4}" text-anchor="end">'
+            f"{_e(days[-1].day)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def name_cell(name: str) -> str:
+    """A name cut to two lines with ``…`` (the whole name in its tooltip): a 300-character
+    name must not push the scores off the page."""
+    return f'<td class="name"><span class="clamp" title="{_e(name)}">{_e(name)}</span></td>'
+
+
+def _num(value: str, cls: str = "num") -> str:
+    return f'<td class="{cls}">{value}</td>'
+
+
 def _trainee_row(t: TraineeStats) -> str:
+    def mean_best(dim: str) -> str:
+        return f'{score(t.mean[dim])}<br><span class="best">best {score(t.best[dim])}</span>'
+
+    trend = "—" if t.trend is None else signed(t.trend)
     cells = [
-        f"<td>{_e(t.name)}</td><td>{_e(t.cohort)}</td>",
-        f'<td class="num">{t.attempts}</td><td class="num">{t.completed}</td>',
-        f'<td class="num">{t.passes}</td><td class="num">{t.critical_replies}</td>',
-        *(f'<td class="num">{fmt_score(t.best[d])}</td>' for d in SCORES),
-        *(f'<td class="num">{fmt_score(t.mean[d])}</td>' for d in SCORES),
-        f"<td>{_e(fmt_trend(t, spark=False))} {sparkline_svg(t.recent_overall)}</td>",
+        name_cell(t.name) + name_cell(t.cohort),
+        _num(mean_best("overall")),
+        *(_num(mean_best(d)) for d in DIMENSIONS),
+        _num(f"{t.passes} of {t.completed}"),
+        _num(str(t.attempts)),
+        _num(str(t.critical_replies)),
+        f'<td class="num">{trend} {sparkline_svg(t.recent_overall)}</td>',
     ]
     return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _decision_rows(point: DecisionPoint) -> list[str]:
+    rows = []
+    share = point.strongest_share
+    node = f"<strong>{_e(point.node)}</strong>"
+    if point.prompt:
+        node += f'<br><span class="small">“{_e(point.prompt)}”</span>'
+    if share is not None:
+        node += f'<br><span class="star">{rate(share)} chose ★</span>'
+    for i, reply in enumerate(point.replies):
+        said = "(silence)" if reply.choice is None else reply.say
+        marks = [f'<span class="sin">⚠ {_e(t)}</span>' if t in SINS else _e(t) for t in reply.tags]
+        if reply.critical:
+            marks.insert(0, f'<span class="sin" title="{_e(reply.critical)}">✗ critical</span>')
+        number = "—" if reply.choice is None else str(reply.choice)
+        star = '<span class="star" title="the strongest reply">★</span> ' if reply.strongest else ""
+        cls = ' class="strongest"' if reply.strongest else ""
+        zero = " zero" if reply.count == 0 else ""
+        span = len(point.replies)
+        cell = f'<td rowspan="{span}" class="text decision">{node}</td>' if i == 0 else ""
+        rows.append(
+            f"<tr{cls}>{cell}"
+            f'<td class="num pick">{star}{number}</td>'
+            f'<td class="text{zero}">{_e(said)}</td><td class="text">{", ".join(marks)}</td>'
+            f'<td class="num{zero}">{reply.count}</td>'
+            f'<td class="num{zero}"><span class="bar wide-only" '
+            f'style="width:{reply.share * 5:.2f}em"></span> {rate(reply.share)}</td></tr>'
+        )
+    return rows
+
+
+def _cohort_section(cohorts: Sequence[CohortStats]) -> list[str]:
+    ids = sorted({sid for c in cohorts for sid in c.pass_rates})
+    bars = [
+        (c.cohort, c.pass_rate or 0.0, f"{rate(c.pass_rate)} of {c.completed}") for c in cohorts
+    ]
+    out = [
+        "<section><h2>Cohorts compared</h2>",
+        bar_chart(bars, title="Pass rate per cohort (of completed attempts)"),
+        '<p class="small">Mean scores of completed attempts. Critical: attempts with a reply '
+        "that would fail a quality check.</p>"
+        "<table><thead><tr><th>Cohort</th><th class=num>Pass rate</th>"
+        + "".join(f"<th class=num>{HEADS[d]}</th>" for d in SCORES)
+        + "<th class=num>Trainees</th><th class=num>Tries</th><th class=num>Done</th>"
+        "<th class=num>Critical</th></tr></thead><tbody>",
+    ]
+    for c in cohorts:
+        out.append(
+            "<tr>" + name_cell(c.cohort) + _num(rate(c.pass_rate))
+            + "".join(_num(score(c.mean[d])) for d in SCORES)
+            + _num(str(c.trainees)) + _num(str(c.attempts)) + _num(str(c.completed))
+            + _num(str(c.critical_attempts)) + "</tr>"
+        )  # fmt: skip
+    out.append("</tbody></table>")
+    if ids:
+        heads = "".join(f'<th class="num"><span class="clamp">{_e(c.cohort)}</span></th>'
+                        for c in cohorts)  # fmt: skip
+        out.append(
+            "<h3>Pass rate per scenario, by cohort</h3><table><thead><tr><th>Scenario</th>"
+            + heads + "</tr></thead><tbody>"
+        )  # fmt: skip
+        for sid in ids:
+            out.append(
+                "<tr>" + name_cell(sid)
+                + "".join(_num(rate(c.pass_rates.get(sid))) for c in cohorts) + "</tr>"
+            )  # fmt: skip
+        out.append("</tbody></table>")
+    out.append("</section>")
+    return out
+
+
+def _progress_section(progress: Sequence[TraineeProgress]) -> list[str]:
+    out = [
+        "<section><h2>Progress over time</h2>",
+        '<p class="small">Completed attempts per day (UTC): the mean overall score that day, '
+        "on a fixed 0–100 scale; the spacing follows the calendar.</p>",
+        '<div class="cards">',
+    ]
+    for p in progress:
+        last = p.days[-6:]
+        items = "".join(
+            f"<li>{_e(d.day)}: {score(d.mean_overall)} "
+            f'<span class="small">({d.passes} of {plural(d.attempts, "attempt")} passed)</span>'
+            "</li>"
+            for d in last
+        )
+        earlier = len(p.days) - len(last)
+        more = f'<li class="small">… and {plural(earlier, "earlier day")}</li>' if earlier else ""
+        out.append(
+            f'<div class="card"><h3><span class="clamp" title="{_e(p.name)}">{_e(p.name)}</span>'
+            f'<span class="small">{_e(p.cohort)}</span></h3>'
+            f"{progress_svg(p)}<ul>{more}{items}</ul></div>"
+        )
+    out.append("</div></section>")
+    return out
 
 
 def render_html(report: Report) -> str:
@@ -125,27 +331,64 @@ def render_html(report: Report) -> str:
     ]
     filters = ", ".join(f"{k} = {v}" for k, v in report.filters.items() if v is not None)
     out.append(
-        f'<p class="meta">{report.attempts} attempts ({report.completed} completed), '
-        f"{len(report.trainees)} trainees, {report.replies} replies. "
-        f"Generated {_e(report.generated_at)}"
+        f'<p class="meta">{summary_line(report)}. Generated {_e(report.generated_at)}'
         + (f"; filters: {_e(filters)}" if filters else "")
         + ".</p>"
     )
+    out += [f'<p class="note">{_e(note)}</p>' for note in report.notes]
     if not report.attempts:
         out.append("<p>No attempts match.</p></body></html>")
         return "\n".join(out) + "\n"
+
+    out.append("<section><h2>Trainees</h2>")
+    out.append(
+        '<p class="small">Scores are the mean of completed attempts, with the best below; '
+        "“—” means not assessed. Passed: passes of completed attempts. Critical: replies that "
+        "would fail a quality check. Trend: last overall minus first, and the recent scores.</p>"
+    )
+    out.append(
+        "<table><thead><tr><th>Trainee</th><th>Cohort</th><th class=num>Overall</th>"
+        + "".join(f"<th class=num>{HEADS[d]}</th>" for d in DIMENSIONS)
+        + "<th class=num>Passed</th><th class=num>Tries</th>"
+        "<th class=num>Critical</th><th class=num>Trend</th></tr></thead><tbody>"
+    )
+    out.extend(_trainee_row(t) for t in report.trainees)
+    out.append("</tbody></table></section>")
+
+    if len(report.cohorts) > 1:
+        out += _cohort_section(report.cohorts)
+
+    if report.progress:
+        out += _progress_section(report.progress)
 
     out.append("<section><h2>Pass rate per scenario</h2>")
     out.append(
         bar_chart(
             [
-                (s.scenario_id, s.pass_rate or 0.0, f"{fmt_rate(s.pass_rate)} of {s.completed}")
+                (s.scenario_id, s.pass_rate or 0.0, f"{rate(s.pass_rate)} of {s.completed}")
                 for s in report.scenarios
             ],
             title="Pass rate per scenario (of completed attempts)",
         )
     )
-    out.append("</section>")
+    out.append("<table><thead><tr>")
+    out.append(
+        "<th>Scenario</th><th class=num>Pass rate</th>"
+        + "".join(f"<th class=num>{HEADS[d]}</th>" for d in SCORES)
+        + "<th class=num>Tries</th><th class=num>Done</th><th class=num>Critical</th>"
+        + "<th>Endings</th></tr></thead><tbody>"
+    )
+    for sc in report.scenarios:
+        endings = ", ".join(f"{sc.endings[e]} {e}" for e in ENDING_NAMES)
+        out.append(
+            f'<tr><td class="name">{_e(sc.scenario_id)}<br>'
+            f'<span class="small">{_e(sc.title)}</span></td>'
+            + _num(rate(sc.pass_rate))
+            + "".join(_num(score(sc.mean[d])) for d in SCORES)
+            + _num(str(sc.attempts)) + _num(str(sc.completed)) + _num(str(sc.critical_replies))
+            + f'<td class="small">{endings}</td></tr>'
+        )  # fmt: skip
+    out.append("</tbody></table></section>")
 
     out.append("<section><h2>Sins of service</h2>")
     most = max((s.count for s in report.sins), default=0)
@@ -164,47 +407,19 @@ def render_html(report: Report) -> str:
     for s in report.sins:
         out.append(
             f'<tr><td class="sin">{_e(s.sin)}</td><td class="num">{s.count}</td>'
-            f'<td class="num">{s.per_100_replies:.1f}</td><td>{_e(SINS[s.sin])}</td>'
-            f"<td>{_e(SIN_ADVICE.get(s.sin, ''))}</td></tr>"
+            f'<td class="num">{score(s.per_100_replies, digits=1)}</td>'
+            f'<td class="text">{_e(SINS[s.sin])}</td>'
+            f'<td class="text">{_e(SIN_ADVICE.get(s.sin, ""))}</td></tr>'
         )
     out.append("</tbody></table></section>")
 
-    out.append("<section><h2>Trainees</h2><table><thead><tr>")
+    out.append("<section><h2>Decision points: item analysis</h2>")
     out.append(
-        "<th>Trainee</th><th>Cohort</th><th class=num>Attempts</th><th class=num>Done</th>"
-        "<th class=num>Passed</th><th class=num>Critical errors</th>"
-        + "".join(f"<th class=num>Best {d}</th>" for d in SCORES)
-        + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
-        + "<th>Trend (overall)</th></tr></thead><tbody>"
-    )
-    out.extend(_trainee_row(t) for t in report.trainees)
-    out.append("</tbody></table></section>")
-
-    out.append("<section><h2>Scenarios</h2><table><thead><tr>")
-    out.append(
-        "<th>Scenario</th><th class=num>Attempts</th><th class=num>Done</th>"
-        "<th class=num>Pass rate</th><th class=num>Critical errors</th>"
-        + "".join(f"<th class=num>Mean {d}</th>" for d in SCORES)
-        + "".join(f"<th class=num>{e}</th>" for e in ENDING_NAMES)
-        + "</tr></thead><tbody>"
-    )
-    for sc in report.scenarios:
-        out.append(
-            f'<tr><td>{_e(sc.scenario_id)}<br><span class="small">{_e(sc.title)}</span></td>'
-            f'<td class="num">{sc.attempts}</td><td class="num">{sc.completed}</td>'
-            f'<td class="num">{fmt_rate(sc.pass_rate)}</td>'
-            f'<td class="num">{sc.critical_replies}</td>'
-            + "".join(f'<td class="num">{fmt_score(sc.mean[d])}</td>' for d in SCORES)
-            + "".join(f'<td class="num">{sc.endings[e]}</td>' for e in ENDING_NAMES)
-            + "</tr>"
-        )
-    out.append("</tbody></table></section>")
-
-    out.append("<section><h2>Decision points</h2>")
-    out.append(
-        '<p class="small">Per scenario version (content hash): how often each reply was '
-        "picked. Replies marked in red commit a sin of service; a critical reply would "
-        "fail a quality check on its own.</p>"
+        '<p class="small">Per scenario version (content hash): every reply offered and how '
+        "often it was picked — unpicked replies too, when the scenario file was found. "
+        "★ marks the strongest reply, and “chose ★” the share of replies that picked it. "
+        "Replies marked in red commit a sin of service; a critical reply would fail a "
+        "quality check on its own.</p>"
     )
     current: tuple[str, str] | None = None
     for point in report.decisions:
@@ -216,26 +431,11 @@ def render_html(report: Report) -> str:
             out.append(
                 f"<h3>{_e(point.scenario_id)} "
                 f'<span class="small">version {_e(short_hash(point.content_hash))}</span></h3>'
-                "<table><thead><tr><th>Node</th><th class=num>#</th><th>Reply</th>"
-                "<th>Tags</th><th class=num>Picked</th><th>Share</th></tr></thead><tbody>"
+                "<table><thead><tr><th>Decision</th><th class=num>#</th><th>Reply</th>"
+                "<th>Tags</th><th class=num>Picked</th><th class=num>Share</th></tr></thead>"
+                "<tbody>"
             )
-        for i, reply in enumerate(point.replies):
-            said = "(silence)" if reply.choice is None else reply.say
-            marks = [
-                f'<span class="sin">⚠ {_e(t)}</span>' if t in SINS else _e(t) for t in reply.tags
-            ]
-            if reply.critical:
-                marks.insert(0, f'<span class="sin" title="{_e(reply.critical)}">✗ critical</span>')
-            tags = ", ".join(marks)
-            node = _e(point.node) if i == 0 else ""
-            out.append(
-                f"<tr><td>{node}</td>"
-                f'<td class="num">{"—" if reply.choice is None else reply.choice}</td>'
-                f"<td>{_e(said)}</td><td>{tags}</td>"
-                f'<td class="num">{reply.count}</td>'
-                f'<td><span class="bar" style="width:{reply.share * 6:.2f}em"></span> '
-                f"{fmt_rate(reply.share)}</td></tr>"
-            )
+        out.extend(_decision_rows(point))
     if current is not None:
         out.append("</tbody></table>")
     out.append("</section></body></html>")

@@ -13,8 +13,15 @@ attempts costs a couple of index walks. Sections:
   resolved/escalated/lost.
 * **decision points** — per scenario id *and* content hash (each version of a
   file separately, since replies change between versions), per node: how often
-  each reply was picked, its words and tags, and which sins it commits.
+  each reply was picked, its words and tags, and which sins it commits. When
+  the scenario file of that version is found (`ScenarioVersions`), this is a
+  full item analysis: every reply offered, unpicked ones included, the
+  strongest marked, and the share of replies that chose it.
 * **sins** — how often each of the seven sins was committed in the cohort.
+* **progress** — per trainee, per day (UTC): completed attempts, passes, mean
+  and best overall.
+* **cohorts** — per cohort: trainees, attempts, pass rate, mean scores, critical
+  errors; and the pass rate per scenario per cohort, so cohorts can be compared.
 
 `report_json` gives the ``--format json`` object; `render_text` the Rich tables;
 `simulator.export.html_report` the HTML page.
@@ -23,15 +30,24 @@ attempts costs a couple of index walks. Sections:
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from scoring.points import strongest_replies
 from scoring.vocabulary import ENDINGS, SCORES
+from simulator.dialogue import render
+from simulator.formatting import plural, rate, score, signed
 from simulator.results import Filters, ResultsView, format_utc
-from simulator.results.rows import ReplyCount
+from simulator.results.rows import ReplyCount, TraineePicks
 from simulator.tags import SIN_ADVICE, SINS
+
+if TYPE_CHECKING:
+    from simulator.model import Scenario
+
+#: Finds the scenario of a stored version by its content hash (None: not found).
+Versions = Callable[[str], "Scenario | None"]
 
 FORMAT: Final = "talkdown-report/1"
 ENDING_NAMES: Final = ENDINGS
@@ -110,6 +126,7 @@ class ReplyStats:
     count: int
     share: float  # of all replies made at this node
     critical: str | None = None  # why this reply fails the call
+    strongest: bool = False  # the strongest reply offered here (ties: each of them)
 
     @property
     def sins(self) -> tuple[str, ...]:
@@ -119,13 +136,68 @@ class ReplyStats:
 
 @dataclass(frozen=True, slots=True)
 class DecisionPoint:
-    """One node of one version of a scenario."""
+    """One node of one version of a scenario.
+
+    ``complete`` when the scenario file of this version was found: then
+    ``replies`` are every reply offered, in the file's order (unpicked ones
+    with count 0, a silence last), the strongest are marked, and ``prompt`` is
+    what the customer had just said. Otherwise only the replies picked, most
+    picked first.
+    """
 
     scenario_id: str
     content_hash: str
     node: str
     total: int
-    replies: tuple[ReplyStats, ...]  # most picked first
+    replies: tuple[ReplyStats, ...]
+    prompt: str = ""
+    complete: bool = False
+
+    @property
+    def strongest_share(self) -> float | None:
+        """The share of replies here that chose the strongest reply (None if not known)."""
+        if not self.complete or not any(r.strongest for r in self.replies):
+            return None
+        return sum(r.share for r in self.replies if r.strongest)
+
+
+@dataclass(frozen=True, slots=True)
+class DayProgress:
+    """One trainee's completed attempts on one day (UTC)."""
+
+    day: str  # YYYY-MM-DD
+    attempts: int
+    passes: int
+    mean_overall: float | None
+    best_overall: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TraineeProgress:
+    """One trainee's results day by day."""
+
+    name: str
+    cohort: str
+    days: tuple[DayProgress, ...]  # oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class CohortStats:
+    """One cohort's results, to compare with the others."""
+
+    cohort: str
+    trainees: int
+    attempts: int
+    completed: int
+    passes: int
+    mean: dict[str, float | None]
+    critical_attempts: int
+    pass_rates: dict[str, float | None]  # per scenario id: passes per completed attempt
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passes per completed attempt, 0–1 (None before any completion)."""
+        return self.passes / self.completed if self.completed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +223,8 @@ class Report:
     scenarios: tuple[ScenarioResults, ...]
     decisions: tuple[DecisionPoint, ...]
     sins: tuple[SinStats, ...]  # every sin, most committed first
+    progress: tuple[TraineeProgress, ...] = ()
+    cohorts: tuple[CohortStats, ...] = ()
     notes: list[str] = field(default_factory=list)
 
 
@@ -247,12 +321,116 @@ def _sins(decisions: Sequence[DecisionPoint], replies: int) -> tuple[SinStats, .
     )
 
 
-def build_report(view: ResultsView, filters: Filters, *, now: datetime | None = None) -> Report:
-    """The report over the attempts matching *filters* (read inside one snapshot)."""
+def _said(scenario: Scenario, raw: str) -> str:
+    """Dialogue as the file has it, ``{agent}`` left as the placeholder (no trainee's name)."""
+    return render(raw, "{agent}") if scenario.placeholders else raw
+
+
+def item_analysis(point: DecisionPoint, scenario: Scenario | None) -> DecisionPoint:
+    """``point`` with every reply its version offers, the strongest marked.
+
+    The strongest reply is the one the debrief and the analysis name
+    (`scoring.points.strongest_replies`, the scenario's weights); when
+    several tie, each of them counts as the strongest.
+    """
+    if scenario is None or scenario.content_hash != point.content_hash:
+        return point
+    node = scenario.nodes.get(point.node)
+    if node is None or not node.choices:
+        return point
+    picked = {r.choice: r for r in point.replies}
+    best = strongest_replies(
+        [c.empathy for c in node.choices],
+        [c.assertiveness for c in node.choices],
+        scenario.scoring.weights,
+    )
+    replies = []
+    for number, choice in enumerate(node.choices, 1):
+        count = picked[number].count if number in picked else 0
+        replies.append(ReplyStats(
+            choice=number, say=_said(scenario, choice.say), tags=tuple(choice.tags),
+            count=count, share=count / point.total if point.total else 0.0,
+            critical=choice.critical or None, strongest=number - 1 in best,
+        ))  # fmt: skip
+    if None in picked:  # timed play: the silences, after the replies
+        replies.append(picked[None])
+    return replace(point, replies=tuple(replies), prompt=_said(scenario, node.customer),
+                   complete=True)  # fmt: skip
+
+
+def _conversation_order(point: DecisionPoint, versions: Versions) -> tuple[str, str, int, int, str]:
+    """Most reached first; on a tie, the order the nodes have in the file (when it is known)."""
+    scenario = versions(point.content_hash) if point.complete else None
+    position = list(scenario.nodes).index(point.node) if scenario is not None else 1 << 30
+    return (point.scenario_id, point.content_hash, -point.total, position, point.node)
+
+
+def _progress(view: ResultsView, filters: Filters) -> tuple[TraineeProgress, ...]:
+    """Completed attempts per trainee per UTC day."""
+    days: dict[tuple[str, str], list[DayProgress]] = defaultdict(list)
+    for d in view.day_totals(filters):
+        days[(d.name, d.cohort)].append(
+            DayProgress(d.day, d.attempts, d.passes, d.mean_overall, d.best_overall)
+        )
+    return tuple(TraineeProgress(name, cohort, tuple(d)) for (name, cohort), d in days.items())
+
+
+def _cohorts(view: ResultsView, filters: Filters) -> tuple[CohortStats, ...]:
+    """Each cohort's totals and mean scores (completed attempts), and its pass rate per scenario."""
+    return tuple(
+        CohortStats(
+            cohort=c.cohort,
+            trainees=c.trainees,
+            attempts=c.attempts,
+            completed=c.completed,
+            passes=c.passes,
+            mean=c.mean,
+            critical_attempts=c.critical_attempts,
+            pass_rates={
+                sid: passes / completed if completed else None
+                for sid, (completed, passes) in c.by_scenario.items()
+            },
+        )
+        for c in view.cohort_totals(filters)
+    )
+
+
+def trainee_picks(
+    view: ResultsView, filters: Filters, scenario_id: str, content_hash: str, node: str
+) -> tuple[TraineePicks, ...]:
+    """Which reply each trainee chose at one decision point (the trainer's per-decision view)."""
+    return tuple(view.trainee_picks(filters, scenario_id, content_hash, node))
+
+
+def build_report(
+    view: ResultsView,
+    filters: Filters,
+    *,
+    now: datetime | None = None,
+    versions: Versions | None = None,
+) -> Report:
+    """The report over the attempts matching *filters* (read inside one snapshot).
+
+    ``versions`` finds a stored version's scenario file (by content hash) for
+    the item analysis; without it, or for a version not found, decision points
+    list only the replies that were picked (and a note says so).
+    """
     trainees = _trainees(view, filters)
     scenarios = _scenarios(view, filters)
     decisions = _decisions(view, filters)
     replies = sum(point.total for point in decisions)
+    notes: list[str] = []
+    if versions is not None:
+        decisions = tuple(item_analysis(p, versions(p.content_hash)) for p in decisions)
+        decisions = tuple(sorted(decisions, key=lambda p: _conversation_order(p, versions)))
+    missing = sorted({(p.scenario_id, p.content_hash) for p in decisions if not p.complete})
+    if missing:
+        shown = ", ".join(f"{sid} ({short_hash(h)})" for sid, h in missing)
+        notes.append(
+            f"Scenario file not found for {plural(len(missing), 'version')}: {shown}. Their "
+            "decision points list only the replies picked; add the folder holding those files "
+            "with --scenarios to see every reply and the strongest."
+        )
     return Report(
         filters=filters.describe(),
         generated_at=format_utc(now or datetime.now(UTC)),
@@ -263,6 +441,9 @@ def build_report(view: ResultsView, filters: Filters, *, now: datetime | None = 
         scenarios=scenarios,
         decisions=decisions,
         sins=_sins(decisions, replies),
+        progress=_progress(view, filters),
+        cohorts=_cohorts(view, filters),
+        notes=notes,
     )
 
 
@@ -292,6 +473,9 @@ def report_json(report: Report) -> dict[str, Any]:
                 "content_hash": p.content_hash,
                 "node": p.node,
                 "total": p.total,
+                "complete": p.complete,
+                "prompt": p.prompt if p.complete else None,
+                "strongest_share": p.strongest_share,
                 "replies": [
                     {**asdict(r), "tags": list(r.tags), "sins": list(r.sins)} for r in p.replies
                 ],
@@ -302,24 +486,16 @@ def report_json(report: Report) -> dict[str, Any]:
             {**asdict(s), "definition": SINS[s.sin], "advice": SIN_ADVICE.get(s.sin, "")}
             for s in report.sins
         ],
+        "progress": [
+            {"name": t.name, "cohort": t.cohort, "days": [asdict(d) for d in t.days]}
+            for t in report.progress
+        ],
+        "cohorts": [{**asdict(c), "pass_rate": c.pass_rate} for c in report.cohorts],
+        "notes": list(report.notes),
     }
 
 
 # --------------------------------------------------------------------------- text
-
-
-def fmt_score(value: float | None) -> str:
-    """A 0–100 score for a table cell: one decimal, or ``—`` when not assessed."""
-    return "—" if value is None else f"{value:.1f}"
-
-
-def _whole(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
-
-
-def fmt_rate(value: float | None) -> str:
-    """A 0–1 rate as a percentage, or ``—``."""
-    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 def fmt_trend(trainee: TraineeStats, *, spark: bool = True) -> str:
@@ -327,9 +503,17 @@ def fmt_trend(trainee: TraineeStats, *, spark: bool = True) -> str:
     if trainee.first_overall is None or trainee.last_overall is None:
         return "—"
     change = trainee.trend
-    delta = "" if change is None else f" ({change:+.0f})"
-    text = f"{trainee.first_overall:.0f} → {trainee.last_overall:.0f}{delta}"
+    delta = "" if change is None else f" ({signed(change)})"
+    text = f"{score(trainee.first_overall)} → {score(trainee.last_overall)}{delta}"
     return f"{text} {sparkline(trainee.recent_overall)}" if spark else text
+
+
+def short_trend(trainee: TraineeStats, points: int = 6) -> str:
+    """``+29 ▃▅▇`` — the change since the first attempt and the last few scores (a table cell)."""
+    if trainee.last_overall is None:
+        return "—"
+    spark = sparkline(trainee.recent_overall[-points:])
+    return spark if trainee.trend is None else f"{signed(trainee.trend)} {spark}"
 
 
 def text_bar(share: float, width: int = 20) -> str:
@@ -342,6 +526,22 @@ def text_bar(share: float, width: int = 20) -> str:
 def short_hash(content_hash: str) -> str:
     """The first 12 hex digits of a content hash: enough to tell versions apart."""
     return content_hash[:12]
+
+
+def summary_line(report: Report) -> str:
+    """``7 attempts (5 completed), 3 trainees, 19 replies`` with agreeing plurals."""
+    return (
+        f"{plural(report.attempts, 'attempt')} ({report.completed} completed), "
+        f"{plural(len(report.trainees), 'trainee')}, {plural(report.replies, 'reply', 'replies')}"
+    )
+
+
+def progress_text(progress: TraineeProgress, last: int = 8) -> str:
+    """``2024-03-01 96 (1/1 passed) · 2024-03-04 96 (1/1 passed)`` — the last days."""
+    shown = progress.days[-last:]
+    more = len(progress.days) - len(shown)
+    parts = [f"{d.day} {score(d.mean_overall)} ({d.passes}/{d.attempts} passed)" for d in shown]
+    return (f"… {plural(more, 'earlier day')} · " if more else "") + " · ".join(parts)
 
 
 def render_text(report: Report, console: Any) -> None:
@@ -362,11 +562,11 @@ def render_text(report: Report, console: Any) -> None:
         f"{k}={clip(v, NAME_SHOWN)}" for k, v in report.filters.items() if v is not None
     )
     console.print(Text(
-        f"Cohort report — {report.attempts} attempts ({report.completed} completed), "
-        f"{len(report.trainees)} trainees, {report.replies} replies"
-        + (f"; {filters}" if filters else ""),
+        f"Cohort report — {summary_line(report)}" + (f"; {filters}" if filters else ""),
         style="bold",
     ))  # fmt: skip
+    for note in report.notes:
+        console.print(cell(f"Note: {note}", "italic", one_line=False))
     if not report.attempts:
         console.print(Text("No attempts match."))
         return
@@ -383,9 +583,44 @@ def render_text(report: Report, console: Any) -> None:
         table.add_row(
             cell(t.name, limit=NAME_SHOWN), cell(t.cohort, limit=NAME_SHOWN),
             str(t.attempts), str(t.completed), str(t.passes), str(t.critical_replies),
-            "/".join(_whole(t.best[d]) for d in SCORES),
-            "/".join(_whole(t.mean[d]) for d in SCORES),
+            "/".join(score(t.best[d]) for d in SCORES),
+            "/".join(score(t.mean[d]) for d in SCORES),
             Text(fmt_trend(t)),
+        )  # fmt: skip
+    console.print(table)
+
+    if len(report.cohorts) > 1:
+        table = Table(title="Cohorts compared", title_justify="left")
+        table.add_column("Cohort", overflow="fold")
+        for head in ("Trainees", "Attempts", "Done", "Pass rate", "Critical", "Empathy",
+                     "Assert.", "Speed", "Overall"):  # fmt: skip
+            table.add_column(head, justify="right")
+        for c in report.cohorts:
+            table.add_row(
+                cell(c.cohort, limit=NAME_SHOWN), str(c.trainees), str(c.attempts),
+                str(c.completed),
+                rate(c.pass_rate), str(c.critical_attempts), *(score(c.mean[d]) for d in SCORES),
+            )  # fmt: skip
+        console.print(table)
+        table = Table(title="Pass rate per scenario, by cohort", title_justify="left")
+        table.add_column("Scenario", overflow="fold")
+        for c in report.cohorts:
+            table.add_column(cell(c.cohort, limit=NAME_SHOWN), justify="right", overflow="fold")
+        for sid in sorted({sid for c in report.cohorts for sid in c.pass_rates}):
+            table.add_row(
+                cell(sid, limit=NAME_SHOWN), *(rate(c.pass_rates.get(sid)) for c in report.cohorts)
+            )
+        console.print(table)
+
+    table = Table(title="Progress per day (UTC): mean overall, passed of completed",
+                  title_justify="left")  # fmt: skip
+    table.add_column("Trainee", overflow="fold")
+    table.add_column("Cohort", overflow="fold")
+    table.add_column("Days", overflow="fold")
+    for p in report.progress:
+        table.add_row(
+            cell(p.name, limit=NAME_SHOWN), cell(p.cohort, limit=NAME_SHOWN),
+            Text(progress_text(p)),
         )  # fmt: skip
     console.print(table)
 
@@ -401,8 +636,8 @@ def render_text(report: Report, console: Any) -> None:
             Text.assemble(
                 cell(s.scenario_id, limit=NAME_SHOWN), "\n", cell(s.title, limit=NAME_SHOWN)
             ),
-            str(s.attempts), str(s.completed), fmt_rate(s.pass_rate), str(s.critical_replies),
-            *(fmt_score(s.mean[d]) for d in SCORES),
+            str(s.attempts), str(s.completed), rate(s.pass_rate), str(s.critical_replies),
+            *(score(s.mean[d]) for d in SCORES),
             *(str(s.endings[e]) for e in ENDING_NAMES),
         )  # fmt: skip
     console.print(table)
@@ -416,7 +651,7 @@ def render_text(report: Report, console: Any) -> None:
     most = max((sin.count for sin in report.sins), default=0)
     for sin in report.sins:
         table.add_row(
-            Text(sin.sin), str(sin.count), f"{sin.per_100_replies:.1f}",
+            Text(sin.sin), str(sin.count), score(sin.per_100_replies, digits=1),
             text_bar(sin.count / most if most else 0.0, 10), Text(SINS[sin.sin]),
         )  # fmt: skip
     console.print(table)
@@ -432,7 +667,8 @@ def render_text(report: Report, console: Any) -> None:
             points = Table(
                 title=Text(
                     f"Decision points — {clip(point.scenario_id, NAME_SHOWN)} "
-                    f"(version {clip(short_hash(point.content_hash), NAME_SHOWN)})"
+                    f"(version {clip(short_hash(point.content_hash), NAME_SHOWN)}; "
+                    "★ the strongest reply)"
                 ),
                 title_justify="left",
             )
@@ -443,6 +679,9 @@ def render_text(report: Report, console: Any) -> None:
                     overflow="fold",
                 )
         assert points is not None
+        node = cell(point.node, limit=NAME_SHOWN)
+        if point.strongest_share is not None:
+            node.append(f"\n{rate(point.strongest_share)} chose ★", style="bold")
         for i, reply in enumerate(point.replies):
             tags = Text()
             if reply.critical:
@@ -455,12 +694,13 @@ def render_text(report: Report, console: Any) -> None:
                 # A sin is marked by shape (⚠) as well as colour.
                 tags.append(f"⚠ {tag}" if tag in SINS else clip(tag, NAME_SHOWN),
                             style="bold red" if tag in SINS else "")  # fmt: skip
+            number = "—" if reply.choice is None else str(reply.choice)
             points.add_row(
-                cell(point.node, limit=NAME_SHOWN) if i == 0 else "",
-                "—" if reply.choice is None else str(reply.choice),
+                node if i == 0 else "",
+                ("★ " if reply.strongest else "") + number,
                 Text("(silence)") if reply.choice is None
                 else cell(reply.say, limit=SAY_SHOWN, one_line=False),
-                tags, str(reply.count), f"{fmt_rate(reply.share)} {text_bar(reply.share, 8)}",
+                tags, str(reply.count), f"{rate(reply.share)} {text_bar(reply.share, 8)}",
                 end_section=i == len(point.replies) - 1,
             )  # fmt: skip
     if points is not None:

@@ -160,7 +160,9 @@ def _final_result(record: Record, options: XapiOptions) -> dict[str, Any]:
         result["score"] = {"scaled": overall / 100, "raw": overall, "min": 0, "max": 100}
     result["success"] = bool(record["passed"])
     result["completion"] = True
-    if record["finished_at"] is not None:
+    # A batch run (``talkdown run --record``) is not timed by a person: its wall
+    # clock is the program's, so no duration is claimed for it.
+    if record["finished_at"] is not None and record["mode"] != "batch":
         result["duration"] = iso_duration(
             _seconds_between(record["started_at"], record["finished_at"])
         )

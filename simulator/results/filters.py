@@ -16,17 +16,29 @@ __all__ = ["Filters", "parse_since"]
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Which attempts to read; every given filter must hold (None = any)."""
+    """Which attempts to read; every given filter must hold (None = any).
+
+    ``cohorts`` selects several cohorts at once (any of them); ``cohort`` is
+    the one-cohort shorthand. Giving both means a cohort in both.
+    """
 
     cohort: str | None = None
     trainee: str | None = None  # a trainee's name
     scenario: str | None = None  # a scenario id
     since: datetime | None = None  # compared with the attempt's start; naive = UTC
+    cohorts: tuple[str, ...] = ()
+
+    @property
+    def selected_cohorts(self) -> tuple[str, ...]:
+        """The cohorts named by the filters, in the order given (empty: any cohort)."""
+        named = (*self.cohorts, *(() if self.cohort is None else (self.cohort,)))
+        return tuple(dict.fromkeys(named))
 
     def describe(self) -> dict[str, str | None]:
         """The filters as JSON-ready values (for the report header)."""
+        cohorts = self.selected_cohorts
         return {
-            "cohort": self.cohort,
+            "cohort": ", ".join(cohorts) if cohorts else None,
             "trainee": self.trainee,
             "scenario": self.scenario,
             "since": None if self.since is None else format_utc(self.since),

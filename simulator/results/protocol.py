@@ -33,12 +33,15 @@ from simulator.results.rows import (
     AttemptRecord,
     AttemptRow,
     ChoiceRow,
+    CohortTotals,
+    DayTotals,
     ImportOutcome,
     OverallPoint,
     ReplyCount,
     ReplyRecord,
     ScenarioStats,
     ScenarioTotals,
+    TraineePicks,
     TraineeRow,
     TraineeTotals,
 )
@@ -79,6 +82,23 @@ class ResultsView(Protocol):
 
     def reply_counts(self, filters: Filters) -> list[ReplyCount]:
         """Per scenario version, node and reply: how often the matching attempts made it."""
+        ...
+
+    def day_totals(self, filters: Filters) -> list[DayTotals]:
+        """Per trainee and UTC day of start: completed matching attempts, by cohort, name, day."""
+        ...
+
+    def cohort_totals(self, filters: Filters) -> list[CohortTotals]:
+        """Per cohort with a matching attempt, by cohort (with per-scenario passes)."""
+        ...
+
+    def trainee_picks(
+        self, filters: Filters, scenario_id: str, content_hash: str, node: str
+    ) -> list[TraineePicks]:
+        """Per trainee, the replies made at *node* of one scenario version, by cohort then name.
+
+        ``last`` is the reply of the most recent visit (start time, uuid, ``seq``).
+        """
         ...
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:

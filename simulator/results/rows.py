@@ -37,13 +37,16 @@ __all__ = [
     "AttemptRecord",
     "AttemptRow",
     "ChoiceRow",
+    "CohortTotals",
     "CriticalReply",
+    "DayTotals",
     "ImportOutcome",
     "OverallPoint",
     "ReplyCount",
     "ReplyRecord",
     "ScenarioStats",
     "ScenarioTotals",
+    "TraineePicks",
     "TraineeRow",
     "TraineeTotals",
     "critical_json",
@@ -367,3 +370,40 @@ class ReplyCount:
     say: str
     tags: tuple[str, ...]
     critical: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """One trainee's completed attempts started on one day (UTC)."""
+
+    name: str
+    cohort: str
+    day: str  # YYYY-MM-DD
+    attempts: int
+    passes: int
+    mean_overall: float | None
+    best_overall: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortTotals:
+    """One cohort's attempts, summed up (scores over completed attempts)."""
+
+    cohort: str
+    trainees: int
+    attempts: int
+    completed: int
+    passes: int
+    mean: dict[str, float | None]  # per dimension of `scoring.vocabulary.SCORES`
+    critical_attempts: int
+    by_scenario: dict[str, tuple[int, int]]  # scenario id -> (completed, passes)
+
+
+@dataclass(frozen=True, slots=True)
+class TraineePicks:
+    """Which replies one trainee chose at one decision point, over all their attempts."""
+
+    name: str
+    cohort: str
+    picks: dict[int | None, int]  # authored reply number (None: silence) -> times
+    last: int | None  # the reply chosen the most recent time

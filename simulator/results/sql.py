@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import uuid as uuid_mod
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ from simulator.results.rows import (
     CriticalReply,
     ImportOutcome,
     ScenarioStats,
+    TraineePicks,
     TraineeRow,
     add_to_summaries,
     critical_json,
@@ -94,6 +95,9 @@ def filter_clauses(filters: Filters, when: Callable[[datetime], Any]) -> tuple[s
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if filters.cohorts:
+        clauses.append(f"t.cohort IN ({', '.join('?' * len(filters.cohorts))})")
+        params.extend(filters.cohorts)
     if filters.since is not None:
         clauses.append("a.started_at >= ?")
         params.append(when(filters.since))
@@ -103,6 +107,25 @@ def filter_clauses(filters: Filters, when: Callable[[datetime], Any]) -> tuple[s
 def and_where(where: str, extra: str) -> str:
     """*where* (possibly "") with one more condition."""
     return f"{where} AND {extra}" if where else f" WHERE {extra}"
+
+
+def picks_by_trainee(rows: Iterable[Sequence[Any]]) -> list[TraineePicks]:
+    """`TraineePicks` from rows ``(name, cohort, choice, count, latest)``, in row order.
+
+    ``latest`` is a text that sorts like the reply's most recent visit; the
+    trainee's ``last`` is the reply whose ``latest`` is greatest.
+    """
+    picks: dict[tuple[str, str], dict[int | None, int]] = {}
+    last: dict[tuple[str, str], tuple[str, int | None]] = {}
+    for name, cohort, choice, count, latest in rows:
+        key = (name, cohort)
+        picks.setdefault(key, {})[choice] = count
+        if key not in last or latest > last[key][0]:
+            last[key] = (latest, choice)
+    return [
+        TraineePicks(name, cohort, p, last[(name, cohort)][1])
+        for (name, cohort), p in picks.items()
+    ]
 
 
 ATTEMPT_COLUMNS: Final = """

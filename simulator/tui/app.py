@@ -5,6 +5,12 @@ Flow: the picker is the base screen. At start the app asks who is playing
 then opens the scenario given on the command line, if any. A conversation
 replaces itself with its debrief; retry replaces the debrief with a new
 conversation; the expert replay is pushed over the debrief.
+
+"Attributes down, messages up": screens never drive each other or the app.
+They post messages (`simulator.tui.messages`: PlayRequested,
+ConversationFinished, LeaveRequested, RetryRequested, …) and the app, which
+owns the results store and the screen stack, decides what happens and hands
+screens their data (the picker's records, the debrief's expert path).
 """
 
 from __future__ import annotations
@@ -13,26 +19,38 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.command import Provider
 from textual.screen import Screen
 
-from simulator.tui.catalog import Entry, default_cache, load_catalog, scenario_dirs
+from simulator.tui.catalog import Entry, default_cache, load_catalog, quick_catalog, scenario_dirs
+from simulator.tui.messages import (
+    BackToScenarios,
+    ConversationFinished,
+    ExpertReplayRequested,
+    LeaveRequested,
+    PlayRequested,
+    ResumeRequested,
+    RetryRequested,
+)
 from simulator.tui.safe import SafeApp
 from simulator.tui.screens.picker import PickerScreen
 from simulator.tui.settings import Clock, Mode, PlaySettings
 from simulator.tui.watch import FileWatcher
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from textual.command import Provider
+
     from simulator.config import Config
     from simulator.model import Scenario
     from simulator.results import AttemptRow, DbTarget, ResultsStore, ScenarioStats
+    from simulator.tui.screens.debrief import DebriefScreen
     from simulator.tui.screens.resume import ResumeChoice
     from simulator.tui.session import Session
     from simulator.validate import FileReport
@@ -42,6 +60,7 @@ if TYPE_CHECKING:
 # bare Textual app; see benchmarks/bench_tui.py).
 
 WATCH_SECONDS = 0.5  # how often --watch looks at the file
+
 LatencyProbe = Callable[[float], None]
 
 
@@ -59,6 +78,7 @@ class AppOptions:
     watch: bool = False
     max_bytes: int | None = None  # None: the loader's default limit
     report: FileReport | None = None  # scenario_path already validated by the command line
+    theme: str | None = None  # the remembered theme (config); None: Textual's default
 
 
 def _palette() -> type[Provider]:
@@ -72,8 +92,12 @@ class TalkdownApp(SafeApp[None]):
 
     CSS_PATH = "talkdown.tcss"
     TITLE = "talkdown"
-    COMMANDS = SafeApp.COMMANDS | {_palette}
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Only ours: one "Quit", and talkdown's help instead of Textual's generic key list.
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_palette}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1,question_mark", "help", "Help", key_display="?"),
+    ]
 
     def __init__(
         self,
@@ -98,6 +122,8 @@ class TalkdownApp(SafeApp[None]):
         self.watcher = FileWatcher(options.scenario_path) if options.watch and \
             options.scenario_path else None  # fmt: skip
         self.watched: FileReport | None = None
+        if options.theme and options.theme in self.available_themes:
+            self.theme = options.theme
 
     # -- start-up ---------------------------------------------------------------------
 
@@ -115,15 +141,30 @@ class TalkdownApp(SafeApp[None]):
         self.sub_title = self._who()
         self._dirs = scenario_dirs(self.options.scenario_dirs,
                                    include_shipped=self.options.include_shipped)  # fmt: skip
-        # Everything cached: the picker's first frame already lists the scenarios.
-        entries = load_catalog(self._dirs, cache=default_cache(), cached_only=True)
-        if entries is None:
-            self.load_scenarios()
+        # The picker's first frame lists every file: from the cache, or by name while
+        # it is checked (after that frame, so validating never delays it).
+        entries = quick_catalog(self._dirs, cache=default_cache())
+        if any(e.pending for e in entries):
+            self.picker.entries = entries
+            self.call_after_refresh(self.load_scenarios)
         else:
             self._catalog_loaded(entries)
         if self.watcher is not None:
             self.set_interval(WATCH_SECONDS, self.check_reload)
         self.call_after_refresh(self._start)  # the store and dialogs wait for a first frame
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: object) -> None:
+        """Keep the trainee's theme for next time (in the config file)."""
+        name = getattr(theme, "name", None)
+        try:
+            from simulator.config import load_config, save_config
+
+            config = load_config()
+            if name and config.theme != name:
+                save_config(replace(config, theme=name))
+        except Exception as exc:  # a broken config must not stop the trainee playing
+            self.notify(f"Could not remember the theme: {exc}", severity="warning")
 
     def _start(self) -> None:
         if self.identity is None and not self.settings.preview:
@@ -187,9 +228,12 @@ class TalkdownApp(SafeApp[None]):
         self, store: ResultsStore, unfinished: list[AttemptRow], stats: dict[str, ScenarioStats]
     ) -> None:
         self.store = store
+        from concurrent.futures import ThreadPoolExecutor
+
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="talkdown-store")
         self.store_state = "open"
-        self.picker.set_stats(dict(stats))
+        self.picker.stats = dict(stats)
+        self.picker.unfinished = len(unfinished)
         self._run_waiting()
         self._offer_resume(unfinished)
 
@@ -205,17 +249,26 @@ class TalkdownApp(SafeApp[None]):
         for callback in waiting:
             callback()
 
-    def _offer_resume(self, unfinished: list[AttemptRow] | None = None) -> None:
-        """Offer the trainee's unfinished attempts, then open the command line's scenario."""
+    def _offer_resume(
+        self, unfinished: list[AttemptRow] | None = None, *, at_start: bool = True
+    ) -> None:
+        """Offer the trainee's unfinished attempts; at start, then open the command line's."""
         if unfinished is None and self.store is not None and self.identity is not None:
             unfinished = self.store.unfinished_attempts(*self.identity)
+        self.picker.unfinished = len(unfinished or ())
         if unfinished:
             from simulator.tui.screens.resume import ResumeScreen
 
-            self.push_screen(ResumeScreen(unfinished), callback=self._resume_chosen)
+            def chosen(choice: ResumeChoice | None) -> None:
+                self._resume_chosen(choice, at_start=at_start)
+
+            self.push_screen(ResumeScreen(unfinished), callback=chosen)
             self.settled = True
             return
-        self._open_direct()
+        if at_start:
+            self._open_direct()
+        else:
+            self.notify("No unfinished calls to resume.")
 
     def _open_direct(self) -> None:
         """Open the scenario named on the command line, if any."""
@@ -259,7 +312,7 @@ class TalkdownApp(SafeApp[None]):
 
     def _catalog_loaded(self, entries: list[Entry]) -> None:
         self.catalog = entries
-        self.picker.set_entries(entries)  # shown now, or when the picker mounts
+        self.picker.entries = entries  # shown now, or when the picker mounts
         waiting, self._when_loaded = self._when_loaded, []
         for callback in waiting:
             callback()
@@ -271,38 +324,58 @@ class TalkdownApp(SafeApp[None]):
         else:
             callback()
 
-    def refresh_stats(self) -> None:
-        """Show the trainee's attempts and best scores in the picker (after pending writes)."""
+    def refresh_record(self) -> None:
+        """Give the picker the trainee's attempts, best scores and unfinished calls.
+
+        Read in the writer's thread, after the writes already handed to it, so
+        the attempt just finished (or left) is counted.
+        """
         store, identity, writer = self.store, self.identity, self.writer
         if store is None or identity is None or writer is None:
             return
         loop = asyncio.get_running_loop()
-        show = self.picker.set_stats
+        picker = self.picker
 
-        def read() -> None:  # in the writer's thread, so the last attempt's finish is in
+        def show(stats: dict[str, ScenarioStats], unfinished: int) -> None:
+            picker.stats = stats
+            picker.unfinished = unfinished
+
+        def read() -> None:
             try:
                 stats = store.scenario_stats(*identity)
+                unfinished = len(store.unfinished_attempts(*identity))
             except Exception:
                 return  # the picker keeps the figures it has
             # Not call_from_thread: it would wait for the UI thread, which may itself be
             # waiting for this writer (at exit).
             with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
-                loop.call_soon_threadsafe(show, dict(stats))
+                loop.call_soon_threadsafe(show, dict(stats), unfinished)
 
         writer.submit(read)
 
     # -- resume ---------------------------------------------------------------------------
 
-    def _resume_chosen(self, choice: ResumeChoice | None) -> None:
+    def _resume_chosen(self, choice: ResumeChoice | None, *, at_start: bool = True) -> None:
         if choice is None or self.store is None or self.identity is None:
-            self._open_direct()
+            if at_start:
+                self._open_direct()
             return
         action, uuid = choice
         if action == "abandon":
             self.abandon(uuid)
-            self._offer_resume()  # the next one, if any
+            unfinished = self.store.unfinished_attempts(*self.identity)
+            self.picker.unfinished = len(unfinished)
+            if unfinished or at_start:
+                self._offer_resume(unfinished, at_start=at_start)  # the next one, if any
             return
         self.when_catalog(lambda: self._resume(uuid))
+
+    @on(ResumeRequested)
+    def _resume_requested(self) -> None:
+        if self.store is None or self.identity is None:
+            self.notify("Results are not being saved, so there is nothing to resume.")
+            return
+        self._offer_resume(at_start=False)
 
     def _find_scenario(self, scenario_id: str, content_hash: str) -> Scenario | None:
         """The scenario an attempt was played on: the same content if it is still there."""
@@ -323,7 +396,6 @@ class TalkdownApp(SafeApp[None]):
 
     def _resume(self, uuid: str) -> None:
         from simulator.tui.screens.conversation import ConversationScreen
-        from simulator.tui.screens.debrief import DebriefScreen
         from simulator.tui.session import ResumeError, resume_session
 
         assert self.store is not None
@@ -344,7 +416,7 @@ class TalkdownApp(SafeApp[None]):
                         title="Resume", severity="warning", timeout=10)  # fmt: skip
             return
         if session.finished:  # killed after the last reply but before the debrief
-            self.push_screen(DebriefScreen(session))
+            self._show_debrief(session, replace_current=False)
         else:
             self.push_screen(ConversationScreen(session))
 
@@ -371,7 +443,16 @@ class TalkdownApp(SafeApp[None]):
             email=self.options.email, clock=self.clock, writer=self.writer,
         )  # fmt: skip
 
-    def play_entry(self, entry: Entry) -> None:
+    @on(PlayRequested)
+    def _play_requested(self, message: PlayRequested) -> None:
+        settings = self.settings
+        if message.mode is not None and not settings.preview:
+            settings = replace(settings, mode=message.mode)
+        if message.timed is not None:
+            settings = replace(settings, timed=message.timed)
+        self.play_entry(message.entry, settings)
+
+    def play_entry(self, entry: Entry, settings: PlaySettings | None = None) -> None:
         """Play a picker entry: validate it now (it may have changed) and start it."""
         report = entry.load(max_bytes=self.options.max_bytes)
         if report.scenario is None:
@@ -381,16 +462,17 @@ class TalkdownApp(SafeApp[None]):
                 title="Invalid scenario", severity="error",
             )  # fmt: skip
             return
-        self.play(report.scenario)
+        self.play(report.scenario, settings)
 
-    def play(self, scenario: Scenario) -> None:
+    def play(self, scenario: Scenario, settings: PlaySettings | None = None) -> None:
         """Start ``scenario`` (from the picker or the command line)."""
         from simulator.tui.screens.conversation import ConversationScreen
 
         if self.store_state == "opening":  # an attempt must not start unrecorded
-            self._when_store.append(lambda: self.play(scenario))
+            self._when_store.append(lambda: self.play(scenario, settings))
             return
-        self._show(ConversationScreen(self.new_session(scenario), report=self.watched))
+        session = self.new_session(scenario, settings)
+        self._show(ConversationScreen(session, report=self.watched))
 
     def _show(self, screen: Screen[Any]) -> None:
         if len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
@@ -398,48 +480,88 @@ class TalkdownApp(SafeApp[None]):
         else:
             self.push_screen(screen)
 
-    def show_debrief(self, session: Session) -> None:
-        """The conversation ended: replace it with its debrief."""
+    @on(ConversationFinished)
+    def _conversation_finished(self, message: ConversationFinished) -> None:
+        self._show_debrief(message.session, replace_current=True)
+
+    def _show_debrief(self, session: Session, *, replace_current: bool) -> None:
+        """Score ``session``, close its stored attempt, and show the debrief.
+
+        The debrief replaces the finished conversation (``replace_current``) or
+        is pushed. Its expert path is worked out off the UI thread.
+        """
         from simulator.tui.screens.debrief import DebriefScreen
 
-        self.switch_screen(DebriefScreen(session))
+        scores = session.finish()  # the stored attempt is closed in the writer's thread
+        debrief = DebriefScreen(session, scores)
+        if replace_current and len(self.screen_stack) > 1:
+            self.switch_screen(debrief)
+        else:
+            self.push_screen(debrief)
+        self.find_expert_path(debrief)
 
-    def retry(self, session: Session) -> None:
+    @work(thread=True, group="expert")
+    def find_expert_path(self, debrief: DebriefScreen) -> None:
+        """Work out the expert path from the debriefed conversation's start (off the UI thread)."""
+        from simulator.analysis import analyze
+
+        conv = debrief.session.conv
+        try:
+            result = analyze(debrief.session.scenario, start=conv.start, mood=conv.start_mood,
+                             flags=conv.start_flags).expert  # fmt: skip
+        except Exception as exc:  # a replay is a nicety: say why it is missing
+            self.call_from_thread(debrief.show_expert, None, f"could not be worked out: {exc}")
+            return
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(debrief.show_expert, result)
+
+    @on(RetryRequested)
+    def _retry(self, message: RetryRequested) -> None:
         """Play the debriefed scenario again (the newest version when watching)."""
         from simulator.tui.screens.conversation import ConversationScreen
 
+        session = message.session
         scenario = session.scenario
         if self.watched is not None and self.watched.scenario is not None:
             scenario = self.watched.scenario
         self._show(ConversationScreen(self.new_session(scenario, session.settings),
                                       report=self.watched))  # fmt: skip
 
-    def expert_replay(self, session: Session) -> None:
-        """Watch the expert path from the debriefed conversation's start."""
-        from simulator.analysis import analyze
+    @on(ExpertReplayRequested)
+    def _expert_replay(self, message: ExpertReplayRequested) -> None:
+        """Watch the expert path from the debriefed conversation's start (recording nothing)."""
         from simulator.engine import Conversation
         from simulator.tui.screens.conversation import ConversationScreen
         from simulator.tui.session import Session
 
+        session = message.session
         conv = session.conv
-        result = analyze(session.scenario, start=conv.start, mood=conv.start_mood,
-                         flags=conv.start_flags).expert  # fmt: skip
-        if result is None:
-            self.notify("No resolved ending can be reached from this start.",
-                        title="Expert replay", severity="warning")  # fmt: skip
-            return
         replay_conv = Conversation(session.scenario, start=conv.start, mood=conv.start_mood,
                                    flags=conv.start_flags, agent=conv.agent,
                                    clock=self.clock)  # fmt: skip
         settings = replace(session.settings, preview=True, mode="practice", timed=None)
         replay = Session(session.scenario, settings, replay_conv)
-        self.push_screen(ConversationScreen(replay, replay=result.choices))
+        self.push_screen(ConversationScreen(replay, replay=message.choices))
 
+    @on(LeaveRequested)
+    def _leave(self, message: LeaveRequested) -> None:
+        """Back to the picker; a recorded call that was under way stays saved to resume."""
+        session = message.session
+        if session is not None and session.uuid and not session.finished:
+            session.flush()  # the replies in flight land first
+            if session.conv.turn == 0:
+                self.abandon(session.uuid, quiet=True)  # nothing was said: nothing to resume
+            else:
+                self.notify("Your call is saved: press ctrl+r in the list to resume it.",
+                            title="Call left")  # fmt: skip
+        self.back_to_picker()
+
+    @on(BackToScenarios)
     def back_to_picker(self) -> None:
         """Close every screen above the picker and refresh the trainee's record."""
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.refresh_stats()
+        self.refresh_record()
 
     def after_reply(self, screen: Screen[Any], started: float) -> None:
         """Benchmark hook: report key-handler-to-refresh time when a probe is set."""
@@ -477,34 +599,45 @@ class TalkdownApp(SafeApp[None]):
                                flags=tuple(sorted(old.conv.flags)))  # fmt: skip
         return self.new_session(scenario, settings)
 
-    # -- palette ----------------------------------------------------------------------------------
+    # -- app-wide actions and the palette ------------------------------------------------
+
+    def action_help(self) -> None:
+        """Open the trainee's help: keys, how scoring works, the sins and techniques."""
+        from simulator.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_trainer(self) -> None:
+        """Push the trainer screen (it opens its own connection to the results)."""
+        from simulator.tui.screens.trainer import TrainerScreen
+
+        if not isinstance(self.screen, TrainerScreen):
+            self.push_screen(TrainerScreen(self.options.db, scenario_dirs=self._dirs))
 
     def set_mode(self, mode: Mode) -> None:
         """Practice (feedback after each reply) or assessment (feedback at the end)."""
         self.settings = replace(self.settings, mode=mode)
         self.sub_title = self._who()
-        self.picker._show_details()
+        self.picker.mode = mode
         self.notify(f"{mode.capitalize()} mode")
 
-    def open_trainer(self) -> None:
-        """Push the trainer screen (it opens its own connection to the results)."""
-        from simulator.tui.screens.trainer import TrainerScreen
-
-        self.push_screen(TrainerScreen(self.options.db))
-
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        """App-wide commands for the palette."""
+        """App-wide commands for the palette (the current screen adds its own first)."""
         out: list[tuple[str, str, Callable[[], Any]]] = []
         if isinstance(self.screen, PickerScreen) and not self.settings.preview:
             other: Mode = "practice" if self.settings.assessment else "assessment"
             out.append((f"Switch to {other} mode",
                         "Practice shows feedback after each reply; assessment only at the end",
                         lambda: self.set_mode(other)))  # fmt: skip
-        if isinstance(self.screen, PickerScreen):
-            out.append(("Open the trainer view", "The cohort's results, attempts and transcripts",
-                        self.open_trainer))  # fmt: skip
-        out.append(("Quit talkdown", "Unfinished attempts can be resumed next time",
-                    self.exit))  # fmt: skip
+        out += [
+            ("Open the trainer view", "The cohort's results: trainees, attempts, decisions",
+             self.action_trainer),
+            ("Help", "Keys, how scoring works, the sins of service and the techniques",
+             self.action_help),
+            ("Theme", "Change the colours (remembered for next time)", self.action_change_theme),
+            ("Quit", "Leave talkdown; an unfinished call can be resumed next time", self.exit),
+        ]  # fmt: skip
         return out
 
 
@@ -555,5 +688,6 @@ def make_app(
         watch=watch,
         max_bytes=max_bytes,
         report=report,
+        theme=cfg.theme,
     )
     return TalkdownApp(options, clock=clock, latency_probe=latency_probe)

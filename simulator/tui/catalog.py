@@ -6,7 +6,10 @@ picker can show it (and its first error) instead of crashing or hiding it.
 Validating a scenario takes milliseconds (the loader plus graph analysis), so
 the picker's facts about each file are cached by content hash in
 ``locations.cache_dir()``; with every file cached, start-up reads no YAML at
-all and the loader is not even imported until a scenario is played.
+all and the loader is not even imported until a scenario is played. A file
+not in the cache (the first start, or after an update) is listed at once as
+*pending* (`quick_catalog`: its name, "checking…") and validated after the
+first frame, so the picker never waits for the validator to appear.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ CACHE_FORMAT: Final = 1
 CACHE_NAME: Final = "catalog.json"
 # The cache is void when any of these change: they decide what a file's problems are.
 VALIDATOR_MODULES: Final = (
-    "analysis.py", "conditions.py", "loader.py", "model.py", "problems.py", "rules.py",
-    "tags.py", "validate.py", "yamlload.py",
+    "analysis.py", "conditions.py", "loader.py", "model.py", "par.py", "paths.py",
+    "problems.py", "rules.py", "statespace.py", "tags.py", "validate.py", "yamlload.py",
 )  # fmt: skip
 
 
@@ -67,8 +70,9 @@ class Entry:
 
     path: Path
     content_hash: str
-    meta: Meta | None  # None: the file has errors
+    meta: Meta | None  # None: the file has errors (or is still being checked)
     problems: tuple[Problem, ...]
+    pending: bool = False  # not validated yet: only its name is known
 
     @property
     def key(self) -> str:
@@ -192,8 +196,39 @@ def _validate(path: Path, digest: str, max_bytes: int | None) -> Entry:
                  report.problems)  # fmt: skip
 
 
-def _sort_key(entry: Entry) -> tuple[bool, int, str]:
-    return (entry.meta is None, entry.meta.difficulty if entry.meta else 0, entry.title.casefold())
+def _sort_key(entry: Entry) -> tuple[bool, bool, int, str]:
+    valid = entry.meta is not None
+    return (not valid, entry.pending, entry.meta.difficulty if entry.meta else 0,
+            entry.title.casefold())  # fmt: skip
+
+
+def _scan(
+    dirs: Sequence[Path], cache: Path | None
+) -> tuple[str, dict[str, Any], list[tuple[Path, bytes, str, Entry | None]]]:
+    """(validator stamp, the cache's entries, each file with its bytes, digest and cached entry)."""
+    stamp = _validator_stamp()
+    known = _read_cache(cache, stamp)
+    files = []
+    for path in list_files(dirs):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b""
+        digest = hashlib.sha256(raw).hexdigest()
+        entry = _from_cache(path, digest, known[digest]) if digest in known else None
+        files.append((path, raw, digest, entry))
+    return stamp, known, files
+
+
+def quick_catalog(dirs: Sequence[Path], *, cache: Path | None) -> list[Entry]:
+    """Every scenario file in ``dirs`` without validating any: what the cache knows, and
+    a *pending* entry (the file's name) for each file it does not know yet."""
+    _, _, files = _scan(dirs, cache)
+    entries = [
+        entry if entry is not None else Entry(path, digest, None, (), pending=True)
+        for path, _, digest, entry in files
+    ]
+    return sorted(entries, key=_sort_key)
 
 
 def load_catalog(
@@ -209,21 +244,13 @@ def load_catalog(
     and added to it. With ``cached_only``, return None instead of validating
     anything (so the caller can do that off the UI thread).
     """
-    stamp = _validator_stamp()
-    known = _read_cache(cache, stamp)
+    stamp, known, files = _scan(dirs, cache)
+    if cached_only and any(entry is None for *_, entry in files):
+        return None
     fresh: dict[str, Any] = {}
     entries: list[Entry] = []
-    for path in list_files(dirs):
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = b""
-        digest = hashlib.sha256(raw).hexdigest()
-        entry = _from_cache(path, digest, known[digest]) if digest in known else None
-        if entry is None:
-            if cached_only:
-                return None
-            entry = _validate(path, digest, max_bytes)
+    for path, raw, digest, cached in files:
+        entry = cached if cached is not None else _validate(path, digest, max_bytes)
         if raw and (max_bytes is None or len(raw) <= max_bytes):
             fresh[digest] = _to_cache(entry)
         entries.append(entry)

@@ -1,4 +1,7 @@
-"""Small formatting rules shared by the screens (plain functions, no Textual)."""
+"""Words and symbols of the TUI: mood words, the call clock, difficulty dots (no Textual).
+
+Numbers, counts and names are formatted by `simulator.formatting`, shared with the reports.
+"""
 
 from __future__ import annotations
 
@@ -22,22 +25,7 @@ def call_clock(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def score_text(value: float | None) -> str:
-    """A 0–100 score rounded for display, or "not assessed"."""
-    return "not assessed" if value is None else f"{value:.0f}"
-
-
 def difficulty_dots(level: int) -> str:
     """Difficulty 1..5 as filled and hollow dots (shape, not colour)."""
     level = max(0, min(5, level))
     return "●" * level + "○" * (5 - level)
-
-
-def signed(value: int) -> str:
-    """``+2`` / ``-1`` / ``0``: points and mood deltas in the author view."""
-    return f"{value:+d}" if value else "0"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 attempt`` / ``3 attempts``."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -119,3 +119,45 @@ def test_play_validates_the_file_once_and_hands_it_over(
     assert calls == [path]
     [app] = started
     assert app.options.report is not None and app.options.report.scenario is not None
+
+
+@pytest.mark.parametrize("db", [None, "results.db"])
+def test_bare_talkdown_opens_the_picker_as_the_command_line_would(
+    talkdown_home: Path,
+    tui_scenarios: Path,
+    started: list[TalkdownApp],
+    monkeypatch: pytest.MonkeyPatch,
+    db: str | None,
+) -> None:
+    """`simulator.start` skips click for bare ``talkdown``: the app must come out the same."""
+    from simulator import start
+    from simulator.config import Config, save_config
+
+    save_config(Config(trainee="Kim", cohort="B", scenario_dirs=(tui_scenarios,)))
+    monkeypatch.setenv("TALKDOWN_TRAINEE", "Sam")  # the environment beats the config
+    if db is not None:
+        monkeypatch.setenv("TALKDOWN_DB", str(talkdown_home / db))
+    monkeypatch.setattr("sys.argv", ["talkdown"])
+    start.main()
+    assert CliRunner().invoke(cli, []).exit_code == 0
+    fast, through_click = started
+    assert fast.options == through_click.options
+    assert fast.options.identity == ("Sam", "B")
+    assert fast.options.scenario_dirs == (tui_scenarios,)
+    assert fast.options.db == (None if db is None else talkdown_home / db)
+
+
+def test_bare_talkdown_reports_a_broken_config(
+    talkdown_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator import locations, start
+
+    path = locations.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("trainee = [oops\n")
+    monkeypatch.setattr("sys.argv", ["talkdown"])
+    with pytest.raises(SystemExit) as exited:
+        start.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("talkdown: error: ") and "not valid TOML" in err

@@ -15,6 +15,7 @@ from simulator.engine import Conversation
 from simulator.recording import Recorder
 from simulator.store import Store
 from simulator.tui.app import TalkdownApp, make_app
+from simulator.tui.screens import conversation as conversation_screen
 from simulator.tui.screens.conversation import ConversationScreen
 from simulator.tui.screens.debrief import DebriefScreen
 from simulator.tui.screens.identity import IdentityScreen
@@ -72,6 +73,13 @@ async def ready(pilot: Any) -> None:
     raise AssertionError("the app never settled")
 
 
+async def whole_screen(pilot: Any, height: int = 150) -> str:
+    """The current screen's text in a terminal tall enough to show all of it (debriefs scroll)."""
+    await pilot.resize_terminal(SIZE[0], height)
+    await pilot.pause()
+    return flat(pilot.app)
+
+
 def flush(app: TalkdownApp) -> None:
     """Wait for the results writer (replies and finishes are committed off the UI thread)."""
     if app.writer is not None:
@@ -82,6 +90,7 @@ async def open_kettle(pilot: Any) -> ConversationScreen:
     """Filter the picker down to the kettle scenario and start it."""
     await ready(pilot)
     await pilot.press(*"kettle", "enter")
+    await pilot.pause()  # the picker asks the app (a message), which opens the call
     screen = pilot.app.screen
     assert isinstance(screen, ConversationScreen)
     return screen
@@ -219,7 +228,8 @@ async def test_assessment_mode_holds_feedback_until_the_debrief(
         assert "acknowledge" not in flat(app)
         await pilot.press("1")
         assert isinstance(app.screen, DebriefScreen)
-        assert "Coach: Naming the frustration first lowers the temperature." in flat(app)
+        text = await whole_screen(pilot)
+        assert "Coach: Naming the frustration first lowers the temperature." in text
     [row] = attempts(tmp_path)
     assert row.mode == "assessment"
 
@@ -358,8 +368,7 @@ async def test_picker_lists_invalid_files_and_filters(
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         text = flat(app)
-        assert "⚠ INVALID tui_broken.yaml" in text
-        assert "line 19: reply 1 of node 'opening'" in text  # its first error
+        assert "⚠ INVALID tui_broken.yaml — line 19: reply 1 of node" in text  # its first error
         assert "3 of 3 scenarios · 1 invalid" in text
         await pilot.press(*"tui_broken", "enter")
         assert isinstance(app.screen, PickerScreen)  # refused, not crashed
@@ -460,15 +469,20 @@ async def test_author_view_is_off_outside_previews(
 
 
 async def test_expert_replay_steps_and_records_nothing(
-    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path
+    talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The replay also steps on its own every 2 s; this test steps it by hand, so
+    # on a busy machine the timer must not get there first.
+    monkeypatch.setattr(conversation_screen, "REPLAY_STEP_SECONDS", 3600.0)
     app = new_app(tui_scenarios, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_kettle(pilot)
         await pilot.press("3")
         debrief = app.screen
         assert isinstance(debrief, DebriefScreen)
-        await pilot.press("e")
+        await pilot.press("e")  # the replay starts once the expert path is worked out
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         replay = app.screen
         assert isinstance(replay, ConversationScreen) and replay.replay == [1, 1]
         await pilot.press("1")  # the trainee does not reply during a replay

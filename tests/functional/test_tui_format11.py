@@ -9,7 +9,15 @@ from pathlib import Path
 from simulator.shuffle import position_of
 from simulator.tui.screens.conversation import ConversationScreen
 from simulator.tui.screens.debrief import DebriefScreen
-from tests.functional.test_tui_flows import SIZE, attempts, flat, flush, new_app, ready
+from tests.functional.test_tui_flows import (
+    SIZE,
+    attempts,
+    flat,
+    flush,
+    new_app,
+    ready,
+    whole_screen,
+)
 from tests.helpers import fixture
 
 
@@ -23,6 +31,7 @@ def folder(tmp_path: Path) -> Path:
 async def start(pilot) -> ConversationScreen:  # type: ignore[no-untyped-def]
     await ready(pilot)
     await pilot.press("enter")
+    await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, ConversationScreen)
     return screen
@@ -54,7 +63,7 @@ async def test_a_call_shows_each_voice_in_its_place(tmp_path: Path) -> None:
         assert "Card ending 4417" in flat(app, screen.query_one("#on-screen"))
         await say(pilot, screen, 1)
         assert isinstance(app.screen, DebriefScreen)
-        text = flat(app)
+        text = await whole_screen(pilot)
         assert "Outcome: Card unblocked after Rosa passed security." in text
         assert "They said: Fifth of May, eighty-nine." in text
         assert "quality check" not in text
@@ -71,7 +80,7 @@ async def test_a_critical_reply_is_named_at_once_and_fails_the_call(tmp_path: Pa
         await say(pilot, screen, 1)
         await say(pilot, screen, 2)  # takes the brother's word: critical
         assert isinstance(app.screen, DebriefScreen)
-        text = flat(app)
+        text = await whole_screen(pilot)
         assert "This call would fail a quality check: accepted a third party's word" in text
         assert "NOT PASSED ✗" in text
         assert "Outcome: Card unblocked." in text  # no flag raised: the fallback variant
@@ -89,7 +98,7 @@ async def test_practice_feedback_names_the_critical_error(tmp_path: Path) -> Non
         screen = await start(pilot)
         await say(pilot, screen, 2)  # skips security: resolved at once, but critical
         assert isinstance(app.screen, DebriefScreen)
-        text = flat(app)
+        text = await whole_screen(pilot)
         assert "This call would fail a quality check: skipped the identity check" in text
         assert "Outcome: Card unblocked without any security check." in text
         assert "They said: Oh, thank you!" in text

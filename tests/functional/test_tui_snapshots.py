@@ -25,7 +25,11 @@ def new_app(scenarios: Path, tmp_path: Path) -> TalkdownApp:
 
 
 def keys(*presses: str) -> Any:
-    """A ``run_before`` that waits for the catalogue, then presses ``presses``."""
+    """A ``run_before`` that waits for the catalogue, then presses ``presses``.
+
+    Each key is followed by a pause: screens ask the app to move on with a
+    message, and the next key belongs to the screen that message opens.
+    """
 
     async def run_before(pilot: Any) -> None:
         for _ in range(100):
@@ -33,7 +37,11 @@ def keys(*presses: str) -> Any:
             await pilot.pause()
             if pilot.app.settled and pilot.app.catalog is not None:
                 break
-        await pilot.press(*presses)
+        for key in presses:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # the debrief's expert path
+        await pilot.pause()
 
     return run_before
 
@@ -101,3 +109,57 @@ def test_conversation_format11(
     app = new_app(folder, tmp_path)
     first = session.shown_order(7, "opening", 3).index(1) + 1  # the key for authored reply 1
     assert snap_compare(app, terminal_size=size, run_before=keys("enter", str(first)))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=keys("question_mark"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_leave_dialog(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    run_before = keys(*"kettle", "enter", "1", "escape")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_expert_replay_end(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path)
+    run_before = keys(*"kettle", "enter", "3", "e", "space", "space")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def trainer_keys(*presses: str) -> Any:
+    """A ``run_before`` for the trainer app: wait for the report, then press ``presses``."""
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in presses:
+            await pilot.press(key)
+            await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen_keys", [pytest.param((), id="cohort"),
+                                         pytest.param(("d",), id="decisions"),
+                                         pytest.param(("d", "enter"), id="decision")])  # fmt: skip
+def test_trainer(
+    snap_compare: Any, played_sqlite: tuple[Path, Path], size: Any, screen_keys: tuple[str, ...]
+) -> None:
+    """With a 300-character name among the trainees (conftest.LONG_NAME)."""
+    from simulator.tui.screens.trainer import TrainerApp
+
+    db, folder = played_sqlite
+    app = TrainerApp(db, scenario_dirs=[folder])
+    assert snap_compare(app, terminal_size=size, run_before=trainer_keys(*screen_keys))

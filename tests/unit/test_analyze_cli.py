@@ -74,6 +74,8 @@ def test_guarded_endings_and_par() -> None:
     assert data["scenario"] == "authoring-guarded"
     assert data["start"] == "greet" and data["mood"] == 50 and data["flags"] == []
     assert data["par_seconds"] == 30
+    # The only resolved path, [1,1], has assertiveness 50 < 70: no competent path.
+    assert data["par_rule"] == "resolved" and data["par_exact"] is True
     endings = data["endings"]
     assert picks(endings["resolved"]) == [1, 1] and endings["resolved"]["seconds"] == 30
     assert endings["resolved"]["path"] == ["greet", "probe", "fixed"]
@@ -176,6 +178,9 @@ def test_guarded_preview_from_a_node_that_cannot_resolve() -> None:
 #   [2,2] 80, −5=75 → fixed              resolved 10+40 = 50s
 #   [2,3] → supervisor                   escalated 10+60 = 70s
 # Ignoring the walkout, par would be 20s ([2,1]); respecting it, par = 40s.
+# No resolved path is competent (empathy and assertiveness both ≥ 70):
+# [1,1] 50/50, [1,2] 100/0, [2,2] 50/50, so par falls back to the fastest
+# resolved path (CONTRACTS "Par and the expert path").
 #   [1,1] (1,0)=50, (0,1)=50, 100·40/40=100 → 200/3 = 66.67
 #   [1,2] (1,1)=100, (0,0)=0, 100·40/70=57.14 → 52.38
 #   [1,3] 50, 0, 0 → 16.67      [2,1] 0, 100, 0 → 33.33
@@ -186,6 +191,7 @@ def test_guarded_preview_from_a_node_that_cannot_resolve() -> None:
 def test_walkout_par_and_endings() -> None:
     data = analyze_json(WALKOUT)
     assert data["par_seconds"] == 40
+    assert data["par_rule"] == "resolved" and data["par_exact"] is True
     lost = data["endings"]["lost"]
     assert picks(lost) == [2, 1] and lost["seconds"] == 20
     assert lost["ending_node"] is None and lost["path"] == ["open", "deal"]
@@ -242,8 +248,12 @@ def test_walkout_text_report() -> None:
     assert "complete paths: 6" in lines[2]
     assert "  resolved      40s  1,1      open → deal → fixed" in lines
     assert "  lost          20s  2,1      open → deal → walks out" in lines
-    assert "Par:     40s (the fastest resolved path)" in lines
-    assert "Expert:  replies 1,1 — open → deal → fixed, 40s, overall 66.7" in lines
+    at = lines.index("Par:     40s — the fastest resolved path")
+    assert lines[at + 1] == (
+        "         (no resolved path is competent: no critical reply; empathy and "
+        "assertiveness each at least 70)"
+    )
+    assert "Expert:  replies 1,1 — open → deal → fixed, 40s, speed 100.0, overall 66.7" in lines
     assert any(ln.startswith("  overall") and "66.7" in ln and "16.7" in ln for ln in lines)
     assert "Replies on no path to a resolved ending: deal 3" in lines
     assert "Unreachable nodes: none" in lines
@@ -334,8 +344,15 @@ def test_count_text_says_more_than_when_counting_stopped() -> None:
     assert count_text(stopped) == "more than 100,000"  # type: ignore[arg-type]
     bound = SimpleNamespace(path_count=177_147, path_count_exact=False, complete=True)
     assert count_text(bound) == "more than 100,000 (at least 177,147)"  # type: ignore[arg-type]
-    partial = SimpleNamespace(path_count=42, path_count_exact=True, complete=False)
-    assert count_text(partial) == "at least 42"  # type: ignore[arg-type]
+    # Paths are counted by walking them, which does not need every state explored.
+    walked = SimpleNamespace(path_count=42, path_count_exact=True, complete=False)
+    assert count_text(walked) == "42"  # type: ignore[arg-type]
+    # The walk's budget ran out after 42 paths, well short of the limit.
+    cut = SimpleNamespace(path_count=42, path_count_exact=False, complete=True)
+    assert (
+        count_text(cut)  # type: ignore[arg-type]
+        == "at least 42 (counting stopped: too complex to analyse exactly)"
+    )
 
 
 # -- errors and exit codes ----------------------------------------------------------------
@@ -358,9 +375,10 @@ def test_exit_codes(tmp_path: Path) -> None:
 def test_json_has_every_documented_key() -> None:
     data = analyze_json(str(FIXTURES / "mini.yaml"))
     for key in (
-        "scenario", "start", "par_seconds", "endings", "best", "worst", "exact", "bounds",
-        "expert_path", "path_count", "path_count_exact", "flat_nodes", "dead_replies",
-        "unreachable_nodes", "stuck_nodes", "states",
+        "scenario", "start", "par_seconds", "par_rule", "par_exact", "endings",
+        "endings_unknown", "best", "worst", "exact", "bounds", "expert_path", "path_count",
+        "path_count_exact", "flat_nodes", "dead_replies", "unreachable_nodes", "stuck_nodes",
+        "states", "notes",
     ):  # fmt: skip
         assert key in data, key
     assert set(data["endings"]) == {"resolved", "escalated", "lost"}

@@ -1,7 +1,9 @@
 """Validation and analysis grow linearly with scenario size (no quadratic blow-up).
 
 Times are compared with each other, never with a wall-clock limit: 4× the
-nodes must cost less than 6× the time (linear work gives about 4×).
+nodes must cost less than 6× the time (linear work gives about 4×). The
+analysis is also checked by the work units its searches count, which does not
+depend on how busy the machine is.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from collections.abc import Callable
 
 import pytest
 
-from benchmarks.generate import generate_scenario
+from benchmarks.generate import chain_scenario, clique_scenario, generate_scenario
+from simulator import paths
 from simulator.analysis import analyze
 from simulator.loader import load_bytes
 from simulator.model import Scenario
+from simulator.paths import Distances, Walk
+from simulator.statespace import explore
 from simulator.validate import graph_problems
 
 SMALL, LARGE = 150, 600
@@ -63,3 +68,48 @@ def test_the_check_would_catch_quadratic_work() -> None:
 
     ratio = fastest(quadratic(LARGE)) / fastest(quadratic(SMALL))
     assert ratio > 6
+
+
+# -- work counted, not timed -------------------------------------------------------
+#
+# The searches report the work units they spend; on every shape 4× the nodes must
+# cost less than 6× the work. Counting is exact, so this holds on a busy machine.
+
+
+def analysis_work(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Work units spent exploring, searching and walking to analyse ``scenario``."""
+    spent: list[int] = []
+    real_walk = paths._walk
+    real_search = Distances._search
+
+    def walk(*args: object) -> Walk:
+        result = real_walk(*args)  # type: ignore[arg-type]
+        spent.append(result.work)
+        return result
+
+    def search(self: Distances, *args: object) -> None:
+        real_search(self, *args)  # type: ignore[arg-type]
+        spent.append(self.spent)
+
+    monkeypatch.setattr(paths, "_walk", walk)
+    monkeypatch.setattr(Distances, "_search", search)
+    graph = explore(scenario)
+    graph.reachability()
+    analyze(scenario, graph=graph)
+    monkeypatch.undo()
+    return graph.spent + graph.edge_work + sum(spent)
+
+
+@pytest.mark.parametrize("shape", ["branching", "chain", "clique"])
+def test_analysis_work_is_linear_on_every_shape(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make: dict[str, Callable[[int], str]] = {
+        "branching": lambda n: generate_scenario(n, conditions=True),
+        "chain": chain_scenario,
+        "clique": clique_scenario,
+    }
+    small = analysis_work(load(make[shape](SMALL).encode()), monkeypatch)
+    large = analysis_work(load(make[shape](LARGE).encode()), monkeypatch)
+    assert small > 0
+    assert large / small < 6, f"4x the nodes took {large / small:.1f}x the work"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -127,8 +128,13 @@ def test_attempt_columns_and_values(sample_db: Path) -> None:
     got = {r["uuid"][-1]: r for r in rows(text)}
     first = got["1"]
     assert first["trainee"] == "Ann Lee"
-    assert first["started"] == "2024-03-01T09:00:00.000000Z"
+    # a date and time any spreadsheet reads (UTC, to the second); the duration keeps the .5 s
+    assert first["started"] == "2024-03-01 09:00:00"
+    assert first["finished"] == "2024-03-01 09:00:29"  # stored 09:00:29.500000Z
     assert first["duration"] == "29.5"  # wall clock, seconds
+    # scores rounded to 2 decimals: the sample stores 95.83333333333333 and 4.166666666666667
+    assert first["overall"] == "95.83" and got["2"]["overall"] == "4.17"
+    assert got["3"]["overall"] == "93.33"
     assert first["call_seconds"] == "75"  # simulated
     assert first["passed"] == "true"
     assert got["2"]["sins"] == "brush-off; robotism×2; runaround"
@@ -141,6 +147,36 @@ def test_attempt_columns_and_values(sample_db: Path) -> None:
     assert got["5"]["status"] == "in_progress"
     assert got["5"]["finished"] == got["5"]["duration"] == got["5"]["passed"] == ""
     assert got["5"]["trainee"] == "Zoë Ng"
+
+
+def test_a_batch_runs_duration_is_not_measured(tmp_path: Path) -> None:
+    """``run --record`` replays replies in a blink: its wall clock is not time on task."""
+    db = tmp_path / "batch.db"
+    start = datetime(2024, 3, 1, 9, tzinfo=UTC)
+    with Store(db) as store:
+        for mode in ("batch", "practice"):
+            key = store.start_attempt(
+                name=f"{mode} trainee", cohort="c", scenario_id="s", scenario_title="t",
+                content_hash="a" * 64, mode=mode, start_node="n", started_at=start,
+            )  # fmt: skip
+            store.finish_attempt(
+                key, ending="resolved", ending_node="end", empathy=50.0, assertiveness=50.0,
+                speed=50.0, overall=50.0, passed=False,
+                finished_at=start + timedelta(milliseconds=3),
+            )  # fmt: skip
+    code, text = export(db)
+    assert code == 0
+    got = {r["mode"]: r for r in rows(text)}
+    assert got["batch"]["duration"] == ""  # not measured, rather than "0.003"
+    assert got["practice"]["duration"] == "0.003"
+    result = CliRunner().invoke(cli, ["export", "--format", "xapi", "--db", str(db)])
+    statements = json.loads(result.stdout)
+    durations = {
+        s["actor"]["account"]["name"]: "duration" in s["result"]
+        for s in statements
+        if s["verb"]["id"].endswith("/completed")
+    }
+    assert durations == {"c/batch trainee": False, "c/practice trainee": True}
 
 
 def test_choice_rows_one_per_reply_in_order(sample_db: Path) -> None:

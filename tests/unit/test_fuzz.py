@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from simulator import analysis
@@ -24,7 +24,8 @@ from simulator.engine import Conversation
 from simulator.loader import load_bytes
 from simulator.model import MOOD_MAX, MOOD_MIN
 
-MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+MINI = FIXTURES / "mini.yaml"
 ENDING_KINDS = ("resolved", "escalated", "lost")
 ENDING_IDS = tuple(f"{kind}_{i}" for kind in ENDING_KINDS for i in range(3))
 FLAG = "promised"
@@ -37,11 +38,20 @@ MIN_SECONDS = 0
 # a lower limit keeps the run short and exercises both the exact and bounds branches.
 PATH_LIMIT = 2_000
 
+# Derandomised: every run checks the same examples, so a slow or failing one is
+# found again by anyone (and CI never "randomly" hangs).
 FUZZ = settings(
     max_examples=150,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def pinned(name: str) -> dict[str, Any]:
+    """A scenario spec an earlier random run found, kept in tests/fixtures."""
+    spec: dict[str, Any] = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
+    return spec
 
 
 # -- (a) random valid scenario graphs ----------------------------------------------
@@ -49,7 +59,11 @@ FUZZ = settings(
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    """A scenario as plain data: 2–12 decision nodes, 1–4 replies each, 9 endings."""
+    """A scenario as plain data: 2–12 decision nodes, 1–4 replies each, 9 endings.
+
+    Format 1.1, so some replies are ``critical`` (they fail the call whatever the
+    score, and par and the expert path must avoid them).
+    """
     count = draw(st.integers(2, 12))
     decision_ids = [f"n{i}" for i in range(count)]
     targets = decision_ids + list(ENDING_IDS)
@@ -70,6 +84,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "seconds": draw(st.integers(MIN_SECONDS, 90)),
                 "feedback": "Why it helps or hurts.",
             }
+            if draw(st.integers(0, 7)) == 0:
+                reply["critical"] = "Fails a quality check."
             if use_flag and draw(st.booleans()):
                 reply["set"] = [FLAG]
             kind = draw(st.sampled_from(("plain", "plain", "mood", "flag")))
@@ -109,7 +125,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     if not any(weights.values()):
         weights["speed"] = 1  # all zero is an error (CONTRACTS.md)
     return {
-        "format": 1,
+        "format": "1.1",
         "id": "fuzz",
         "title": "Fuzz",
         "customer": {"name": "Sam", "mood": mood, "walkout_at": walkout_at},
@@ -123,8 +139,16 @@ def _in_range(value: float | None) -> bool:
     return value is not None and 0.0 <= value <= 100.0
 
 
+def _repeats_a_node(conv: Conversation) -> bool:
+    return len(set(conv.path)) < len(conv.path)
+
+
 @FUZZ
 @given(spec=scenarios(), seed=st.integers(0, 2**32 - 1))
+# Found by 'pytest --hypothesis-seed=8' and '=16' when walks had no budget: the
+# first walked its loops for ever, the second took minutes.
+@example(spec=pinned("fuzz_seed8.yaml"), seed=64)
+@example(spec=pinned("fuzz_seed16.yaml"), seed=11)
 def test_random_scenarios_play_score_and_analyse_consistently(
     spec: dict[str, Any], seed: int
 ) -> None:
@@ -139,9 +163,11 @@ def test_random_scenarios_play_score_and_analyse_consistently(
     par = analysis.par_for(scenario)
     facts = analysis.analyze(scenario, path_limit=PATH_LIMIT)
     assert facts.par_seconds == par
+    pass_mark = scenario.scoring.pass_mark
 
     rng = random.Random(seed)
     resolved_seconds: list[int] = []
+    competent_seconds: list[int] = []  # resolved, no critical reply, both dimensions at the mark
     for _ in range(PLAYS_PER_SCENARIO):
         conv = Conversation(scenario, clock=lambda: 0.0)
         assert conv.mood == scenario.customer.mood
@@ -161,11 +187,18 @@ def test_random_scenarios_play_score_and_analyse_consistently(
         assert _in_range(scores.speed)
         assert _in_range(scores.overall)
         if scores.passed:
-            assert conv.ending == "resolved"
+            assert conv.ending == "resolved" and not scores.critical
         if conv.ending != "resolved":
             assert scores.speed == 0.0
-        else:
-            resolved_seconds.append(conv.seconds)
+            continue
+        resolved_seconds.append(conv.seconds)
+        reaches = [
+            v is None or v >= pass_mark - 1e-9 for v in (scores.empathy, scores.assertiveness)
+        ]
+        # A play that never comes back to a node repeats no state, so it is one of
+        # the paths par is taken over.
+        if all(reaches) and not scores.critical and not _repeats_a_node(conv):
+            competent_seconds.append(conv.seconds)
 
     event(f"resolved in play: {bool(resolved_seconds)}; exact analysis: {facts.exact}")
     # Every path the analysis reports plays out the same way in the engine.
@@ -181,15 +214,23 @@ def test_random_scenarios_play_score_and_analyse_consistently(
         assert tuple(conv.path) == path.nodes
         assert conv.score(par) == path.scores
     if facts.expert is not None:
-        assert facts.expert.ending == "resolved"
+        assert facts.expert.ending == "resolved" and not facts.expert.critical
 
+    fastest = facts.endings["resolved"]
     if resolved_seconds:
-        # Par is the fastest feasible resolved path: no play-through beats it.
-        assert par is not None
-        assert par <= min(resolved_seconds)
-        assert facts.endings["resolved"] is not None
-        assert facts.endings["resolved"].seconds == par
+        # The fastest resolved path is a shortest path: no play-through beats it.
+        assert fastest is not None and fastest.seconds <= min(resolved_seconds)
         assert "resolved" in analysis.reachability(analysis.explore(scenario)).endings
+    if par is not None:
+        # Par is over competent paths, or failing those over all resolved paths,
+        # so it is never below the fastest resolved path ...
+        assert fastest is not None and fastest.seconds <= par
+        if facts.par_rule == "resolved" and facts.par_exact:
+            assert par == fastest.seconds
+    if competent_seconds and facts.par_exact:
+        # ... and never above a competent path a trainee actually played.
+        assert facts.par_rule == "competent"
+        assert par is not None and par <= min(competent_seconds)
 
 
 @FUZZ

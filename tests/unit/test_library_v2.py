@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from scoring import strongest_replies
+from simulator.analysis import analyze
 from simulator.audit import TELLS, audit_scenario
 from simulator.library import shipped_dir
 from simulator.loader import load_scenario
@@ -112,6 +113,13 @@ def test_speech_holds_only_speech(name: str) -> None:
             assert not NAME_PREFIX.match(text), f"{name}:{node.id}: 'Name:' prefix: {text!r}"
         for choice in node.choices:
             assert not OLD_AGENT_NAMES.search(choice.say), f"{name}:{node.id}: {choice.say!r}"
+
+
+def test_par_is_competent_and_the_expert_path_matches_it(name: str) -> None:
+    result = analyze(scenario(name))
+    assert result.par_rule == "competent", name
+    assert result.expert is not None and result.expert.scores.speed == pytest.approx(100.0)
+    assert result.expert.scores.passed, name
 
 
 def test_the_files_are_named_by_id(name: str) -> None:

@@ -155,7 +155,11 @@ def test_json_format(sample_db: Path) -> None:
     assert data["totals"] == {"attempts": 7, "completed": 5, "replies": 16, "trainees": 3}
     assert {s["sin"]: s["count"] for s in data["sins"]}["robotism"] == 3
     point = data["decision_points"][0]
-    assert set(point) == {"scenario_id", "content_hash", "node", "total", "replies"}
+    assert set(point) == {"scenario_id", "content_hash", "node", "total", "replies", "complete",
+                          "prompt", "strongest_share"}  # fmt: skip
+    # the sample's versions are not files anywhere: picked replies only, and a note says so
+    assert point["complete"] is False and point["strongest_share"] is None
+    assert any("Scenario file not found" in note for note in data["notes"])
     assert data["sins"][0]["definition"] and data["sins"][0]["advice"]
 
 
@@ -218,11 +222,19 @@ def test_html_is_self_contained(sample_db: Path) -> None:
     assert "script" not in parsed.tags and "link" not in parsed.tags
     assert not any(name in ("src", "href") for name, _ in parsed.attrs)
     assert "@import" not in html and "url(" not in html
-    # two bar charts, and a sparkline for each trainee with two scored attempts or more
-    assert parsed.tags.count("svg") == 2 + 2
+    # three bar charts (two cohorts compared, pass rate, sins), a sparkline for each trainee
+    # with two scored attempts or more (Ann, Bo), a dated progress chart for each trainee with
+    # a completed attempt (Ann, Bo; Zoë has none)
+    assert parsed.tags.count("svg") == 3 + 2 + 2
     assert "Content-Security-Policy" in html and "@media print" in html
-    for heading in ("Pass rate per scenario", "Sins of service", "Trainees", "Scenarios",
-                    "Decision points"):  # fmt: skip
+    for heading in (
+        "Trainees",
+        "Cohorts compared",
+        "Progress over time",
+        "Pass rate per scenario",
+        "Sins of service",
+        "Decision points: item analysis",
+    ):
         assert f"<h2>{heading}</h2>" in html
 
 
@@ -236,3 +248,97 @@ def test_empty_report(store_target: DbTarget) -> None:
     assert data["totals"]["attempts"] == 0
     result = CliRunner().invoke(cli, ["report", "--db", str(db)])
     assert result.exit_code == 0 and "No attempts match." in result.stdout
+
+
+# --------------------------------------------------------------------------- item analysis
+
+
+def test_item_analysis_lists_unpicked_replies_and_marks_the_strongest(
+    played_db: tuple[DbTarget, Path],
+) -> None:
+    """By hand (conftest.PLAYS on tui_call.yaml): at the opening 3 trainees said reply 1 and
+    one said reply 3, nobody reply 2; at the fix, 2 said reply 1 and one reply 2. Reply 1 is
+    the strongest at both (strengths 2, .5, .25 and 2, .67, .5 with weights 1/1)."""
+    from simulator.library import ScenarioVersions
+
+    db, folder = played_db
+    with open_store(db) as store, store.snapshot() as view:
+        report = build_report(view, Filters(), versions=ScenarioVersions([folder]).get)
+    points = {p.node: p for p in report.decisions}
+    opening = points["opening"]
+    assert opening.complete and opening.total == 4
+    assert [(r.choice, r.count, r.strongest) for r in opening.replies] == [
+        (1, 3, True), (2, 0, False), (3, 1, False),
+    ]  # fmt: skip
+    assert opening.replies[1].say == "Did you read the manual?"  # never picked, still listed
+    assert opening.strongest_share == pytest.approx(3 / 4)
+    assert opening.prompt.startswith("[sighs] My kettle broke")
+    fix = points["fix"]
+    assert [(r.choice, r.count) for r in fix.replies] == [(1, 2), (2, 1), (3, 0)]
+    assert fix.strongest_share == pytest.approx(2 / 3)
+    assert report.notes == []
+    data = report_json(report)
+    assert {p["node"]: p["strongest_share"] for p in data["decision_points"]} == {
+        "opening": pytest.approx(0.75), "fix": pytest.approx(2 / 3),
+    }  # fmt: skip
+    html = render_html(report)
+    assert "Did you read the manual?" in html and "75% chose ★" in html
+    text = CliRunner().invoke(cli, ["report", "--db", str(db), "--scenarios", str(folder)]).stdout
+    assert "75% chose ★" in text and "★ 1" in text
+
+
+def test_without_the_scenario_file_only_picked_replies_are_listed(
+    played_db: tuple[DbTarget, Path], tmp_path: Path
+) -> None:
+    from simulator.library import ScenarioVersions
+
+    db, folder = played_db
+    (folder / "tui_call.yaml").write_text("edited since\n")  # that version is gone
+    with open_store(db) as store, store.snapshot() as view:
+        report = build_report(view, Filters(), versions=ScenarioVersions([folder]).get)
+    opening = next(p for p in report.decisions if p.node == "opening")
+    assert not opening.complete and opening.strongest_share is None
+    assert {r.choice for r in opening.replies} == {1, 3}
+    assert "Scenario file not found for 1 version: tui-call" in report.notes[0]
+
+
+# --------------------------------------------------------------------------- progress, cohorts
+
+
+def test_progress_per_trainee_per_day(sample_db: Path) -> None:
+    """The sample (simulator/export/sample.py): Ann completes one attempt on 1 and 2 March;
+    Bo one on 1, 2 and 4 March; Zoë none (in progress, abandoned)."""
+    got = {p.name: p for p in report_of(sample_db).progress}
+    assert set(got) == {"Ann Lee", "Bo Chen"}
+    assert [(d.day, d.attempts, d.passes) for d in got["Bo Chen"].days] == [
+        ("2024-03-01", 1, 0), ("2024-03-02", 1, 0), ("2024-03-04", 1, 1),
+    ]  # fmt: skip
+    assert got["Bo Chen"].days[-1].mean_overall == pytest.approx(95.8333333)
+    assert [d.day for d in got["Ann Lee"].days] == ["2024-03-01", "2024-03-02"]
+
+
+def test_cohorts_compared(sample_db: Path) -> None:
+    """Spring: Ann and Bo, 5 attempts all completed, 3 passed; late-parcel 3 of 4 passed,
+    refund-policy 0 of 1. Autumn: Zoë, 2 attempts, none completed."""
+    got = {c.cohort: c for c in report_of(sample_db).cohorts}
+    spring, autumn = got["2024-spring"], got["2024-autumn"]
+    assert (spring.trainees, spring.attempts, spring.completed, spring.passes) == (2, 5, 5, 3)
+    assert spring.pass_rate == pytest.approx(0.6)
+    assert spring.pass_rates == {"late-parcel": 0.75, "refund-policy": 0.0}
+    assert spring.critical_attempts == 1
+    assert (autumn.attempts, autumn.completed, autumn.pass_rate) == (2, 0, None)
+    # two cohorts chosen on the command line: compared in the text report
+    result = CliRunner().invoke(cli, ["report", "--db", str(sample_db), "--cohort",
+                                      "2024-spring", "--cohort", "2024-autumn"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Cohorts compared" in result.stdout and "Pass rate per scenario, by" in result.stdout
+    one = CliRunner().invoke(cli, ["report", "--db", str(sample_db), "--cohort", "2024-spring"])
+    assert "Cohorts compared" not in one.stdout
+
+
+def test_several_cohorts_filter_together(sample_db: Path) -> None:
+    both = report_of(sample_db, Filters(cohorts=("2024-spring", "2024-autumn")))
+    assert both.attempts == 7 and len(both.cohorts) == 2
+    spring = report_of(sample_db, Filters(cohorts=("2024-spring",)))
+    assert spring.attempts == 5 and [c.cohort for c in spring.cohorts] == ["2024-spring"]
+    assert spring.filters["cohort"] == "2024-spring"

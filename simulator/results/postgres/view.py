@@ -18,15 +18,18 @@ from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
 from simulator.results.rows import (
     AttemptRecord,
+    CohortTotals,
+    DayTotals,
     OverallPoint,
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    TraineePicks,
     TraineeRow,
     TraineeTotals,
     as_utc,
 )
-from simulator.results.sql import and_where, filter_clauses
+from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
 
 if TYPE_CHECKING:
     import psycopg
@@ -219,3 +222,58 @@ class PostgresView:
             ReplyCount(sid, version, node, choice, count, say, tuple(json.loads(tags)), critical)
             for sid, version, node, choice, count, say, tags, critical in rows
         ]
+
+    def day_totals(self, filters: Filters) -> list[DayTotals]:
+        where, params = _where(filters)
+        day = "to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        completed = and_where(where, "a.status = 'completed'")
+        return [DayTotals(*row) for row in self._all(
+            f"SELECT t.name, t.cohort, {day}, count(*), count(*) FILTER (WHERE a.passed),"
+            f" avg(a.overall), max(a.overall) {_FROM}{completed}"
+            f" GROUP BY t.id, t.name, t.cohort, {day} ORDER BY t.cohort, t.name, 3",
+            params,
+        )]  # fmt: skip
+
+    def cohort_totals(self, filters: Filters) -> list[CohortTotals]:
+        where, params = _where(filters)
+        by_scenario: dict[str, dict[str, tuple[int, int]]] = {}
+        for cohort, scenario_id, completed, passes in self._all(
+            "SELECT t.cohort, a.scenario_id, count(*) FILTER (WHERE a.status = 'completed'),"
+            f" count(*) FILTER (WHERE a.passed) {_FROM}{where}"
+            " GROUP BY t.cohort, a.scenario_id ORDER BY t.cohort, a.scenario_id",
+            params,
+        ):
+            by_scenario.setdefault(cohort, {})[scenario_id] = (completed, passes)
+        means = ", ".join(f"avg(a.{d})" for d in SCORES)
+        n = len(SCORES)
+        return [CohortTotals(
+            cohort=row[0], trainees=row[1], attempts=row[2], completed=row[3], passes=row[4],
+            mean=dict(zip(SCORES, row[5 : 5 + n], strict=True)), critical_attempts=row[5 + n],
+            by_scenario=by_scenario.get(row[0], {}),
+        ) for row in self._all(
+            "SELECT t.cohort, count(DISTINCT t.id), count(*),"
+            " count(*) FILTER (WHERE a.status = 'completed'), count(*) FILTER (WHERE a.passed),"
+            f" {means}, count(*) FILTER (WHERE a.critical_count > 0)"
+            f" {_FROM}{where} GROUP BY t.cohort ORDER BY t.cohort",
+            params,
+        )]  # fmt: skip
+
+    def trainee_picks(
+        self, filters: Filters, scenario_id: str, content_hash: str, node: str
+    ) -> list[TraineePicks]:
+        where, params = _where(filters)
+        # The latest visit per (trainee, reply) as one text that sorts byte-wise
+        # (COLLATE "C") like (start time, uuid, seq): all three are fixed width.
+        latest = (
+            f"""max({utc_text("a.started_at")} || ' ' || a.uuid::text || ' '"""
+            """ || lpad(c.seq::text, 10, '0') COLLATE "C")"""
+        )
+        rows = self._all(
+            f"SELECT t.name, t.cohort, c.choice, count(*), {latest}"
+            " FROM attempts a JOIN choices c ON c.attempt_uuid = a.uuid"
+            " JOIN trainees t ON t.id = a.trainee_id"
+            f"{and_where(where, 'a.scenario_id = %s AND a.content_hash = %s AND c.node = %s')}"
+            " GROUP BY t.id, t.name, t.cohort, c.choice ORDER BY t.cohort, t.name",
+            [*params, scenario_id, content_hash, node],
+        )
+        return picks_by_trainee(rows)

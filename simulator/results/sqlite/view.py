@@ -16,16 +16,19 @@ from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
 from simulator.results.rows import (
     AttemptRecord,
+    CohortTotals,
+    DayTotals,
     OverallPoint,
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    TraineePicks,
     TraineeRow,
     TraineeTotals,
     format_utc,
     parse_utc,
 )
-from simulator.results.sql import and_where, filter_clauses
+from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
 
 __all__ = ["SqliteView"]
 
@@ -206,3 +209,55 @@ class SqliteView:
             ReplyCount(scenario_id, content_hash, node, choice, count, *words[rowid])
             for scenario_id, content_hash, node, choice, count, rowid in groups
         ]
+
+    def day_totals(self, filters: Filters) -> list[DayTotals]:
+        where, params = self._where(filters)
+        completed = and_where(where, "a.status = 'completed'")
+        # Stored times are UTC text, so the day is the first ten characters.
+        return [DayTotals(*row) for row in self._rows(
+            "SELECT t.name, t.cohort, substr(a.started_at, 1, 10), count(*),"
+            " coalesce(sum(a.passed), 0), avg(a.overall), max(a.overall)"
+            f" {_FROM}{completed}"
+            " GROUP BY t.id, substr(a.started_at, 1, 10) ORDER BY t.cohort, t.name, 3",
+            params,
+        )]  # fmt: skip
+
+    def cohort_totals(self, filters: Filters) -> list[CohortTotals]:
+        where, params = self._where(filters)
+        by_scenario: dict[str, dict[str, tuple[int, int]]] = {}
+        for cohort, scenario_id, completed, passes in self._rows(
+            f"SELECT t.cohort, a.scenario_id, coalesce(sum(a.status = 'completed'), 0),"
+            f" coalesce(sum(a.passed), 0) {_FROM}{where}"
+            " GROUP BY t.cohort, a.scenario_id ORDER BY t.cohort, a.scenario_id",
+            params,
+        ):
+            by_scenario.setdefault(cohort, {})[scenario_id] = (completed, passes)
+        means = ", ".join(f"avg(a.{d})" for d in SCORES)
+        n = len(SCORES)
+        return [CohortTotals(
+            cohort=row[0], trainees=row[1], attempts=row[2], completed=row[3] or 0,
+            passes=row[4], mean=dict(zip(SCORES, row[5 : 5 + n], strict=True)),
+            critical_attempts=row[5 + n], by_scenario=by_scenario.get(row[0], {}),
+        ) for row in self._rows(
+            f"SELECT t.cohort, count(DISTINCT t.id), count(*), sum(a.status = 'completed'),"
+            f" coalesce(sum(a.passed), 0), {means}, coalesce(sum(a.critical_count > 0), 0)"
+            f" {_FROM}{where} GROUP BY t.cohort ORDER BY t.cohort",
+            params,
+        )]  # fmt: skip
+
+    def trainee_picks(
+        self, filters: Filters, scenario_id: str, content_hash: str, node: str
+    ) -> list[TraineePicks]:
+        where, params = self._where(filters)
+        # The latest visit per (trainee, reply) as one sortable text: start time
+        # (fixed width), uuid (fixed width), seq (zero-padded).
+        rows = self._rows(
+            "SELECT t.name, t.cohort, c.choice, count(*),"
+            " max(a.started_at || ' ' || a.uuid || ' ' || printf('%010d', c.seq))"
+            " FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid"
+            " JOIN trainees t ON t.id = a.trainee_id"
+            f"{and_where(where, 'a.scenario_id = ? AND a.content_hash = ? AND c.node = ?')}"
+            " GROUP BY t.id, c.choice ORDER BY t.cohort, t.name",
+            [*params, scenario_id, content_hash, node],
+        )
+        return picks_by_trainee(rows)

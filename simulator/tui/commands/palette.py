@@ -1,4 +1,10 @@
-"""The command palette's talkdown commands: whatever the current screen offers."""
+"""The command palette: the current screen's commands, then the app's (help, theme, quit).
+
+This is the palette's only provider (Textual's system commands are left out),
+so there is one "Quit", and "Help" is talkdown's own. A command is found by
+its name or by words of its description: "assess" finds "Play as an
+assessment", "trainer" finds "Open the trainer view".
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 Command = tuple[str, str, Callable[[], Any]]
+DESCRIPTION_WEIGHT = 0.8  # a match in the description ranks below one in the name
 
 
 class TalkdownCommands(Provider):
@@ -27,9 +34,9 @@ class TalkdownCommands(Provider):
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        """Commands whose name fuzzily matches ``query``."""
+        """Commands whose name (or, ranked lower, description) fuzzily matches ``query``."""
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
-            score = matcher.match(name)
+            score = max(matcher.match(name), DESCRIPTION_WEIGHT * matcher.match(help_text))
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,21 +1,23 @@
-"""Messages the widgets send up to their screens ("attributes down, messages up")."""
+"""Messages: widgets tell their screens, screens tell the app ("attributes down, messages up").
 
-from __future__ import annotations
+One module per topic, one dataclass per message. The app decides what
+happens next (which screen, what is saved); screens and widgets only say
+what the trainee asked for.
+"""
 
-from textual.message import Message
+from simulator.tui.messages.conversation import ConversationFinished, LeaveRequested
+from simulator.tui.messages.debrief import BackToScenarios, ExpertReplayRequested, RetryRequested
+from simulator.tui.messages.picker import PlayRequested, ResumeRequested, ScenarioChosen
+from simulator.tui.messages.replies import ReplyChosen
 
-
-class ReplyChosen(Message):
-    """The trainee picked reply ``number`` (1-based, as on screen) with keys or the mouse."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__()
-        self.number = number
-
-
-class ScenarioChosen(Message):
-    """The trainee picked a scenario in the picker (``key`` is the entry's key)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
+__all__ = [
+    "BackToScenarios",
+    "ConversationFinished",
+    "ExpertReplayRequested",
+    "LeaveRequested",
+    "PlayRequested",
+    "ReplyChosen",
+    "ResumeRequested",
+    "RetryRequested",
+    "ScenarioChosen",
+]

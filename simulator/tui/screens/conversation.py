@@ -8,6 +8,13 @@ asks); keys 1–9 follow what is on screen.
 The same screen plays a live attempt, an author preview (``--from``/``--watch``,
 with the author view on ``a``) and the expert path as a replay (``e`` on the
 debrief: it steps on a timer or on ``space`` and records nothing).
+
+Keys are safe: a reply key counts only once that turn's replies are on screen
+(a quick double press cannot answer two turns), only for a reply that is wholly
+visible, and Escape asks before leaving a recorded call (which stays saved to
+resume). The panels share the height so that every reply is shown: the replies
+first, then the customer's latest words, "On your screen", and the coach, who
+says "more ↓" when the rest is below the fold.
 """
 
 from __future__ import annotations
@@ -19,21 +26,25 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.css.scalar import Scalar
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from simulator.engine import Conversation, Event
 from simulator.problems import Problem
 from simulator.terminal import visible, visible_line
-from simulator.tui.messages import ReplyChosen
+from simulator.tui.messages import ConversationFinished, LeaveRequested, ReplyChosen
 from simulator.tui.session import Session
 from simulator.tui.widgets.feedback import FeedbackPanel
+from simulator.tui.widgets.more import MorePanel
 from simulator.tui.widgets.reply_list import ReplyList, ShownReply
 from simulator.tui.widgets.status import CallStatus, Countdown
 from simulator.tui.widgets.title_bar import TitleBar
@@ -45,6 +56,10 @@ if TYPE_CHECKING:
 
 TICK_SECONDS = 0.2  # how often the pressure countdown is redrawn and checked
 REPLAY_STEP_SECONDS = 2.0  # the expert replay's pace when left to run
+CHROME_ROWS = 3  # the title bar, the status line and the footer
+MIN_TRANSCRIPT = 3  # rows the transcript keeps however many replies there are
+MAX_ON_SCREEN = 4  # text rows of "On your screen" before it scrolls
+MIN_COACH = 3  # rows the coach keeps (with "more ↓") when space is short
 
 
 def problems_content(problems: Sequence[Problem], path: str) -> Content:
@@ -60,8 +75,16 @@ def problems_content(problems: Sequence[Problem], path: str) -> Content:
     return Content("\n").join(lines)
 
 
+def _set_height(widget: Widget, rows: int) -> None:
+    """Give ``widget`` ``rows`` rows, leaving the layout alone when it has them already."""
+    if widget.styles.height != Scalar.parse(str(rows)):
+        widget.styles.height = rows
+
+
 class ConversationScreen(Screen[None]):
     """Play one conversation (or watch the expert play it)."""
+
+    CSS_PATH = "conversation.tcss"  # parsed when a call first opens, not at start
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "reply(1)", "Reply", key_display="1-9"),
@@ -69,7 +92,8 @@ class ConversationScreen(Screen[None]):
         Binding("space,n", "step", "Next step"),
         Binding("p", "pause", "Pause/run"),
         Binding("a", "toggle_author", "Author view"),
-        Binding("escape,b", "leave", "Back"),
+        Binding("escape", "leave", "Leave call"),
+        Binding("escape", "close_replay", "Back to the debrief"),
     ]
 
     author: reactive[bool] = reactive(False)
@@ -90,8 +114,12 @@ class ConversationScreen(Screen[None]):
         self.report = report  # the watched file's last report (None unless --watch)
         self.deadline: float | None = None
         self.broken = False  # the watched file has errors: replies wait for a fix
+        self.answerable = False  # this turn's replies are on screen: a reply key counts
+        self.replay_done = False
         self._ticker: Timer | None = None
         self._stepper: Timer | None = None
+        self._time_left: float | None = None  # the countdown, frozen while another screen is up
+        self.on_screen = Content("")  # what "On your screen" shows now
 
     # -- layout ----------------------------------------------------------------
 
@@ -100,9 +128,8 @@ class ConversationScreen(Screen[None]):
         yield TitleBar()
         yield CallStatus(mode, id="status")
         yield Static("", id="problems")
-        on_screen = Static("", id="on-screen")
-        on_screen.border_title = "On your screen"
-        yield on_screen
+        with MorePanel(id="on-screen", can_focus=False):
+            yield Static("", id="on-screen-text")
         yield Transcript(id="transcript")
         yield FeedbackPanel(id="feedback")
         yield ReplyList(id="replies")
@@ -116,7 +143,9 @@ class ConversationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#problems").display = False
-        self.query_one("#on-screen").display = False
+        on_screen = self.query_one("#on-screen", MorePanel)
+        on_screen.display = False
+        on_screen.border_title = "On your screen"
         if self.report is not None and self.report.scenario is None:
             self.show_problems(self.report)
         if self.session is not None:
@@ -129,13 +158,15 @@ class ConversationScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("step", "pause"):
-            return self.replay is not None
+            return self.replay is not None and not self.replay_done
         if action == "toggle_author":
             return (
                 self.session is not None and self.session.settings.preview and self.replay is None
             )
-        if action == "reply":
+        if action in ("reply", "leave"):
             return self.replay is None
+        if action == "close_replay":
+            return self.replay is not None
         return True
 
     # -- showing the conversation -----------------------------------------------
@@ -213,18 +244,22 @@ class ConversationScreen(Screen[None]):
         conv = self.conv
         nodes = conv.scenario.nodes
         text = next((nodes[n].screen for n in reversed(conv.path) if nodes[n].screen), "")
-        panel = self.query_one("#on-screen", Static)
-        panel.update(Content(visible(conv.text(text))))
-        panel.display = bool(text)
+        self.on_screen = Content(visible(conv.text(text)))
+        self.query_one("#on-screen-text", Static).update(self.on_screen)
+        self.query_one("#on-screen", MorePanel).display = bool(text)
 
-    def _refresh_state(self) -> None:
-        """Status line, replies and timer for where the conversation is now."""
+    def _show_status(self) -> None:
         conv = self.conv
         status = self.query_one(CallStatus)
         status.turn = conv.turn
         status.seconds = conv.seconds
         status.node = conv.node_id if self.author else ""
         status.query_one("#mood").mood = conv.mood  # type: ignore[attr-defined]
+
+    def _refresh_state(self) -> None:
+        """Status line, replies and timer for where the conversation is now."""
+        conv = self.conv
+        self._show_status()
         self._show_screen()
         replies = self.query_one(ReplyList)
         order = self.session.shown() if self.session is not None else ()
@@ -234,42 +269,113 @@ class ConversationScreen(Screen[None]):
         )
         replies.disabled = self.replay is not None
         self._arm_timer()
-        self.call_after_refresh(conv.mark_shown)  # latency counts from when replies are visible
+        self.fit()
+        # A reply key counts only once these replies have been drawn (and the
+        # trainee's answer time is measured from then).
+        self.answerable = False
+        self.call_after_refresh(self._replies_drawn)
+
+    def _replies_drawn(self) -> None:
+        if self.session is not None and not self.session.finished:
+            self.answerable = True
+            self.conv.mark_shown()
 
     def watch_author(self) -> None:
         if self.session is not None and self.is_mounted:
             self._refresh_state()
 
+    # -- sharing the height -------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The new size, directly: this runs before the screen itself has taken it.
+        # (No call_after_refresh here: on a screen's resize, that makes headless
+        # Textual without a fixed size resize again, for ever.)
+        self.fit(event.size)
+
+    def fit(self, size: Size | None = None) -> None:
+        """Share the rows between the panels so that every reply is on screen.
+
+        In order: every reply (and its header); the customer's latest words
+        (at least `MIN_TRANSCRIPT` rows); "On your screen" (up to
+        `MAX_ON_SCREEN` rows of text); the coach (what is left, at least
+        `MIN_COACH` rows, with "more ↓" when cut); the rest of the transcript.
+        Only a terminal too short for the replies themselves scrolls the list
+        (and then a key for a reply out of view is refused).
+        """
+        size = size or self.size
+        if not self.is_mounted or size.height <= 0:
+            return
+        width = size.width
+        rows = size.height - CHROME_ROWS
+        problems = self.query_one("#problems")
+        if problems.display:
+            rows -= problems.outer_size.height
+        replies = self.query_one(ReplyList)
+        replies_rows = min(replies.needed_rows, max(3, rows - MIN_TRANSCRIPT))
+        _set_height(replies, replies_rows)
+        left = rows - replies_rows
+        panel = self.query_one("#on-screen", MorePanel)
+        if panel.display:
+            text_rows = len(self.on_screen.wrap(max(1, width - 4)))
+            screen_rows = min(text_rows, MAX_ON_SCREEN) + 2  # its border
+            screen_rows = max(0, min(screen_rows, left - MIN_TRANSCRIPT))
+            _set_height(panel, screen_rows)
+            left -= screen_rows
+        coach = self.query_one(FeedbackPanel)
+        if coach.display:
+            needed = len(coach.content.wrap(max(1, width - 2))) + 1  # its top border
+            latest = max(MIN_TRANSCRIPT, self.query_one(Transcript).latest_rows)
+            coach_rows = min(needed, max(MIN_COACH, left - latest), max(0, left - MIN_TRANSCRIPT))
+            _set_height(coach, max(0, coach_rows))
+            coach.call_after_refresh(coach.update_cue)
+        if panel.display:
+            panel.call_after_refresh(panel.update_cue)
+
     # -- replying ----------------------------------------------------------------
 
     def action_reply(self, number: int) -> None:
-        """Reply ``number`` (keys 1–9)."""
+        """Reply with the reply shown at ``number`` (keys 1–9)."""
         started = time.perf_counter()
-        if self.session is None or self.replay is not None or self.session.finished:
+        if not self.answerable:
+            return  # the last reply's effects are not on screen yet: a double press
+        if not self._answer(number, by_key=True):
             return
-        if self.broken:
-            self.app.bell()
-            return
-        if not 1 <= number <= len(self.conv.choices):
-            self.app.bell()
-            return
-        self._apply(self.session.choose_shown(number))
         self.app.after_reply(self, started)
 
     @on(ReplyChosen)
     def _reply_chosen(self, message: ReplyChosen) -> None:
-        self.action_reply(message.number)
+        if self.answerable:
+            self._answer(message.position, by_key=False)
+
+    def _answer(self, position: int, *, by_key: bool) -> bool:
+        """Make the reply shown at ``position``; False (and a bell) when it cannot be made."""
+        if self.session is None or self.replay is not None or self.session.finished:
+            return False
+        replies = self.query_one(ReplyList)
+        if self.broken or not 1 <= position <= len(self.conv.choices):
+            self.app.bell()
+            return False
+        if by_key and not replies.fully_visible(position - 1):
+            # Never answer with words the trainee cannot see: show them first.
+            replies.reveal(position - 1)
+            self.app.bell()
+            self.notify(f"Reply {position} was out of view — read it, then press {position} again.")
+            return False
+        self.answerable = False
+        self._apply(self.session.choose_shown(position))
+        return True
 
     def _apply(self, event: Event) -> None:
         assert self.session is not None
         self._show_event(event)
+        feedback = self.query_one(FeedbackPanel)
         if self.replay is not None or not self.session.settings.assessment:
-            self.query_one(FeedbackPanel).show_event(event)
+            feedback.show_event(event)
         if self.session.finished:
             self.deadline = None
             self.query_one(Countdown).remaining = None
             if self.replay is None:
-                self.app.show_debrief(self.session)
+                self.post_message(ConversationFinished(self.session))
             else:
                 self._replay_finished()
             return
@@ -285,6 +391,17 @@ class ConversationScreen(Screen[None]):
             return
         self.deadline = self.app.clock() + timed
         self.query_one(Countdown).remaining = float(timed)
+
+    def on_screen_suspend(self) -> None:
+        # Another screen is over this one (leave? help, the palette): the countdown waits.
+        if self.deadline is not None:
+            self._time_left = max(0.0, self.deadline - self.app.clock())
+            self.deadline = None
+
+    def on_screen_resume(self) -> None:
+        if self._time_left is not None and self.session is not None and not self.session.finished:
+            self.deadline = self.app.clock() + self._time_left
+        self._time_left = None
 
     def tick(self) -> None:
         """Redraw the countdown; say nothing (a silence) when it has run out.
@@ -321,16 +438,24 @@ class ConversationScreen(Screen[None]):
         self.notify("Replay paused — space steps" if self.paused else "Replay running")
 
     def _replay_finished(self) -> None:
+        """The expert path has ended: say how, and leave only the way back."""
         if self._stepper is not None:
             self._stepper.stop()
+        self.replay_done = True
         conv = self.conv
-        self.query_one(ReplyList).show_replies([])
+        self._show_status()  # the mood and call time at the end
+        self.query_one(CallStatus).ended = True
+        self.query_one(ReplyList).display = False
         text = conv.outcome or conv.closing_line
         self.query_one(Transcript).add_note(
-            f"End of the expert path: {conv.ending}"
-            + (f" — {text}" if text else "")
-            + ". Press Escape to return to your debrief"
+            f"End of the expert path: {conv.ending}" + (f" — {text.rstrip('.')}" if text else "")
         )
+        self.refresh_bindings()
+        self.fit()
+
+    def action_close_replay(self) -> None:
+        """Back to the debrief the replay was started from."""
+        self.dismiss()
 
     # -- author preview: watching the file -------------------------------------------
 
@@ -343,6 +468,7 @@ class ConversationScreen(Screen[None]):
         self.query_one(ReplyList).disabled = True
         self.deadline = None  # no clock runs against a file that cannot be played
         self.query_one(Countdown).remaining = None
+        self.call_after_refresh(self.fit)
 
     def reload(self, report: FileReport, session: Session | None) -> None:
         """The watched file changed: show its errors, or restart at the same node."""
@@ -367,20 +493,27 @@ class ConversationScreen(Screen[None]):
     # -- leaving -------------------------------------------------------------------
 
     def action_leave(self) -> None:
-        """Back to the debrief (replay) or the picker (abandoning a recorded attempt)."""
-        if self.replay is not None:
-            self.app.pop_screen()
+        """Leave the call: ask first when a recorded call is under way (it stays resumable)."""
+        session = self.session
+        if session is None or session.finished or session.uuid is None or session.conv.turn == 0:
+            self.post_message(LeaveRequested(session))
             return
-        if self.session is not None and not self.session.finished and self.session.uuid:
-            self.session.flush()  # the replies in flight land before the attempt closes
-            self.app.abandon(self.session.uuid)
-        self.app.back_to_picker()
+        from simulator.tui.screens.leave import LeaveCallScreen
+
+        self.app.push_screen(LeaveCallScreen(), callback=self._leave_answered)
+
+    def _leave_answered(self, leave: bool | None) -> None:
+        if leave:
+            self.post_message(LeaveRequested(self.session))
 
     def palette_commands(self) -> list[tuple[str, str, object]]:
         """Commands this screen offers in the palette."""
+        if self.replay is not None:
+            return [("Back to the debrief", "Close the expert replay", self.action_close_replay)]
         out: list[tuple[str, str, object]] = [
-            ("Back to the scenarios", "Leave this conversation", self.action_leave),
-        ]
+            ("Leave this call", "Back to the scenarios; the call stays saved to resume",
+             self.action_leave),
+        ]  # fmt: skip
         if self.check_action("toggle_author", ()):
             out.append(("Toggle the author view", "Node ids, points, mood deltas, tags",
                         self.action_toggle_author))  # fmt: skip

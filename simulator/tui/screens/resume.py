@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from simulator.formatting import plural
 from simulator.terminal import visible_line
-from simulator.tui.text import plural
 
 if TYPE_CHECKING:
     from simulator.results import AttemptRow

@@ -4,18 +4,27 @@
 store), so the picker can push it; ``run_trainer`` hosts it in a minimal app
 for ``talkdown trainer``. Three levels, Enter to go down, Escape to go back:
 
-1. the cohort: trainees (sortable: click a header, or ``s`` / ``r``) beside
-   text-bar charts of pass rate per scenario and sins of service;
-2. one trainee's attempts (sortable too);
+1. the cohort: trainees, scores first (sortable: click a header, or ``s`` /
+   ``r``), beside — or, below 120 columns, under — text-bar charts of pass
+   rate per scenario and sins of service;
+2. one trainee's attempts (sortable too), under the trainee's full name;
 3. one attempt: its scores and the transcript — what was said, tags with their
    definitions, points and mood. Feedback text is not stored, so not shown.
 
-The numbers come from `simulator.export.report` (aggregated in SQL), read in a
-worker thread so a large database never freezes the screen.
+``d`` opens the decisions: for each decision point, how many replies chose the
+strongest reply (when the scenario file of that version is found), and for
+one decision every reply offered and which one each trainee chose.
+
+Names are cut with an ellipsis to keep every score column on an 80-column
+screen; the drill-down shows them whole. The numbers come from
+`simulator.export.report` (aggregated in SQL), read in a worker thread so a
+large database never freezes the screen, and are formatted by
+`simulator.formatting`, like the report's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,11 +40,12 @@ from simulator.export.report import (
     Report,
     ScenarioResults,
     SinStats,
-    fmt_rate,
-    fmt_score,
-    fmt_trend,
+    short_trend,
+    summary_line,
     text_bar,
 )
+from simulator.formatting import plural, rate, score, signed, truncate
+from simulator.library import ScenarioVersions, shipped_dir
 from simulator.results import (
     AttemptRow,
     ChoiceRow,
@@ -47,21 +57,27 @@ from simulator.results import (
 from simulator.terminal import clip, visible
 from simulator.tui.review import tag_notes
 from simulator.tui.safe import SafeApp
-from simulator.tui.text import mood_word, signed
+from simulator.tui.text import mood_word
 from simulator.tui.widgets.feedback import tag_line
 from simulator.tui.widgets.trainer_table import SortableTable, SortCell
 
-TRAINEE_COLUMNS = ("Trainee", "Cohort", "Attempts", "Done", "Passed", "Best", "Mean", "Trend")
-ATTEMPT_COLUMNS = ("Started (UTC)", "Scenario", "Mode", "Status", "Ending", "Empathy",
-                   "Assert.", "Speed", "Overall", "Passed", "Turns")  # fmt: skip
+# Scores first, names last and cut: every score column fits in 80 columns.
+TRAINEE_COLUMNS = ("Best", "Mean", "Passed", "Tries", "Trend", "Trainee", "Cohort")
+NAME_CELLS = 20  # a trainee name is cut to this many cells (whole in the drill-down)
+COHORT_CELLS = 12
+ATTEMPT_COLUMNS = ("Started (UTC)", "Overall", "Passed", "Empathy", "Assert.", "Speed",
+                   "Scenario", "Mode", "Status", "Ending", "Turns")  # fmt: skip
 BAR_WIDTH = 14
-NAME_SHOWN = 60  # characters of a name, id or title shown (the database may hold huge ones)
+NAME_SHOWN = 60  # characters of an id or title shown (the database may hold huge ones)
+NAME_WHOLE = 500  # a trainee's own screen shows the name whole, up to this (hostile ones cut)
 _APP_CSS = Path(__file__).resolve().parent.parent / "talkdown.tcss"
 
 CSS = """
-#trainer-body { height: 1fr; }
+#trainer-body { height: 1fr; layout: horizontal; }
 #trainees { width: 1fr; height: 1fr; }
-#charts { width: 42; height: 1fr; padding: 0 1; border: round $primary-muted; }
+#charts { width: 44; height: 1fr; padding: 0 1; border: round $primary-muted; }
+TrainerScreen.-narrow #trainer-body { layout: vertical; }
+TrainerScreen.-narrow #charts { width: 1fr; height: 9; }
 #trainer-status, #attempts-title, #attempt-scores { height: auto; padding: 0 1; }
 #attempts { height: 1fr; }
 #transcript { height: 1fr; padding: 0 1; }
@@ -80,7 +96,7 @@ def pass_rate_chart(scenarios: tuple[ScenarioResults, ...]) -> Content:
         bar = text_bar(s.pass_rate or 0.0, BAR_WIDTH).ljust(BAR_WIDTH)
         lines.append(Content.assemble(
             shown.ljust(width), " ", (bar, "$success"),
-            f" {fmt_rate(s.pass_rate)} of {s.completed}",
+            f" {rate(s.pass_rate)} of {s.completed}",
         ))  # fmt: skip
     return Content("\n").join(lines)
 
@@ -101,10 +117,17 @@ def attempt_summary(attempt: AttemptRow) -> Content:
     verdict = "" if attempt.passed is None else (
         " — PASSED ✓" if attempt.passed else " — NOT PASSED ✗")  # fmt: skip
     timed = f", timed {attempt.timed_seconds} s" if attempt.timed_seconds else ""
-    turns = f"{attempt.turns} turn{'' if attempt.turns == 1 else 's'}"
+    turns = plural(attempt.turns, "turn")
+    took = attempt.duration
+    if attempt.mode == "batch":
+        on_task = "time on task not measured (a batch run)"
+    elif took is None:
+        on_task = "not finished"
+    else:
+        on_task = f"took {took.total_seconds():.0f} s"
     return Content("\n").join([
         Content.assemble(
-            (clip(attempt.trainee, NAME_SHOWN), "bold"),
+            (clip(attempt.trainee, NAME_WHOLE), "bold"),
             f" ({clip(attempt.cohort, NAME_SHOWN)}) — ",
             (clip(attempt.scenario_title, NAME_SHOWN), "bold"),
             f" [{clip(attempt.scenario_id, NAME_SHOWN)}, version "
@@ -113,12 +136,13 @@ def attempt_summary(attempt: AttemptRow) -> Content:
         Content(
             f"{attempt.mode}{timed} · started {attempt.started_at:%Y-%m-%d %H:%M:%S} UTC · "
             f"{attempt.status}" + (f" · ending {attempt.ending}" if attempt.ending else "")
+            + f" · {on_task}"
         ),
         Content.assemble(
-            ("Empathy ", "bold"), fmt_score(attempt.empathy), "   ",
-            ("Assertiveness ", "bold"), fmt_score(attempt.assertiveness), "   ",
-            ("Speed ", "bold"), fmt_score(attempt.speed), "   ",
-            ("Overall ", "bold"), fmt_score(attempt.overall), (verdict, "bold"),
+            ("Empathy ", "bold"), score(attempt.empathy), "   ",
+            ("Assertiveness ", "bold"), score(attempt.assertiveness), "   ",
+            ("Speed ", "bold"), score(attempt.speed), "   ",
+            ("Overall ", "bold"), score(attempt.overall), (verdict, "bold"),
             f"   ({turns}, {attempt.seconds} s simulated)",
         ),
     ])  # fmt: skip
@@ -194,7 +218,7 @@ class TraineeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            Content.assemble("Attempts of ", (clip(self.trainee[0], NAME_SHOWN), "bold"),
+            Content.assemble("Attempts of ", (clip(self.trainee[0], NAME_WHOLE), "bold"),
                              f" ({clip(self.trainee[1], NAME_SHOWN)}) — Enter opens one, "
                              "Escape goes back"),
             id="attempts-title",
@@ -215,11 +239,11 @@ class TraineeScreen(Screen[None]):
             passed = None if a.passed is None else ("yes" if a.passed else "no")
             table.add_row(
                 SortCell(a.started_at, f"{a.started_at:%Y-%m-%d %H:%M}"),
+                SortCell(a.overall, score(a.overall), right=True), SortCell(passed),
+                *(SortCell(v, score(v), right=True)
+                  for v in (a.empathy, a.assertiveness, a.speed)),
                 SortCell(a.scenario_id), SortCell(a.mode), SortCell(a.status),
-                SortCell(a.ending),
-                *(SortCell(v, fmt_score(v))
-                  for v in (a.empathy, a.assertiveness, a.speed, a.overall)),
-                SortCell(passed), SortCell(a.turns),
+                SortCell(a.ending), SortCell(a.turns),
                 key=a.uuid,
             )  # fmt: skip
         table.sort_on(0, reverse=True)  # newest first
@@ -238,20 +262,30 @@ class TraineeScreen(Screen[None]):
 
 
 class TrainerScreen(Screen[None]):
-    """The cohort's trainees beside the report's charts."""
+    """The cohort's trainees beside (or above) the report's charts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
+        Binding("d", "decisions", "Decisions"),
         Binding("f5", "reload", "Reload"),
     ]
     DEFAULT_CSS = CSS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's own type)
 
-    def __init__(self, db_path: DbTarget | None = None, *, cohort: str | None = None) -> None:
+    def __init__(
+        self,
+        db_path: DbTarget | None = None,
+        *,
+        cohort: str | None = None,
+        scenario_dirs: Sequence[Path] = (),
+    ) -> None:
         super().__init__(id="trainer")
         self.db_path = db_path
         self.cohort = cohort
         self.store: ResultsStore | None = None
         self.report: Report | None = None
+        # The scenario files, to list every reply of a decision (trainers' folders, shipped).
+        self.versions = ScenarioVersions([*scenario_dirs, shipped_dir()])
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -288,7 +322,8 @@ class TrainerScreen(Screen[None]):
             return
         try:
             with store.snapshot() as view:
-                report = build_report(view, Filters(cohort=self.cohort))
+                report = build_report(view, Filters(cohort=self.cohort),
+                                      versions=self.versions.get)  # fmt: skip
         except StoreError as exc:
             self.app.call_from_thread(self._status, f"Cannot read the results: {exc}")
             return
@@ -301,19 +336,20 @@ class TrainerScreen(Screen[None]):
         """Fill the table and the charts from *report*."""
         self.report = report
         self._status(
-            f"{len(report.trainees)} trainees, {report.attempts} attempts "
-            f"({report.completed} completed). Enter: a trainee's attempts · "
-            "click a header or press s / r to sort"
+            f"{summary_line(report)}. Enter: a trainee's attempts · d: decisions · "
+            "s / r or a header click: sort"
         )
         table = self.query_one("#trainees", SortableTable)
         table.clear()
         for t in report.trainees:
             table.add_row(
-                SortCell(t.name), SortCell(t.cohort), SortCell(t.attempts),
-                SortCell(t.completed), SortCell(t.passes),
-                SortCell(t.best["overall"], fmt_score(t.best["overall"])),
-                SortCell(t.mean["overall"], fmt_score(t.mean["overall"])),
-                SortCell(t.trend, fmt_trend(t)),
+                SortCell(t.best["overall"], score(t.best["overall"]), right=True),
+                SortCell(t.mean["overall"], score(t.mean["overall"]), right=True),
+                SortCell(t.passes, f"{t.passes}/{t.completed}"),
+                SortCell(t.attempts),
+                SortCell(t.trend, short_trend(t), right=False),
+                SortCell(t.name, truncate(t.name, NAME_CELLS)),
+                SortCell(t.cohort, truncate(t.cohort, COHORT_CELLS)),
                 key=f"{t.cohort}\x00{t.name}",
             )  # fmt: skip
         if table.sort_index is not None:
@@ -336,6 +372,13 @@ class TrainerScreen(Screen[None]):
         if self.store is not None:
             self.load()
 
+    def action_decisions(self) -> None:
+        """Each decision point: how often the strongest reply was chosen."""
+        if self.store is not None and self.report is not None:
+            from simulator.tui.screens.decisions import DecisionsScreen
+
+            self.app.push_screen(DecisionsScreen(self.store, self.report, cohort=self.cohort))
+
     def action_close(self) -> None:
         """Leave the trainer screen."""
         self.dismiss()
@@ -349,20 +392,30 @@ class TrainerApp(SafeApp[None]):
     TITLE = "talkdown"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, db: DbTarget | None = None, *, cohort: str | None = None) -> None:
+    def __init__(
+        self,
+        db: DbTarget | None = None,
+        *,
+        cohort: str | None = None,
+        scenario_dirs: Sequence[Path] = (),
+    ) -> None:
         super().__init__()
         self.db = db
         self.cohort = cohort
+        self.scenario_dirs = tuple(scenario_dirs)
 
     def on_mount(self) -> None:
         self.push_screen(
-            TrainerScreen(self.db, cohort=self.cohort), callback=self._when_trainer_closed
+            TrainerScreen(self.db, cohort=self.cohort, scenario_dirs=self.scenario_dirs),
+            callback=self._when_trainer_closed,
         )
 
     def _when_trainer_closed(self, _: None) -> None:
         self.exit()
 
 
-def run_trainer(db: DbTarget | None = None, *, cohort: str | None = None) -> None:
+def run_trainer(
+    db: DbTarget | None = None, *, cohort: str | None = None, scenario_dirs: Sequence[Path] = ()
+) -> None:
     """Run the trainer screen on its own until the trainer closes it."""
-    TrainerApp(db, cohort=cohort).run()
+    TrainerApp(db, cohort=cohort, scenario_dirs=scenario_dirs).run()

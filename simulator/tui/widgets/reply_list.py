@@ -10,10 +10,10 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from simulator.formatting import signed
 from simulator.model import Choice
 from simulator.terminal import visible, visible_line
 from simulator.tui.messages import ReplyChosen
-from simulator.tui.text import signed
 
 INDENT = 3  # "1. " — wrapped lines of a reply line up under its text
 SCROLLBAR = 2  # wrap as if the scrollbar were there: it comes and goes with the height
@@ -70,13 +70,19 @@ def reply_prompt(key: int, reply: ShownReply, width: int, *, author: bool = Fals
 
 
 class ReplyList(OptionList):
-    """An OptionList whose options are the numbered replies."""
+    """An OptionList whose options are the numbered replies.
+
+    Each prompt is wrapped here (for the hanging indent), so the list knows
+    how many rows every reply takes: the screen sizes the list to show them
+    all, and a key is refused for a reply that is not wholly on screen.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._choices: tuple[ShownReply, ...] = ()
         self._author = False
         self._width = 0
+        self.rows: tuple[int, ...] = ()  # screen rows each shown reply takes
 
     def show_replies(self, choices: Sequence[ShownReply], *, author: bool = False) -> None:
         """Offer ``choices`` in this order; the author view adds a line of facts under each."""
@@ -84,13 +90,28 @@ class ReplyList(OptionList):
         self._author = author
         self._width = self.scrollable_content_region.width or self.app.size.width - 4
         wrap = self._width - (0 if self.show_vertical_scrollbar else SCROLLBAR)
-        options = [
-            Option(reply_prompt(n, c, wrap, author=author), id=f"reply-{n}")
-            for n, c in enumerate(self._choices, 1)
-        ]
-        self.set_options(options)
-        if options:
+        prompts = [reply_prompt(n, c, wrap, author=author) for n, c in enumerate(self._choices, 1)]
+        self.rows = tuple(len(p.split("\n")) for p in prompts)
+        self.set_options(Option(p, id=f"reply-{n}") for n, p in enumerate(prompts, 1))
+        self.border_title = (
+            f"Your reply — press 1–{len(prompts)}" if len(prompts) > 1 else "Your reply — press 1"
+        ) if prompts else ""  # fmt: skip
+        if prompts:
             self.highlighted = 0
+
+    def fully_visible(self, index: int) -> bool:
+        """True when every row of reply ``index`` (0-based) is inside the visible region."""
+        if not 0 <= index < len(self.rows) or not self.display:
+            return False
+        top = sum(self.rows[:index])
+        bottom = top + self.rows[index]
+        shown_top = round(self.scroll_y)
+        return top >= shown_top and bottom <= shown_top + self.scrollable_content_region.height
+
+    def reveal(self, index: int) -> None:
+        """Scroll so that reply ``index`` (0-based) is on screen and highlight it."""
+        self.highlighted = index
+        self.scroll_to_highlight()
 
     def on_resize(self, event: events.Resize) -> None:
         # The hanging indent is wrapped by hand, so a new width means new prompts.
@@ -102,3 +123,8 @@ class ReplyList(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(ReplyChosen(event.option_index + 1))
+
+    @property
+    def needed_rows(self) -> int:
+        """Rows the list needs to show every reply: the replies plus its top border."""
+        return sum(self.rows) + (1 if self.rows else 0)

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label, Static
 
+from simulator.formatting import plural
 from simulator.tui.text import call_clock
 from simulator.tui.widgets.mood_meter import MoodMeter
 
@@ -34,6 +35,7 @@ class CallStatus(Horizontal):
     turn: reactive[int] = reactive(0)
     seconds: reactive[int] = reactive(0)
     node: reactive[str] = reactive("")  # shown in the author view only
+    ended: reactive[bool] = reactive(False)  # the call is over (the expert replay's end)
 
     def __init__(self, mode: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -46,7 +48,10 @@ class CallStatus(Horizontal):
         yield Label(self.mode, id="mode")
 
     def _show(self) -> None:
-        text = f"Turn {self.turn + 1} · Call {call_clock(self.seconds)}"
+        if self.ended:
+            text = f"Ended · {plural(self.turn, 'reply', 'replies')} · {call_clock(self.seconds)}"
+        else:
+            text = f"Turn {self.turn + 1} · Call {call_clock(self.seconds)}"
         if self.node:
             text += f" · node {self.node}"
         self.query_one("#turn", Label).update(text)
@@ -58,4 +63,7 @@ class CallStatus(Horizontal):
         self._show()
 
     def watch_node(self) -> None:
+        self._show()
+
+    def watch_ended(self) -> None:
         self._show()

@@ -22,17 +22,22 @@ CELL_SHOWN = 60
 class SortCell:
     """A cell shown as *text* but ordered by *value* (numbers as numbers; None last).
 
-    DataTable shows a non-renderable object as ``str(obj)`` in plain text —
-    never as markup — so a trainee named ``[b]x`` is shown as typed. The text
-    is clipped to `CELL_SHOWN` characters with control characters shown.
+    It renders as a Rich ``Text`` — never as markup, so a trainee named ``[b]x``
+    is shown as typed — right-aligned when it holds a number (or ``right``). The
+    text is clipped to `CELL_SHOWN` characters with control characters shown.
     """
 
-    __slots__ = ("text", "value")
+    __slots__ = ("right", "text", "value")
 
-    def __init__(self, value: Any, text: str | None = None) -> None:
+    def __init__(self, value: Any, text: str | None = None, *, right: bool | None = None) -> None:
         self.value = value
         raw = text if text is not None else ("—" if value is None else str(value))
         self.text = clip(raw, CELL_SHOWN)
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        self.right = numeric if right is None else right
+
+    def __rich__(self) -> Text:
+        return Text(self.text, justify="right" if self.right else "left")
 
     @property
     def key(self) -> tuple[int, Any]:
@@ -63,8 +68,8 @@ class SortableTable(DataTable[Any]):
     """Rows of `SortCell`; header click or ``s`` sorts, again (or ``r``) reverses."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_next", "Sort by next column"),
-        Binding("r", "reverse", "Reverse order"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("r", "reverse", "Reverse"),
     ]
 
     def __init__(self, labels: Sequence[str], **kwargs: Any) -> None:

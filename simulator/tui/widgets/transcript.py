@@ -48,6 +48,8 @@ class Transcript(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.entries: list[Said] = []
         self._lines: list[Strip] = []
+        self._rows: list[int] = []  # screen rows of each entry, in step with _lines
+        self._last_trainee = 0  # index of the trainee's latest entry (the current exchange)
         self._width = 0
         self._style_key: object = None
 
@@ -61,9 +63,13 @@ class Transcript(ScrollView, can_focus=False):
         label, text = visible_line(label), visible(text)
         content = Content.assemble((label, "bold"), text) if label else Content(text)
         said = Said(kind, content)
+        if kind == "trainee":
+            self._last_trainee = len(self.entries)
         self.entries.append(said)
         if self._width > 0 and self._style_key == self._current_style_key():
-            self._lines.extend(self._render_entry(said, len(self.entries) == 1))
+            strips = self._render_entry(said, len(self.entries) == 1)
+            self._lines.extend(strips)
+            self._rows.append(len(strips))
             self._set_size()
         else:
             self._rerender()
@@ -97,7 +103,16 @@ class Transcript(ScrollView, can_focus=False):
         """Remove every line."""
         self.entries.clear()
         self._lines.clear()
+        self._rows.clear()
+        self._last_trainee = 0
         self._set_size()
+
+    @property
+    def latest_rows(self) -> int:
+        """Rows from the trainee's last reply to the end: what must stay in view to answer."""
+        if len(self._rows) != len(self.entries):
+            return len(self._lines)
+        return sum(self._rows[self._last_trainee :])
 
     # -- rendering -------------------------------------------------------------------
 
@@ -126,9 +141,12 @@ class Transcript(ScrollView, can_focus=False):
         self._width = width
         self._style_key = self._current_style_key()
         self._lines = []
+        self._rows = []
         if width > 0:
             for index, said in enumerate(self.entries):
-                self._lines.extend(self._render_entry(said, index == 0))
+                strips = self._render_entry(said, index == 0)
+                self._lines.extend(strips)
+                self._rows.append(len(strips))
         self._set_size()
 
     def _set_size(self) -> None:

@@ -1,0 +1,14 @@
+"""Messages about the replies on offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class ReplyChosen(Message):
+    """The trainee picked the reply shown at ``position`` (1-based) with the keys or the mouse."""
+
+    position: int
