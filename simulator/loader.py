@@ -50,6 +50,8 @@ from simulator.yamlload import MarkedList, MarkedMap, decode, parse_yaml, split_
 SCENARIO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 NODE_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 TOPIC_TAG_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+#: "[sighs]", "[On screen: …]": format 1's way of writing what isn't speech.
+STAGE_DIRECTION_RE: Final = re.compile(r"\[[^\]\n]{2,}\]")
 
 TOP_FIELDS: Final = (
     "format",
@@ -593,6 +595,15 @@ class _Builder:
         narration = self.dialogue(raw, "narration", where)
         # A 1.1 node may only narrate ("The line goes quiet."); otherwise someone speaks.
         line = self.dialogue(raw, "customer", where, required=not narration.strip())
+        if self.format != "1" and STAGE_DIRECTION_RE.search(line):
+            self.report(
+                raw.value_at("customer"),
+                f"'customer' in {where} holds a [bracketed] stage direction",
+                "in format 1.1 the line is only what is said: move actions to 'narration:' "
+                "and what the agent's system shows to 'screen:'",
+                "stage-direction",
+                "warning",
+            )
         speaker = self.dialogue(raw, "speaker", where).strip()
         if "speaker" in raw and not speaker and raw["speaker"] is not None:
             self.report(

@@ -227,3 +227,17 @@ def test_a_line_yaml_reads_as_a_number_must_be_quoted(written: str) -> None:
     assert any("put the text in quotes" in p for p in problems)
     quoted = V11.replace("  b: {customer: Bye,", f'  b: {{narration: "{written}", customer: Bye,')
     assert scenario_from_text(quoted).nodes["b"].narration == written
+
+
+def test_a_bracketed_stage_direction_in_a_1_1_line_is_a_warning() -> None:
+    text = V11.replace('customer: "Braces {agent}"', 'customer: "[sighs] Fine. {agent}"')
+    result = load_bytes(text.encode(), "f.yaml")
+    assert result.scenario is not None  # it still plays: the brackets are shown as typed
+    (warning,) = [p for p in result.problems if p.code == "stage-direction"]
+    assert str(warning).startswith(
+        "f.yaml:8:15: warning: 'customer' in node 'a' holds a [bracketed] stage direction"
+    )
+    assert "narration:" in warning.hint
+    # format 1 files keep their brackets without a word
+    old = load_bytes(V1.encode(), "f.yaml").problems
+    assert not [p for p in old if p.code == "stage-direction"]
