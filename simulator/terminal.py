@@ -13,7 +13,12 @@ here, and comes out with each such character *shown*, never emitted:
 * C1 controls (U+0080–U+009F) have no pictures and become ``⟨U+009B⟩``;
 * lone surrogates (undecodable bytes in a file name, kept by Python's
   ``surrogateescape``) become ``�``, since writing them back would emit the
-  original raw byte.
+  original raw byte;
+* the bidirectional embedding, override and isolate controls (U+202A–U+202E,
+  U+2066–U+2069) become ``⟨U+202E⟩``: on a terminal that does bidi they
+  reorder what follows ("Trojan Source"), so ``Ann⟨U+202E⟩lairt`` could read
+  as someone else's name. Implicit bidi (Arabic or Hebrew text as typed) and
+  the LRM/RLM marks are left alone: scenarios may be written in those scripts.
 
 `visible` keeps newlines and tabs (multi-line text); `visible_line` shows
 them too, for values that must stay on one line (names, ids, paths). JSON is
@@ -38,14 +43,18 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 #: Characters a terminal may act on, except newline and tab.
-_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 #: The same plus newline, tab and carriage return: for one-line values.
-_UNSAFE_LINE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_LINE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 #: What JSON leaves raw (it escapes only U+0000–U+001F): DEL, C1, the Unicode
 #: line separators (JavaScript reads them as line ends) and lone surrogates.
 _JSON_RAW: Final = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-#: A name may hold none of these.
-_NAME_FORBIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+#: A name may hold none of these: controls, line separators, bidi overrides, and
+#: the invisible characters (zero-width space, word joiner, BOM) that would make
+#: "Ann" and "Ann\u200b" two trainees who look the same in every report.
+_NAME_FORBIDDEN: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b\u2028-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 ELLIPSIS: Final = "…"
 
 
@@ -55,7 +64,7 @@ def _shown(match: re.Match[str]) -> str:
         return chr(0x2400 + code)  # the control pictures block: ␀ … ␟
     if code == 0x7F:
         return "\u2421"  # ␡
-    if code <= 0x9F:
+    if code <= 0x9F or 0x202A <= code <= 0x2069:  # C1, or a bidi control (see above)
         return f"⟨U+{code:04X}⟩"
     return "\ufffd"  # a lone surrogate
 
@@ -108,7 +117,13 @@ def dumps_json(value: Any, **options: Any) -> str:
     U+2028/U+2029 and lone surrogates. They can only occur inside strings, so
     the result decodes to exactly the same value.
     """
-    text = json.dumps(value, ensure_ascii=False, **options)
+    return escape_json_text(json.dumps(value, ensure_ascii=False, **options))
+
+
+def escape_json_text(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)`` or built the same way)
+    with DEL, C1 controls, U+2028/U+2029 and lone surrogates written as ``\\u`` escapes.
+    """
     if _JSON_RAW.search(text) is None:
         return text
     return _JSON_RAW.sub(_json_escape, text)
@@ -123,7 +138,12 @@ def control_problem(text: str) -> str | None:
     found = _NAME_FORBIDDEN.search(text)
     if found is None:
         return None
-    return f"it holds the control character U+{ord(found.group()):04X}"
+    code = ord(found.group())
+    hidden = (
+        code in (0x200B, 0x2060, 0xFEFF) or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    )
+    kind = "invisible or reordering" if hidden else "control"
+    return f"it holds the {kind} character U+{code:04X}"
 
 
 def rich_text(

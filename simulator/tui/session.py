@@ -22,7 +22,7 @@ from simulator.shuffle import new_seed, shown_order
 from simulator.tui.settings import Clock, Mode, PlaySettings
 
 if TYPE_CHECKING:
-    from simulator.store import AttemptRow, ChoiceRow, Store
+    from simulator.results import AttemptRow, ChoiceRow, ResultsStore
 
 
 @dataclass(slots=True)
@@ -163,7 +163,7 @@ def new_session(
     scenario: Scenario,
     settings: PlaySettings,
     *,
-    store: Store | None,
+    store: ResultsStore | None,
     identity: tuple[str, str] | None,
     email: str | None = None,
     clock: Clock = time.monotonic,
@@ -227,7 +227,7 @@ def resume_session(
     attempt: AttemptRow,
     rows: Sequence[ChoiceRow],
     *,
-    store: Store,
+    store: ResultsStore,
     settings: PlaySettings,
     clock: Clock = time.monotonic,
     writer: Executor | None = None,

@@ -29,6 +29,11 @@ from tests.hostile.helpers import FORBIDDEN, PAYLOAD
         ("x\udcffy", "x\ufffdy"),  # a lone surrogate would write the raw byte back
         ("line\n\ttab", "line\n\ttab"),  # newline and tab kept in multi-line text
         ("plain ünïcode — ok", "plain ünïcode — ok"),
+        # bidi overrides and isolates reorder what follows on a bidi terminal ("Trojan Source")
+        ("Ann\u202elairt", "Ann⟨U+202E⟩lairt"),
+        ("\u2066x\u2069", "⟨U+2066⟩x⟨U+2069⟩"),
+        # right-to-left text as typed, with an RLM, is a scenario in Arabic: left alone
+        ("مرحبا\u200f!", "مرحبا\u200f!"),
     ],
 )
 def test_visible_shows_each_kind_of_control(text: str, shown: str) -> None:
@@ -44,6 +49,7 @@ def test_nothing_a_terminal_obeys_survives(text: str) -> None:
     for shown in (visible(text), visible_line(text)):
         assert not any(c in FORBIDDEN for c in shown)
         assert not any("\ud800" <= c <= "\udfff" for c in shown)
+        assert not any("\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069" for c in shown)
     assert not any(c in "\n\r\t" for c in visible_line(text))
     assert has_controls(text) == (visible_line(text) != text)
 
@@ -72,6 +78,11 @@ def test_clip_cuts_long_text_for_display() -> None:
         ("tab\there", "it holds the control character U+0009"),
         ("c1\x85", "it holds the control character U+0085"),
         ("line\u2028break", "it holds the control character U+2028"),
+        # two trainees who would look the same in every report
+        ("Ann\u200b", "it holds the invisible or reordering character U+200B"),
+        ("\ufeffAnn", "it holds the invisible or reordering character U+FEFF"),
+        ("Ann\u202eeve", "it holds the invisible or reordering character U+202E"),
+        ("سارا", None),
     ],
 )
 def test_control_problem_refuses_names_with_controls(name: str, problem: str | None) -> None:
