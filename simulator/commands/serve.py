@@ -14,6 +14,7 @@ import importlib.util
 import socket
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from simulator.commands.common import db_option, fail, max_bytes_option
 from simulator.serve.hosts import DEFAULT_HOST, Listener, listen, opens_to_network
 from simulator.serve.session import SessionOptions
 from simulator.terminal import echo, visible_line
+
+if TYPE_CHECKING:
+    from simulator.results import DbTarget
 
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 20
@@ -53,7 +57,7 @@ def serve(
     scenario_dirs: tuple[Path, ...],
     assess: bool,
     timed: int | None,
-    db: Path | None,
+    db: DbTarget | None,
     max_bytes: int,
 ) -> None:
     """Serve talkdown to the browsers of a classroom (needs the [serve] extra).
@@ -75,7 +79,8 @@ def serve(
 
     from simulator.serve.server import ClassroomServer
 
-    server = ClassroomServer(options.command(), max_sessions=max_sessions, say=_say)
+    server = ClassroomServer(options.command(), max_sessions=max_sessions, say=_say,
+                             environment=options.environment())  # fmt: skip
     try:
         server.run(listener.sock)
     finally:
@@ -83,19 +88,23 @@ def serve(
     echo("talkdown serve stopped.")
 
 
-def _check_db(db: Path | None) -> str:
-    """The results database every session records into, opened once now to check it."""
-    from simulator.locations import resolve_db_path
-    from simulator.store import Store, StoreError
+def _check_db(db: DbTarget | None) -> str:
+    """The results database every session records into, opened once now to check it.
 
-    path = resolve_db_path(db, create_parent=True)
-    if str(path) == ":memory:":
+    A file or a ``postgresql://`` URL, as ``talkdown play --db`` takes it.
+    """
+    from simulator.results import StoreError, open_store, resolve_target
+
+    target = resolve_target(db)
+    if str(target) == ":memory:":
         fail("--db :memory: cannot be shared by the classroom's sessions — give a file")
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        Store(path).close()  # created (or migrated) here, not by twenty sessions at once
+        open_store(target).close()  # created (or migrated) here, not by twenty sessions at once
     except StoreError as exc:
         fail(str(exc))
-    return str(path)
+    return str(target)
 
 
 def _scenario_dirs(given: tuple[Path, ...]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
@@ -159,6 +168,8 @@ def _introduce(
     playable: tuple[int, int],
 ) -> None:
     """Tell the trainer where trainees connect, where results go, and the risk."""
+    from simulator.results import describe_target
+
     if opens_to_network(listener.host):
         echo(
             f"talkdown: warning: {listener.url()} is open to your network and has no "
@@ -184,7 +195,7 @@ def _introduce(
     echo("talkdown classroom server")
     echo(f"  Trainees open   {where}")
     echo(f"  Sessions        at most {max_sessions} at once (--max-sessions)")
-    echo(f"  Results         {options.db}")
+    echo(f"  Results         {describe_target(options.db)}")
     echo(f"  Scenarios       {scenarios}: the shipped library" +
          (f" and {folders}" if folders else ""))  # fmt: skip
     echo(f"  Mode            {mode}")

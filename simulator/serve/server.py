@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,12 @@ Say = Callable[[str], None]
 
 class ClassroomSession(AppService):
     """One browser's talkdown process, which says when it has ended (``close``)."""
+
+    #: Added to the process's environment (set by the server for all its sessions).
+    extra_environment: Mapping[str, str] = {}
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        return {**super()._build_environment(width, height), **self.extra_environment}
 
     async def stop(self) -> None:
         """Ask the process to quit; kill it if it has not within `STOP_SECONDS`."""
@@ -73,10 +79,20 @@ class ClassroomSession(AppService):
 class ClassroomServer(Server):
     """Serve ``command`` (one talkdown per browser) to at most ``max_sessions`` browsers."""
 
-    def __init__(self, command: str, *, max_sessions: int, say: Say) -> None:
+    def __init__(
+        self,
+        command: str,
+        *,
+        max_sessions: int,
+        say: Say,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(command, title=TITLE, templates_path=TEMPLATES)
         self.places = Places(max_sessions)
         self.say = say
+        # What every session's environment adds, e.g. a server URL as TALKDOWN_DB: not
+        # on the session's command line, which every user of this computer can read.
+        self.environment = dict(environment or {})
         self.started = 0  # sessions started since the server did
 
     # -- the web application --------------------------------------------------------------
@@ -168,6 +184,7 @@ class ClassroomServer(Server):
                 self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=ending, download_manager=self.download_manager,
             )  # fmt: skip
+            session.extra_environment = self.environment
             width = _dimension(request.query.get("width", ""), 80)
             height = _dimension(request.query.get("height", ""), 24)
             await session.start(width, height)

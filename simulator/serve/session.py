@@ -4,9 +4,10 @@ textual-serve starts a process per browser from a shell command line
 (`SessionOptions.command`). That process is ``talkdown play --classroom``
 with the server's options, so a session opens its results exactly as
 ``talkdown play --db`` does: the database is handed on as the text the
-server resolved, never opened here. ``--classroom`` makes the app ask who is
-playing every time, never use or change the serving machine's remembered
-trainee, cohort, e-mail or theme, and leave out the trainer view.
+server resolved (a server URL in the environment), never opened here.
+``--classroom`` makes the app ask who is playing every time, never use or
+change the serving machine's remembered trainee, cohort, e-mail or theme,
+and leave out the trainer view.
 
 The server resolves the database and the ``--scenarios`` folders before it
 starts, so every session agrees with what the trainer's terminal said, in
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import TextIO
 
 from simulator.limits import DEFAULT_MAX_BYTES
+from simulator.locations import ENV_DB
+from simulator.results import is_url
 from simulator.terminal import visible
 
 MODULE = "simulator.serve.session"
@@ -35,7 +38,7 @@ MODULE = "simulator.serve.session"
 class SessionOptions:
     """What every browser session of one ``talkdown serve`` shares."""
 
-    db: str  # the results database as resolved by the server (an absolute path)
+    db: str  # the results database as the server resolved it: an absolute path, or a URL
     scenario_dirs: tuple[Path, ...] = ()  # --scenarios folders, absolute (the config adds its own)
     max_bytes: int = DEFAULT_MAX_BYTES
     assess: bool = False
@@ -43,7 +46,9 @@ class SessionOptions:
 
     def argv(self) -> list[str]:
         """The ``talkdown`` arguments of a session: ``play --classroom`` and the options."""
-        args = ["play", "--classroom", "--db", self.db, "--max-bytes", str(self.max_bytes)]
+        args = ["play", "--classroom", "--max-bytes", str(self.max_bytes)]
+        if not is_url(self.db):  # a URL (it may hold a password) goes in `environment`
+            args += ["--db", self.db]
         for folder in self.scenario_dirs:
             args += ["--scenarios", str(folder)]
         if self.assess:
@@ -51,6 +56,10 @@ class SessionOptions:
         if self.timed is not None:
             args += ["--timed", str(self.timed)]
         return args
+
+    def environment(self) -> dict[str, str]:
+        """What the sessions' environment must hold: a server URL as ``TALKDOWN_DB``."""
+        return {ENV_DB: self.db} if is_url(self.db) else {}
 
     def command(self, python: str | None = None) -> str:
         """The shell command textual-serve runs for each browser.

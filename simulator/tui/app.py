@@ -705,7 +705,7 @@ def make_app(
         include_shipped=include_shipped,
         identity=None if classroom else resolve_trainee(trainee, cohort, config=cfg),
         email=None if classroom else resolve_email(config=cfg),
-        db=None if db is None or is_url(db) else Path(db),
+        db=db if db is None or is_url(db) else Path(db),  # a URL stays text
         settings=settings,
         watch=watch,
         max_bytes=max_bytes,

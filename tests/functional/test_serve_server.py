@@ -13,6 +13,7 @@ import json
 import shlex
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -28,9 +29,10 @@ QUITS = "exec " + shlex.join([sys.executable, "-c", "pass"])
 
 
 async def client_for(
-    command: str, limit: int, said: list[str]
+    command: str, limit: int, said: list[str], environment: dict[str, str] | None = None
 ) -> tuple[TestClient, ClassroomServer]:  # type: ignore[type-arg]  # generic in aiohttp
-    server = ClassroomServer(command, max_sessions=limit, say=said.append)
+    server = ClassroomServer(command, max_sessions=limit, say=said.append,
+                             environment=environment)  # fmt: skip
     client = TestClient(TestServer(await server._make_app()))
     await client.start_server()
     return client, server
@@ -150,5 +152,19 @@ async def test_a_session_that_will_not_quit_is_killed_and_its_place_freed(
         await ws.close()  # the browser leaves; the process ignores "quit"
         await until(lambda: server.places.in_use == 0, seconds=5)
         assert said[-1].startswith("session 1 ended")
+    finally:
+        await client.close()
+
+
+async def test_every_session_gets_the_servers_environment(said: list[str], tmp_path: Path) -> None:
+    seen = tmp_path / "seen.txt"
+    code = f"import os; open({str(seen)!r}, 'w').write(os.environ['TALKDOWN_DB'])"
+    command = "exec " + shlex.join([sys.executable, "-c", code])
+    client, server = await client_for(command, 1, said, {"TALKDOWN_DB": "postgresql://h/db"})
+    try:
+        ws = await client.ws_connect("/ws")
+        await asyncio.wait_for(ws.receive(), 10)  # it ends once it has written
+        await until(lambda: server.places.in_use == 0)
+        assert seen.read_text() == "postgresql://h/db"
     finally:
         await client.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from simulator.config import Config, load_config, save_config
-from simulator.store import Store
+from simulator.results import open_for_reading
 from simulator.tui.app import make_app
 from simulator.tui.screens.help import HelpScreen, help_content
 from simulator.tui.screens.identity import IdentityScreen
@@ -48,7 +48,7 @@ async def test_a_classroom_session_asks_every_time_and_remembers_nothing(
         await pilot.pause()
         flush(app)
     assert load_config() == TRAINER  # neither the name nor the theme was written
-    with Store(db) as store:
+    with open_for_reading(db) as store:
         [attempt] = store.iter_attempts()
     # Recorded under the name typed in the session, with no e-mail from the config.
     assert (attempt.trainee, attempt.cohort, attempt.email) == ("Kim", "B", None)
@@ -82,3 +82,11 @@ async def test_a_classroom_session_has_no_trainer_view(
 def test_help_lists_the_trainer_key_only_where_there_is_a_trainer_view() -> None:
     assert "ctrl+t" in help_content().plain
     assert "ctrl+t" not in help_content(trainer_view=False).plain
+
+
+def test_a_database_url_given_to_play_reaches_the_app() -> None:
+    # `talkdown serve --db postgresql://…` hands the URL to each session's play
+    # (in its environment); the app must open that server, not the local file.
+    url = "postgresql://writer@db.example.org/talkdown"
+    assert make_app(db=url, classroom=True).options.db == url
+    assert make_app(db="results.db").options.db == Path("results.db")

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from simulator.cli import cli
 from simulator.commands.play import play
+from simulator.results import DbTarget, describe_target, open_for_reading
 from simulator.serve.hosts import Listener, is_loopback, listen, opens_to_network
 from simulator.serve.places import Places
 from simulator.serve.session import MODULE, SessionOptions
@@ -37,7 +38,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     def run(self: ClassroomServer, sock: socket.socket) -> None:
         runs.append({"limit": self.places.limit, "command": self.command,
-                     "address": sock.getsockname()})  # fmt: skip
+                     "address": sock.getsockname(), "environment": self.environment})  # fmt: skip
 
     monkeypatch.setattr(ClassroomServer, "run", run)
     return runs
@@ -220,6 +221,36 @@ def test_session_folders_are_absolute_whatever_folder_the_server_started_in(
     ctx = play.make_context("play", shlex.split(served[0]["command"])[5:])
     assert ctx.params["scenario_dirs"] == (tmp_path / "mine",)
     assert ctx.params["db"].is_absolute() and ctx.params["db"].name == "r.db"
+
+
+def test_the_servers_results_store_reaches_every_session(
+    served: list[dict[str, Any]], store_target: DbTarget, results_backend: str
+) -> None:
+    code, out, err = serve("--port", "0", "--db", str(store_target))
+    assert code == 0, err
+    [run] = served
+    words = shlex.split(run["command"])
+    if results_backend == "sqlite":
+        assert run["environment"] == {}
+        assert words[words.index("--db") + 1] == str(store_target)
+    else:  # a server URL: in the sessions' environment, not on their command lines
+        assert run["environment"] == {"TALKDOWN_DB": str(store_target)}
+        assert "--db" not in words and str(store_target) not in run["command"]
+    assert f"Results         {describe_target(store_target)}" in out
+    with open_for_reading(store_target) as store:  # created and migrated before serving
+        assert list(store.iter_attempts()) == []
+
+
+def test_a_server_url_never_goes_on_a_session_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql://writer:s3cret@db.example.org/talkdown"
+    options = SessionOptions(db=url)
+    assert "s3cret" not in options.command() and "--db" not in options.argv()
+    assert options.environment() == {"TALKDOWN_DB": url}
+    monkeypatch.setenv("TALKDOWN_DB", url)  # as the session's environment has it
+    ctx = play.make_context("play", options.argv()[1:])
+    assert ctx.params["db"] == url
 
 
 def test_session_options_round_trip_through_play() -> None:
