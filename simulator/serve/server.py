@@ -52,19 +52,27 @@ class ClassroomSession(AppService):
         return {**super()._build_environment(width, height), **self.extra_environment}
 
     async def stop(self) -> None:
-        """Ask the process to quit; kill it if it has not within `STOP_SECONDS`."""
+        """Ask the process to quit and wait for it; kill it if it has not within `STOP_SECONDS`.
+
+        Waiting for the process itself (not only its output) means it is reaped
+        while the server's event loop runs, also when the server is stopping.
+        """
+        process = self._process
         task = self._task
         if task is not None and task.done():
-            # It has gone already: textual-serve would still write "quit" to its pipe,
+            # Its output has ended: textual-serve would still write "quit" to its pipe,
             # and waiting for that write to drain can wait forever.
             self._task = None
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(super().stop(), STOP_SECONDS)
+        if process is None:
             return
         try:
-            await asyncio.wait_for(super().stop(), STOP_SECONDS)
+            await asyncio.wait_for(process.wait(), STOP_SECONDS)
         except TimeoutError:  # a session that hangs must not hold its place for ever
-            process = self._process
-            if process is not None and process.returncode is None:
-                process.kill()
+            process.kill()
+            await process.wait()
 
     async def run(self) -> None:
         try:

@@ -116,6 +116,10 @@ class PageScreen:
         if isinstance(message, list) and message[0] == "resize":
             self.screen.resize(message[1]["height"], message[1]["width"])
 
+    def goto_and_wait(self, url: str, *texts: str) -> None:
+        self.page.goto(url)
+        self.wait_for_text(*texts)
+
     def text(self) -> str:
         return "\n".join(line.rstrip() for line in self.screen.display)
 
@@ -233,11 +237,17 @@ def test_a_trainee_plays_in_the_browser_and_the_attempt_lands_in_the_store(
         page.wait_for_selector("text=This talkdown session has ended", timeout=WAIT * 1000)
         page.close()
 
+        # ctrl+c with a trainee still connected: the session is ended, the page told.
+        second = browser.new_page(viewport={"width": 1280, "height": 800})
+        PageScreen(second).goto_and_wait(url, "Welcome to talkdown")
         code = served.interrupt()
+        second.wait_for_selector("text=This talkdown session has ended", timeout=WAIT * 1000)
     finally:
         served.kill()
     out, err = "".join(served.out), "".join(served.err)
     assert code == 0, err
     assert "session 1 started" in out and "session 1 ended" in out
+    assert "stopping: ending 1 session(s)" in out and "session 2 ended" in out
     assert out.rstrip().endswith("talkdown serve stopped.")
-    assert "Traceback" not in out + err and "Ann Lee" not in out + err
+    assert err == ""  # no traceback, no warning
+    assert "Ann Lee" not in out  # nothing a trainee typed is printed on the trainer's screen
