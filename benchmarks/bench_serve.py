@@ -24,7 +24,8 @@ sessions, such as the Python binary, counted in each) and PSS (shared pages
 split between the processes sharing them: what the sessions add up to in the
 machine's memory). Per session: the tree's PSS growth from 0 sessions, over N.
 The CPU time the sessions used to get there (start, then for talkdown the
-steps into a call) is printed too.
+steps into a call) is printed too, and the CPU they use while left alone for
+`IDLE` seconds (a trainee reading; a focused text box's cursor still blinks).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from benchmarks.bench_tui import BARE  # noqa: E402
 
 KETTLE = ROOT / "tests" / "fixtures" / "tui_call.yaml"
 SETTLE = 2.0  # seconds for the last session's start-up work (and the store's) to finish
+IDLE = 10.0  # seconds the open sessions are left alone, as trainees read, to time their CPU
 STEP_TIMEOUT = 90.0  # seconds; a step slower than this is a failure, not a figure
 SIZE = (100, 30)  # the terminal each client asks for
 
@@ -214,7 +216,11 @@ def in_a_call(db: Path) -> int:
     return int(count)
 
 
-async def measure(kind: str, levels: list[int], home: Path) -> dict[int, Memory]:
+async def measure(
+    kind: str, levels: list[int], home: Path, idles: dict[int, float]
+) -> dict[int, Memory]:
+    """The server tree's memory at 0 and each level of open sessions; ``idles`` gets the
+    CPU (% of one core) per session while the sessions are left alone."""
     process, url = start(kind, home)
     figures: dict[int, Memory] = {}
     sessions: list[Session] = []
@@ -236,9 +242,12 @@ async def measure(kind: str, levels: list[int], home: Path) -> dict[int, Memory]
                     raise RuntimeError("not every session reached a call")
                 figures[level] = memory(process.pid)
                 now = figures[level]
+                await asyncio.sleep(IDLE)
+                idle = (memory(process.pid).cpu - now.cpu) / IDLE / level * 100
+                idles[level] = idle
                 print(f"  {kind:<8} {level:>3} open: {now.processes} processes, RSS "
-                      f"{now.rss:7.1f} MB, PSS {now.pss:7.1f} MB, CPU {now.cpu:6.1f} s",
-                      flush=True)  # fmt: skip
+                      f"{now.rss:7.1f} MB, PSS {now.pss:7.1f} MB, CPU {now.cpu:6.1f} s; "
+                      f"left alone {idle:.1f}% of a core a session", flush=True)  # fmt: skip
             for session in sessions:
                 await session.close()
     finally:
@@ -258,9 +267,10 @@ def main() -> None:
     levels = sorted({int(n) for n in args.sessions.split(",")})
     print(f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
     results: dict[str, dict[int, Memory]] = {}
+    idles: dict[str, dict[int, float]] = {"bare": {}, "talkdown": {}}
     for kind in ("bare", "talkdown"):
         with tempfile.TemporaryDirectory(prefix=f"bench-serve-{kind}-") as home:
-            results[kind] = asyncio.run(measure(kind, levels, Path(home)))
+            results[kind] = asyncio.run(measure(kind, levels, Path(home), idles[kind]))
     print()
     print("MB per session (PSS growth from 0 open sessions, over N; RSS of one session alone)")
     print(f"{'open':>5}  {'bare PSS':>9}  {'talkdown PSS':>12}  {'ratio':>5}  "
@@ -278,7 +288,8 @@ def main() -> None:
         base, top = results[kind][0], results[kind][levels[-1]]
         cpu = (top.cpu - base.cpu) / levels[-1]
         print(f"{kind} server alone (0 sessions): RSS {base.rss:.1f} MB, PSS {base.pss:.1f} "
-              f"MB; CPU per session to get there: {cpu:.2f} s")  # fmt: skip
+              f"MB; CPU per session to get there: {cpu:.2f} s; left alone: "
+              f"{idles[kind][levels[-1]]:.1f}% of a core a session")  # fmt: skip
 
 
 if __name__ == "__main__":
