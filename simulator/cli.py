@@ -33,6 +33,7 @@ COMMANDS: Final[dict[str, str]] = {
     "import": "simulator.commands.import_:import_",
     "report": "simulator.commands.report:report",
     "trainer": "simulator.commands.trainer:trainer",
+    "serve": "simulator.commands.serve:serve",
 }
 HELP: Final[dict[str, str]] = {
     "play": "Play a scenario in the terminal (the default command).",
@@ -47,6 +48,7 @@ HELP: Final[dict[str, str]] = {
     "import": "Merge JSON Lines exports from other machines into this database.",
     "report": "Cohort report per trainee, scenario and decision point (text, JSON, HTML).",
     "trainer": "Open the trainer screen: the cohort's results in the terminal app.",
+    "serve": "Serve talkdown to a classroom's browsers (the [serve] extra).",
 }
 
 

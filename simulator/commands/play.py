@@ -30,6 +30,8 @@ from simulator.results import DbTarget
 @start_options
 @click.option("--watch", is_flag=True, help="Reload SCENARIO when the file changes (a preview).")
 @click.option("--preview", is_flag=True, help="Play without recording anything.")
+# A browser session of `talkdown serve` (simulator/serve): started by the server, not typed.
+@click.option("--classroom", is_flag=True, hidden=True)
 @db_option
 @max_bytes_option
 def play(
@@ -44,6 +46,7 @@ def play(
     set_flags: tuple[str, ...],
     watch: bool,
     preview: bool,
+    classroom: bool,
     db: DbTarget | None,
     max_bytes: int,
 ) -> None:
@@ -78,5 +81,6 @@ def play(
         path, scenario_dirs=scenario_dirs, trainee=trainee, cohort=cohort, db=db,
         assess=assess, timed=timed, from_node=from_node, mood=mood, flags=set_flags,
         watch=watch, preview=preview, max_bytes=max_bytes, config=config, report=report,
+        classroom=classroom,
     )  # fmt: skip
     app.run()

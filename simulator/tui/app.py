@@ -79,6 +79,9 @@ class AppOptions:
     max_bytes: int | None = None  # None: the loader's default limit
     report: FileReport | None = None  # scenario_path already validated by the command line
     theme: str | None = None  # the remembered theme (config); None: Textual's default
+    # A browser session of `talkdown serve`: every session asks who is playing and
+    # remembers nothing in the serving machine's config; no trainer view.
+    classroom: bool = False
 
 
 def _palette() -> type[Provider]:
@@ -156,6 +159,8 @@ class TalkdownApp(SafeApp[None]):
 
     def _remember_theme(self, theme: object) -> None:
         """Keep the trainee's theme for next time (in the config file)."""
+        if self.options.classroom:  # the config is the serving machine's, not this trainee's
+            return
         name = getattr(theme, "name", None)
         try:
             from simulator.config import load_config, save_config
@@ -170,7 +175,8 @@ class TalkdownApp(SafeApp[None]):
         if self.identity is None and not self.settings.preview:
             from simulator.tui.screens.identity import IdentityScreen
 
-            self.push_screen(IdentityScreen(), callback=self._identity_given)
+            screen = IdentityScreen(classroom=self.options.classroom)
+            self.push_screen(screen, callback=self._identity_given)
             self.settled = True
         else:
             self._after_identity()
@@ -191,6 +197,9 @@ class TalkdownApp(SafeApp[None]):
             return
         self.identity = identity
         self.sub_title = self._who()
+        if self.options.classroom:  # the next browser session is someone else
+            self._after_identity()
+            return
         try:
             from simulator.config import load_config, save_config
 
@@ -606,12 +615,20 @@ class TalkdownApp(SafeApp[None]):
         from simulator.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(trainer_view=not self.options.classroom))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "trainer" and self.options.classroom:
+            return False  # hidden from the footer; the action refuses too
+        return super().check_action(action, parameters)
 
     def action_trainer(self) -> None:
         """Push the trainer screen (it opens its own connection to the results)."""
         from simulator.tui.screens.trainer import TrainerScreen
 
+        if self.options.classroom:  # trainees must not read each other's results
+            self.notify("The trainer view is not available in a classroom session.")
+            return
         if not isinstance(self.screen, TrainerScreen):
             self.push_screen(TrainerScreen(self.options.db, scenario_dirs=self._dirs))
 
@@ -630,9 +647,11 @@ class TalkdownApp(SafeApp[None]):
             out.append((f"Switch to {other} mode",
                         "Practice shows feedback after each reply; assessment only at the end",
                         lambda: self.set_mode(other)))  # fmt: skip
+        if not self.options.classroom:
+            out.append(("Open the trainer view",
+                        "The cohort's results: trainees, attempts, decisions",
+                        self.action_trainer))  # fmt: skip
         out += [
-            ("Open the trainer view", "The cohort's results: trainees, attempts, decisions",
-             self.action_trainer),
             ("Help", "Keys, how scoring works, the sins of service and the techniques",
              self.action_help),
             ("Theme", "Change the colours (remembered for next time)", self.action_change_theme),
@@ -661,12 +680,15 @@ def make_app(
     clock: Clock = time.monotonic,
     latency_probe: LatencyProbe | None = None,
     report: FileReport | None = None,
+    classroom: bool = False,
 ) -> TalkdownApp:
     """Build the app; options as on the command line.
 
     Missing trainee/cohort come from the environment, then ``config``
     (default: the config file); still missing, the app asks once. ``--watch``
-    and ``--from`` imply a preview: nothing is recorded.
+    and ``--from`` imply a preview: nothing is recorded. ``classroom`` (a
+    browser session of ``talkdown serve``) ignores the trainee, cohort, e-mail
+    and theme remembered on this machine: every session asks who is playing.
     """
     from simulator.config import load_config, resolve_email, resolve_trainee
     from simulator.results import is_url
@@ -681,13 +703,14 @@ def make_app(
         scenario_path=None if scenario is None else Path(scenario),
         scenario_dirs=tuple(Path(d) for d in scenario_dirs) + tuple(cfg.scenario_dirs),
         include_shipped=include_shipped,
-        identity=resolve_trainee(trainee, cohort, config=cfg),
-        email=resolve_email(config=cfg),
-        db=None if db is None or is_url(db) else Path(db),
+        identity=None if classroom else resolve_trainee(trainee, cohort, config=cfg),
+        email=None if classroom else resolve_email(config=cfg),
+        db=db if db is None or is_url(db) else Path(db),  # a URL stays text
         settings=settings,
         watch=watch,
         max_bytes=max_bytes,
         report=report,
-        theme=cfg.theme,
+        theme=None if classroom else cfg.theme,
+        classroom=classroom,
     )
     return TalkdownApp(options, clock=clock, latency_probe=latency_probe)

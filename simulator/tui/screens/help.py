@@ -75,10 +75,14 @@ def hang(head: Content, text: str, width: int, indent: int) -> list[Content]:
     return [first, *(Content.assemble(" " * indent, line) for line in body[1:])]
 
 
-def help_content(width: int = 76) -> Content:
-    """The whole help text, wrapped to ``width`` with hanging indents."""
+def help_content(width: int = 76, *, trainer_view: bool = True) -> Content:
+    """The whole help text, wrapped to ``width`` with hanging indents.
+
+    ``trainer_view=False`` leaves out ctrl+t (a classroom session has no trainer view).
+    """
     lines: list[Content] = [Content.styled("Keys", "bold underline")]
-    for heading, keys in KEYS:
+    for heading, all_keys in KEYS:
+        keys = [k for k in all_keys if trainer_view or k[0] != "ctrl+t"]
         lines.append(Content.styled(heading, "bold"))
         key_width = 2 + max(len(k) for k, _ in keys) + 2
         for key, what in keys:
@@ -109,6 +113,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,f1,question_mark", "close", "Close help"),
     ]
 
+    def __init__(self, *, trainer_view: bool = True) -> None:
+        super().__init__()
+        self.trainer_view = trainer_view
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
             yield Label("talkdown help", classes="dialog-title")
@@ -123,7 +131,9 @@ class HelpScreen(ModalScreen[None]):
         # The dialog is at most 86 wide, 95% of a narrower screen, less its border,
         # padding and scrollbar.
         box = min(86, event.size.width * 95 // 100)
-        self.query_one("#help-text", Static).update(help_content(max(30, box - 8)))
+        self.query_one("#help-text", Static).update(
+            help_content(max(30, box - 8), trainer_view=self.trainer_view)
+        )
 
     def action_close(self) -> None:
         """Back to where help was opened."""

@@ -1,4 +1,5 @@
-"""First run: who is playing? Asked once, then remembered in the config."""
+"""Who is playing? On a trainee's own machine asked once, then remembered in the config;
+in a classroom session (`talkdown serve`) asked at the start of every browser session."""
 
 from __future__ import annotations
 
@@ -14,24 +15,30 @@ from simulator.terminal import control_problem
 class IdentityScreen(ModalScreen[tuple[str, str]]):
     """Ask for the trainee's name and cohort; dismiss with ``(name, cohort)``."""
 
-    def __init__(self, name: str = "", cohort: str = "") -> None:
+    def __init__(self, name: str = "", cohort: str = "", *, classroom: bool = False) -> None:
         super().__init__(id="identity")
         self._name = name
         self._cohort = cohort
+        self._classroom = classroom
 
     def compose(self) -> ComposeResult:
         with Vertical(id="identity-box", classes="dialog"):
             yield Label("Welcome to talkdown", classes="dialog-title")
-            yield Static(
-                "Your results are saved under your name and cohort (ask your trainer which "
-                "cohort you are in). You will only be asked once."
-            )
+            yield Static(self._intro())
             yield Label("Your name")
             yield Input(self._name, placeholder="e.g. Sam Doe", id="name")
             yield Label("Cohort")
             yield Input(self._cohort, placeholder="e.g. 2025-spring", id="cohort")
             yield Static("", id="identity-error")
             yield Button("Start", id="start", variant="primary")
+
+    def _intro(self) -> str:
+        saved = ("Your results are saved under your name and cohort (ask your trainer which "
+                 "cohort you are in).")  # fmt: skip
+        if self._classroom:  # the same browser may be someone else's next
+            return (f"{saved} Your trainer's computer keeps them; this page forgets you "
+                    "when you close it.")  # fmt: skip
+        return f"{saved} You will only be asked once."
 
     def on_mount(self) -> None:
         self.query_one("#name" if not self._name else "#cohort", Input).focus()
