@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from textual import events
 from textual.widgets import Input
 
 from simulator.config import Config, load_config, save_config
@@ -90,3 +92,28 @@ def test_a_database_url_given_to_play_reaches_the_app() -> None:
     url = "postgresql://writer@db.example.org/talkdown"
     assert make_app(db=url, classroom=True).options.db == url
     assert make_app(db="results.db").options.db == Path("results.db")
+
+
+@pytest.mark.parametrize("move_on", ["tab", "enter"])
+async def test_keys_in_a_burst_land_in_the_field_they_were_typed_for(
+    move_on: str, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path
+) -> None:
+    """A browser session (or a paste, or a fast typist) delivers keys bunched together.
+
+    The keys are queued to the app all at once, as textual-serve delivers a
+    bunched websocket frame, with no pause for the app to catch up: Tab or
+    Enter must still move on before the next key is handed to a field.
+    (Before the fix: name "Ann Leespring", cohort empty.)
+    """
+    app = make_app(scenario_dirs=[tui_scenarios], include_shipped=False,
+                   db=tmp_path / "class.db", classroom=True)  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, IdentityScreen)
+        # Enter at the end too: it must read the cohort only once "spring" is in it.
+        for key in [*"Ann Lee", move_on, *"spring", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert app.identity == ("Ann Lee", "spring")

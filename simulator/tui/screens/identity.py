@@ -3,8 +3,12 @@ in a classroom session (`talkdown serve`) asked at the start of every browser se
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -13,7 +17,21 @@ from simulator.terminal import control_problem
 
 
 class IdentityScreen(ModalScreen[tuple[str, str]]):
-    """Ask for the trainee's name and cohort; dismiss with ``(name, cohort)``."""
+    """Ask for the trainee's name and cohort; dismiss with ``(name, cohort)``.
+
+    Tab, shift+tab and Enter-in-the-name are *priority* bindings: the app runs
+    them the moment the key arrives, before it hands the next key to a widget.
+    As ordinary bindings they ran only after the focused field had passed the
+    key up, by when keys typed straight after ("Ann Lee", Tab, "spring" from a
+    fast typist, a paste or a browser session's bunched keys) had already
+    gone to the name field: "Ann Leespring".
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+        Binding("enter", "name_to_cohort", show=False, priority=True),
+    ]
 
     def __init__(self, name: str = "", cohort: str = "", *, classroom: bool = False) -> None:
         super().__init__(id="identity")
@@ -43,9 +61,18 @@ class IdentityScreen(ModalScreen[tuple[str, str]]):
     def on_mount(self) -> None:
         self.query_one("#name" if not self._name else "#cohort", Input).focus()
 
-    @on(Input.Submitted, "#name")
-    def _next(self) -> None:
-        self.query_one("#cohort", Input).focus()
+    def action_name_to_cohort(self) -> None:
+        """Enter in the name field: on to the cohort, before the next key arrives.
+
+        Anywhere else Enter goes on to the focused widget as usual (the cohort
+        field submits, the button presses): in order after the keys before it,
+        so the cohort is read only once everything typed into it is there.
+        """
+        if self.focused is None or self.focused.id != "name":
+            raise SkipAction()
+        # Screen.set_focus, not Widget.focus: that one is deferred, and the
+        # next key must already find the cohort focused.
+        self.set_focus(self.query_one("#cohort", Input))
 
     @on(Input.Submitted, "#cohort")
     @on(Button.Pressed, "#start")
@@ -55,7 +82,7 @@ class IdentityScreen(ModalScreen[tuple[str, str]]):
         if not name or not cohort:
             missing = "your name" if not name else "your cohort"
             self.query_one("#identity-error", Static).update(f"Please enter {missing}.")
-            self.query_one("#name" if not name else "#cohort", Input).focus()
+            self.set_focus(self.query_one("#name" if not name else "#cohort", Input))
             return
         for field, what, value in (("#name", "Your name", name), ("#cohort", "The cohort", cohort)):
             problem = control_problem(value)
@@ -63,6 +90,6 @@ class IdentityScreen(ModalScreen[tuple[str, str]]):
                 self.query_one("#identity-error", Static).update(
                     f"{what} cannot be used: {problem}. Type it again without it."
                 )
-                self.query_one(field, Input).focus()
+                self.set_focus(self.query_one(field, Input))
                 return
         self.dismiss((name, cohort))
