@@ -83,6 +83,7 @@ class ReplyList(OptionList):
         self._author = False
         self._width = 0
         self.rows: tuple[int, ...] = ()  # screen rows each shown reply takes
+        self.heading: str | None = None  # a title instead of "Your reply — press 1–N"
 
     def show_replies(self, choices: Sequence[ShownReply], *, author: bool = False) -> None:
         """Offer ``choices`` in this order; the author view adds a line of facts under each."""
@@ -93,11 +94,18 @@ class ReplyList(OptionList):
         prompts = [reply_prompt(n, c, wrap, author=author) for n, c in enumerate(self._choices, 1)]
         self.rows = tuple(len(p.split("\n")) for p in prompts)
         self.set_options(Option(p, id=f"reply-{n}") for n, p in enumerate(prompts, 1))
-        self.border_title = (
-            f"Your reply — press 1–{len(prompts)}" if len(prompts) > 1 else "Your reply — press 1"
-        ) if prompts else ""  # fmt: skip
+        self.set_heading(self.heading)
         if prompts:
             self.highlighted = 0
+
+    def set_heading(self, heading: str | None) -> None:
+        """Title the list ``heading`` (None: "Your reply — press 1–N")."""
+        self.heading = heading
+        count = len(self._choices)
+        default = "" if not count else (
+            f"Your reply — press 1–{count}" if count > 1 else "Your reply — press 1"
+        )  # fmt: skip
+        self.border_title = heading if heading is not None else default
 
     def fully_visible(self, index: int) -> bool:
         """True when every row of reply ``index`` (0-based) is inside the visible region."""
@@ -118,7 +126,7 @@ class ReplyList(OptionList):
         if self._choices and self.scrollable_content_region.width != self._width:
             highlighted = self.highlighted
             self.show_replies(self._choices, author=self._author)
-            self.highlighted = highlighted
+            self.highlighted = highlighted  # (None stays None: nothing is picked for anyone)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
