@@ -79,8 +79,9 @@ CHROME_ROWS = 3  # the title bar, the status line and the footer
 MIN_TRANSCRIPT = 3  # rows the transcript keeps however many replies there are
 MAX_ON_SCREEN = 4  # text rows of "On your screen" before it scrolls
 MIN_COACH = 3  # rows the coach keeps (with "more ↓") when space is short
-LOADING = "Loading the semantic matcher (once, about a second) — you can type meanwhile."
+LOADING = "Loading the {} matcher (once, about a second) — you can type meanwhile."
 LISTENING = "Matching what you typed…"
+LOADING_THEN_LISTENING = "Loading the {} matcher (once, about a second), then matching…"
 
 
 def problems_content(problems: Sequence[Problem], path: str) -> Content:
@@ -367,18 +368,23 @@ class ConversationScreen(Screen[None]):
             replies_rows = min(replies.needed_rows, max(3, rows - MIN_TRANSCRIPT))
             _set_height(replies, replies_rows)
             left = rows - replies_rows
+        # A panel left too few rows for a line inside its borders steps out of the way
+        # (its borders alone would take the customer's rows).
         panel = self.query_one("#on-screen", MorePanel)
-        if panel.display:
+        if self.on_screen.plain:
             text_rows = len(self.on_screen.wrap(max(1, width - 4)))
             screen_rows = min(text_rows, MAX_ON_SCREEN) + 2  # its border
             screen_rows = max(0, min(screen_rows, left - MIN_TRANSCRIPT))
-            _set_height(panel, screen_rows)
-            left -= screen_rows
+            panel.display = screen_rows >= 3
+            if panel.display:
+                _set_height(panel, screen_rows)
+                left -= screen_rows
         coach = self.query_one(FeedbackPanel)
-        if coach.display:
+        if coach.content.plain:
             needed = len(coach.content.wrap(max(1, width - 2))) + 1  # its top border
             latest = max(MIN_TRANSCRIPT, self.query_one(Transcript).latest_rows)
             coach_rows = min(needed, max(MIN_COACH, left - latest), max(0, left - MIN_TRANSCRIPT))
+            coach.display = coach_rows >= 2
             _set_height(coach, max(0, coach_rows))
             # When the note fits, no scrollbar and no "more ↓" (FeedbackPanel.update_cue):
             # left over from a shorter panel (while a typed reply was confirmed), they
@@ -421,7 +427,7 @@ class ConversationScreen(Screen[None]):
         if on:
             box.typing()
             if not session.matcher.ready:
-                box.note(LOADING)
+                box.note(LOADING.format(session.matcher.name))
                 self._load_matcher()
         self._show_say()
         self.fit()
@@ -513,7 +519,8 @@ class ConversationScreen(Screen[None]):
             self._show_heard(session.hear(text))
             return
         self._hearing = (self.conv.turn, text)
-        box.listening(LISTENING if session.matcher.ready else LOADING)
+        waiting = LISTENING if session.matcher.ready else LOADING_THEN_LISTENING
+        box.listening(waiting.format(session.matcher.name))
         self.fit()
         self._hear(self.conv.turn, text)
 
@@ -540,19 +547,19 @@ class ConversationScreen(Screen[None]):
 
     def _show_heard(self, found: Match) -> None:
         """Say what the typed text was heard as (or that it was not), and offer the list."""
+        assert self.session is not None
         box = self.query_one(SayBox)
         count = len(self.conv.choices)
         best = found.best
+        positions = {n: i for i, n in enumerate(self.session.shown(), 1)}
+        author = scores_line(found, positions) if self.author else None
         if best is None:
-            content = unmatched_content(found, count)
+            box.heard(lambda width: unmatched_content(found, count, width, author), matched=False)
         else:
-            content = heard_content(found, self.conv.text(best.choice.say), count)
-        if self.author:
-            assert self.session is not None
-            positions = {n: i for i, n in enumerate(self.session.shown(), 1)}
-            content = Content("\n").join([content, scores_line(found, positions)])
+            said, key = self.conv.text(best.choice.say), positions[best.number]
+            box.heard(lambda width: heard_content(found, said, key, count, width, author),
+                      matched=True)  # fmt: skip
         self.heard = found
-        box.heard(content, matched=best is not None)
         self._show_say()
         self.fit()
         # Enter or a number counts only once what was heard is on screen (the answer
