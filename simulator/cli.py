@@ -76,15 +76,14 @@ def _safe_errors() -> Iterator[None]:
 
 def _store_fault(exc: Exception) -> str | None:
     """The message for a results-database (or config file) fault, or None for anything else."""
-    import sqlite3
-
     from simulator.config import ConfigError
-    from simulator.store import StoreError
+    from simulator.results import StoreError
 
     if isinstance(exc, StoreError | ConfigError):
         return str(exc)
-    if isinstance(exc, sqlite3.Error):  # the store wraps these; the last line of defence
-        return f"the results database failed ({exc}) — check the file, or pass --db"
+    # The stores wrap their drivers' errors; this is the last line of defence.
+    if type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg"):
+        return f"the results database failed ({visible(str(exc))}) — check it, or pass --db"
     return None
 
 

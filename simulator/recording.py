@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.engine import Conversation, Event
 
 if TYPE_CHECKING:
-    from simulator.store import Store
+    from simulator.results import DbTarget, ResultsStore
 
 
 class Recorder:
@@ -17,7 +16,7 @@ class Recorder:
 
     def __init__(
         self,
-        store: Store,
+        store: ResultsStore,
         conv: Conversation,
         *,
         name: str,
@@ -88,13 +87,13 @@ def record_finished(
     par: int | None,
     *,
     identity: tuple[str, str],
-    db: Path | None,
+    db: DbTarget | None,
     mode: str,
 ) -> str:
     """Store an already finished conversation (``talkdown run --record``)."""
-    from simulator.store import Store
+    from simulator.results import open_store
 
-    with Store.open_default(db) as store:
+    with open_store(db) as store:
         recorder = Recorder(store, conv, name=identity[0], cohort=identity[1], mode=mode)
         for event in conv.events:
             recorder.record(replace(event, latency_ms=None))  # batch: no human latency

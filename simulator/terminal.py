@@ -108,7 +108,13 @@ def dumps_json(value: Any, **options: Any) -> str:
     U+2028/U+2029 and lone surrogates. They can only occur inside strings, so
     the result decodes to exactly the same value.
     """
-    text = json.dumps(value, ensure_ascii=False, **options)
+    return escape_json_text(json.dumps(value, ensure_ascii=False, **options))
+
+
+def escape_json_text(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)`` or built the same way)
+    with DEL, C1 controls, U+2028/U+2029 and lone surrogates written as ``\\u`` escapes.
+    """
     if _JSON_RAW.search(text) is None:
         return text
     return _JSON_RAW.sub(_json_escape, text)

@@ -57,13 +57,27 @@ def max_bytes_option(func: F) -> F:
     )(func)
 
 
+class DbType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """``--db``: a database file (a `Path`) or a ``postgresql://`` URL (kept as text)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from simulator.results import is_url
+
+        if isinstance(value, Path) or is_url(value):
+            return value
+        return Path(value)
+
+
 def db_option(func: F) -> F:
-    """``--db PATH`` (or TALKDOWN_DB): the results database."""
+    """``--db PATH|URL`` (or TALKDOWN_DB): the results database."""
     return click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DbType(),
         envvar="TALKDOWN_DB",
-        help="Results database (default: talkdown.db in your user data folder). Env: TALKDOWN_DB.",
+        help="Results database: a file (default: talkdown.db in your user data folder) or a "
+        "postgresql:// URL (see docs/deploy.md). Env: TALKDOWN_DB.",
     )(func)
 
 

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator.commands.common import db_option, fail
-from simulator.export.query import Filters, parse_since
-from simulator.store import StoreError
+from simulator.results import DbTarget, Filters, StoreError, parse_since
 from simulator.terminal import echo
 
 if TYPE_CHECKING:
     from simulator.export.xapi import XapiOptions
-    from simulator.store import Snapshot, Store
+    from simulator.results import ResultsStore, ResultsView
 
 
 class SinceType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -68,12 +67,12 @@ def progress(
         yield bar.update
 
 
-def open_store(db: Path | None) -> Store:
+def open_store(db: DbTarget | None) -> ResultsStore:
     """The results database for reading (read-only if it cannot be written); exits 1 if unusable."""
-    from simulator.store import Store
+    from simulator.results import open_for_reading
 
     try:
-        return Store.open_for_reading(db)
+        return open_for_reading(db)
     except StoreError as exc:
         fail(str(exc))
 
@@ -132,7 +131,7 @@ def export(
     lrs: str | None,
     batch_size: int,
     lrs_timeout: float,
-    db: Path | None,
+    db: DbTarget | None,
 ) -> None:
     """Export attempts for spreadsheets, other talkdown databases or an LMS/LRS.
 
@@ -160,12 +159,12 @@ def export(
     store = open_store(db)
     protect = () if store.path is None else (store.path,)  # never write over the database
     try:
-        with store.snapshot() as snap:
+        with store.snapshot() as view:
             if lrs is not None and options is not None:
-                _send(snap, filters, options, lrs, batch_size, output, write_file=not lrs_only,
+                _send(view, filters, options, lrs, batch_size, output, write_file=not lrs_only,
                       timeout=lrs_timeout, protect=protect)  # fmt: skip
                 return
-            count = _write(snap, filters, fmt, choices, bom, output, options,
+            count = _write(view, filters, fmt, choices, bom, output, options,
                            to_terminal=to_terminal, protect=protect)  # fmt: skip
     except StoreError as exc:
         fail(str(exc))
@@ -194,21 +193,14 @@ def xapi_options(iri_base: str, home_page: str) -> XapiOptions:
 
 
 def _write(
-    snap: Snapshot, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
+    view: ResultsView, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
     options: XapiOptions | None, *, to_terminal: bool, protect: tuple[Path, ...],
 ) -> int:  # fmt: skip
     from simulator.export.output import text_output
-    from simulator.export.query import count_attempts
 
-    total = count_attempts(snap, filters) if not to_terminal and sys.stderr.isatty() else 0
+    total = view.count_attempts(filters) if not to_terminal and sys.stderr.isatty() else 0
     if choices and total:
-        where, params = filters.where()
-        row = snap.one(
-            "SELECT coalesce(sum(a.turns), 0) FROM attempts a"
-            " JOIN trainees t ON t.id = a.trainee_id" + where,
-            params,
-        )
-        total = int(row[0]) if row else 0
+        total = view.count_replies(filters)
     stdout = sys.stdout.buffer
     with (
         text_output(output, stdout=stdout, bom=bom, protect=protect) as out,
@@ -218,23 +210,22 @@ def _write(
             from simulator.export import csv_export
 
             writer = csv_export.write_choices_csv if choices else csv_export.write_attempts_csv
-            return writer(snap, filters, out, tick=tick)
+            return writer(view, filters, out, tick=tick)
         if fmt == "jsonl":
             from simulator.export.jsonl import write_jsonl
 
-            return write_jsonl(snap, filters, out, tick=tick)
+            return write_jsonl(view, filters, out, tick=tick)
         from simulator.export.xapi import iter_statements, write_statements
 
         assert options is not None
-        return write_statements(iter_statements(snap, filters, options, tick=tick), out)
+        return write_statements(iter_statements(view, filters, options, tick=tick), out)
 
 
 def _send(
-    snap: Snapshot, filters: Filters, options: XapiOptions, url: str, batch_size: int,
+    view: ResultsView, filters: Filters, options: XapiOptions, url: str, batch_size: int,
     output: str, *, write_file: bool, timeout: float, protect: tuple[Path, ...],
 ) -> None:  # fmt: skip
     from simulator.export.lrs import LrsClient, LrsError, credentials_from_env
-    from simulator.export.query import count_attempts
     from simulator.export.xapi import iter_statements, write_statements
 
     credentials = credentials_from_env()
@@ -253,11 +244,11 @@ def _send(
         from simulator.export.output import text_output
 
         with text_output(output, stdout=sys.stdout.buffer, protect=protect) as out:
-            write_statements(iter_statements(snap, filters, options), out)
-    total = count_attempts(snap, filters)
+            write_statements(iter_statements(view, filters, options), out)
+    total = view.count_attempts(filters)
     with progress(total, "Sending", to_terminal=False) as tick:
         try:
-            result = client.send(iter_statements(snap, filters, options, tick=tick))
+            result = client.send(iter_statements(view, filters, options, tick=tick))
         except LrsError as exc:
             fail(str(exc))
     already = f", {result.already} already there" if result.already else ""

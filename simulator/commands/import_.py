@@ -14,6 +14,7 @@ from simulator.terminal import echo
 
 if TYPE_CHECKING:
     from simulator.export.importer import ImportSummary
+    from simulator.results import DbTarget
 
 
 @click.command(name="import")
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     "(otherwise the one here is kept and the difference reported as a conflict).",
 )  # fmt: skip
 @db_option
-def import_(files: tuple[Path, ...], update_emails: bool, db: Path | None) -> None:
+def import_(files: tuple[Path, ...], update_emails: bool, db: DbTarget | None) -> None:
     """Merge JSON Lines exports (talkdown export --format jsonl) into this database.
 
     Idempotent by attempt uuid: an identical attempt is skipped; an incoming
@@ -43,7 +44,7 @@ def import_(files: tuple[Path, ...], update_emails: bool, db: Path | None) -> No
     """
     from simulator.config import ConfigError, load_config
     from simulator.export.importer import ImportStopped, ImportSummary, ScenarioIndex, import_file
-    from simulator.store import Store, StoreError
+    from simulator.results import StoreError, open_store
 
     try:
         scenarios = ScenarioIndex.from_library(load_config().scenario_dirs)
@@ -51,7 +52,7 @@ def import_(files: tuple[Path, ...], update_emails: bool, db: Path | None) -> No
         fail(str(exc))
     summary = ImportSummary()
     try:
-        store = Store.open_default(db)
+        store = open_store(db)
     except StoreError as exc:
         fail(str(exc))
     with store:

@@ -22,6 +22,7 @@ from simulator.commands.common import (
     resolve_or_exit,
     start_options,
 )
+from simulator.results import DbTarget
 
 
 @click.command()
@@ -46,7 +47,7 @@ def play(
     set_flags: tuple[str, ...],
     watch: bool,
     preview: bool,
-    db: Path | None,
+    db: DbTarget | None,
     max_bytes: int,
 ) -> None:
     """Pick a scenario and play it; or play SCENARIO (a shipped id or a file) at once.

@@ -10,7 +10,7 @@ import click
 
 from simulator.commands.common import db_option, fail
 from simulator.commands.export import filter_options, open_store
-from simulator.export.query import Filters
+from simulator.results import DbTarget, Filters
 from simulator.terminal import dumps_json, echo
 
 
@@ -38,7 +38,7 @@ def report(
     fmt: str,
     html_path: Path | None,
     scenario_dirs: tuple[Path, ...],
-    db: Path | None,
+    db: DbTarget | None,
 ) -> None:
     """Per trainee, per scenario and per decision point: how the cohort is doing.
 
@@ -60,8 +60,8 @@ def report(
     filters = Filters(cohorts=cohorts, scenario=scenario, since=since)
     store = open_store(db)
     database = () if store.path is None else (store.path,)
-    with store, store.snapshot() as snap:
-        result = build_report(snap, filters, versions=versions.get)
+    with store, store.snapshot() as view:
+        result = build_report(view, filters, versions=versions.get)
     if html_path is not None:
         from simulator.export.html_report import render_html
         from simulator.export.output import text_output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,6 +20,7 @@ from simulator.commands.common import (
 from simulator.dialogue import first_name
 from simulator.engine import Conversation
 from simulator.formatting import score
+from simulator.results import DbTarget
 from simulator.terminal import dumps_json, echo
 
 
@@ -121,7 +121,7 @@ def run(
     trainee: str | None,
     cohort: str | None,
     agent: str | None,
-    db: Path | None,
+    db: DbTarget | None,
     max_bytes: int,
 ) -> None:
     """Play SCENARIO (a file or a shipped id) with the given replies and score it.

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from simulator.commands.common import db_option, fail
+from simulator.results import DbTarget
 
 
 @click.command()
 @click.option("--cohort", metavar="C", help="Only this cohort.")
 @db_option
-def trainer(cohort: str | None, db: Path | None) -> None:
+def trainer(cohort: str | None, db: DbTarget | None) -> None:
     """Browse the cohort: trainees (sortable), their attempts, any transcript, charts.
 
     Enter opens a row, Escape goes back, s / r (or a header click) sort.
     """
     from simulator.config import ConfigError, load_config
-    from simulator.locations import resolve_db_path
-    from simulator.store import Store, StoreError
+    from simulator.results import StoreError, open_for_reading, resolve_target
 
-    path = resolve_db_path(db)
-    try:  # a missing, damaged or foreign file is a clear error here, before the screen opens
-        Store.open_for_reading(path).close()
+    path = resolve_target(db)
+    try:  # a missing, damaged or foreign database is a clear error here, before the screen opens
+        open_for_reading(path).close()
     except StoreError as exc:
         fail(str(exc))
     try:

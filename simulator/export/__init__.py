@@ -2,6 +2,6 @@
 
 Nothing here imports Textual; the trainer screen (``simulator.tui``) reads the
 report through `simulator.export.report`. Every reader works over one
-`simulator.store.Snapshot`, streaming rows so memory stays flat however many
-attempts there are.
+`simulator.results.ResultsView` (a consistent snapshot of either backend),
+streaming rows so memory stays flat however many attempts there are.
 """

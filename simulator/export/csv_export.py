@@ -37,11 +37,9 @@ from math import floor
 from typing import Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
-from simulator.export.query import ORDER, Filters
 from simulator.export.safety import cell, neutralise
 from simulator.formatting import rounded
-from simulator.store import Snapshot
-from simulator.tags import SINS
+from simulator.results import Filters, ResultsView
 
 ATTEMPT_COLUMNS: Final = (
     "uuid", "trainee", "cohort", "scenario_id", "scenario_title", "mode", "timed_seconds",
@@ -55,54 +53,20 @@ CHOICE_COLUMNS: Final = (
     "shown", "critical",
 )  # fmt: skip
 
-# The replies' tag arrays are concatenated in SQL (one indexed lookup per
-# attempt) and the sins counted in Python: ~3x cheaper than json_each in SQL.
-_ATTEMPT_SQL: Final = """
-SELECT a.uuid, t.name, t.cohort, a.scenario_id, a.scenario_title, a.mode, a.timed_seconds,
-       a.started_at, a.finished_at, a.seconds, a.status, a.ending, a.empathy, a.assertiveness,
-       a.speed, a.overall, a.passed, a.turns,
-       (SELECT group_concat(c.tags, '') FROM choices c WHERE c.attempt_uuid = a.uuid),
-       a.critical_count, a.critical, a.outcome
-FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
-
-_CHOICE_SQL: Final = """
-SELECT c.attempt_uuid, t.name, t.cohort, a.scenario_id, c.seq, c.node, c.choice, c.say,
-       c.empathy, c.assertiveness, c.tags, c.mood_before, c.mood_after, c.seconds, c.latency_ms,
-       c.shown, c.critical
-FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
-JOIN trainees t ON t.id = a.trainee_id"""
-
-# Quoted, as the names appear inside the stored JSON arrays. Tags are
-# vocabulary words (letters, digits, '-', '_'; the importer insists), so a
-# quoted sin name can only match that very tag.
-_SIN_NEEDLES: Final = tuple((name, f'"{name}"') for name in sorted(SINS))
-
-_BOOL: Final = {None: None, 0: "false", 1: "true"}
-_TAG_CACHE: Final = 4096
+_BOOL: Final = {None: None, False: "false", True: "true"}
+#: Distinct stored tag lists / summaries decoded at most once each (bounded, so
+#: hostile data with endless distinct values cannot grow it).
+_CACHE: Final = 4096
 
 
-def attempt_sql(filters: Filters) -> tuple[str, list[object]]:
-    """The SELECT the attempts CSV is written from (the benchmark dumps it bare)."""
-    where, params = filters.where()
-    return _ATTEMPT_SQL + where + ORDER, params
-
-
-def choice_sql(filters: Filters) -> tuple[str, list[object]]:
-    """The SELECT the choices CSV is written from."""
-    where, params = filters.where()
-    return _CHOICE_SQL + where + ORDER + ", c.seq", params
-
-
-def sins_text(tag_arrays: str | None) -> str:
-    """``robotism×2; runaround`` from the replies' concatenated JSON tag arrays."""
-    if not tag_arrays:
+def sins_text(summary: str) -> str:
+    """``robotism×2; runaround`` from an attempt's stored sins summary (``{"robotism":2,…}``)."""
+    if summary == "{}":
         return ""
-    parts = []
-    for name, needle in _SIN_NEEDLES:
-        count = tag_arrays.count(needle)
-        if count:
-            parts.append(name if count == 1 else f"{name}×{count}")
-    return "; ".join(parts)
+    counts = json.loads(summary)
+    return "; ".join(
+        name if count == 1 else f"{name}×{count}" for name, count in sorted(counts.items())
+    )
 
 
 def critical_text(count: int, stored: str) -> str:
@@ -149,56 +113,53 @@ def sheet_score(value: float | None) -> float | None:
 
 
 def write_attempts_csv(
-    snap: Snapshot, filters: Filters, out: TextIO, *, tick: Tick | None = None
+    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
 ) -> int:
     """Write one CSV row per matching attempt to *out*; return how many."""
     writer = csv.writer(out)
     writer.writerow(ATTEMPT_COLUMNS)
     ticker = Ticker(tick)
-    sql, params = attempt_sql(filters)
     safe = cell
-    for (
-        uuid, name, cohort, scenario_id, title, mode, timed, started, finished, call_seconds,
-        status, ending, empathy, assertiveness, speed, overall, passed, turns, tag_arrays,
-        critical_count, critical, outcome,
-    ) in snap.rows(sql, params):  # fmt: skip
+    sins_cells: dict[str, str] = {}
+    for a in view.attempts(filters):
+        sins = sins_cells.get(a.sins)
+        if sins is None:
+            if len(sins_cells) >= _CACHE:
+                sins_cells.clear()
+            sins = sins_cells[a.sins] = sins_text(a.sins)
         writer.writerow((
-            safe(uuid), safe(name), safe(cohort), safe(scenario_id), safe(title), safe(mode),
-            timed, sheet_time(started), sheet_time(finished),
-            duration_seconds(started, finished, mode), call_seconds, safe(status), safe(ending),
-            sheet_score(empathy), sheet_score(assertiveness), sheet_score(speed),
-            sheet_score(overall), _BOOL[passed], turns, sins_text(tag_arrays),
-            safe(critical_text(critical_count, critical)), safe(outcome),
+            safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
+            safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
+            sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
+            a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
+            sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
+            _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
+            safe(a.outcome),
         ))  # fmt: skip
         ticker.step()
     return ticker.done()
 
 
 def write_choices_csv(
-    snap: Snapshot, filters: Filters, out: TextIO, *, tick: Tick | None = None
+    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
 ) -> int:
     """Write one CSV row per reply of the matching attempts to *out*; return how many."""
     writer = csv.writer(out)
     writer.writerow(CHOICE_COLUMNS)
     ticker = Ticker(tick)
-    sql, params = choice_sql(filters)
     safe = cell
-    # Replies repeat the same few tag lists: decode each distinct one once
-    # (bounded, so hostile data with endless distinct lists cannot grow it).
+    # Replies repeat the same few tag lists: decode each distinct one once.
     tag_cells: dict[str, str] = {}
-    for (
-        uuid, name, cohort, scenario_id, seq, node, choice, say, empathy, assertiveness, tags,
-        mood_before, mood_after, seconds, latency_ms, shown, critical,
-    ) in snap.rows(sql, params):  # fmt: skip
-        tag_cell = tag_cells.get(tags)
+    for r in view.replies(filters):
+        tag_cell = tag_cells.get(r.tags)
         if tag_cell is None:
-            if len(tag_cells) >= _TAG_CACHE:
+            if len(tag_cells) >= _CACHE:
                 tag_cells.clear()
-            tag_cell = tag_cells[tags] = neutralise("; ".join(json.loads(tags)))
+            tag_cell = tag_cells[r.tags] = neutralise("; ".join(json.loads(r.tags)))
         writer.writerow((
-            safe(uuid), safe(name), safe(cohort), safe(scenario_id), seq, safe(node), choice,
-            safe(say), empathy, assertiveness, tag_cell, mood_before, mood_after, seconds,
-            latency_ms, shown, safe(critical),
+            safe(r.attempt_uuid), safe(r.trainee), safe(r.cohort), safe(r.scenario_id), r.seq,
+            safe(r.node), r.choice, safe(r.say), r.empathy, r.assertiveness, tag_cell,
+            r.mood_before, r.mood_after, r.seconds, r.latency_ms, r.shown, safe(r.critical),
         ))  # fmt: skip
         ticker.step()
     return ticker.done()

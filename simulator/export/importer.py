@@ -1,6 +1,6 @@
 """``talkdown import``: merge JSON Lines exports into this results database.
 
-Idempotent by attempt uuid (the store decides, `Store.import_attempt`):
+Idempotent by attempt uuid (the store decides, `ResultsStore.import_attempt`):
 
 * new uuid → **added**;
 * the same attempt already here → **skipped** (identical);
@@ -33,7 +33,7 @@ unless ``update_emails`` (``--update-emails``): the e-mail is the trainee's
 xAPI identity, and a file must not silently change it.
 
 A fault of the database itself (locked past the busy timeout, full disk,
-read-only, damaged — `simulator.store.StoreFault`) stops the import: every
+read-only, damaged, a server gone — `simulator.results.StoreFault`) stops the import: every
 later line would fail the same way.
 """
 
@@ -53,14 +53,14 @@ from typing import Any, Final
 
 from scoring.vocabulary import SCORES
 from simulator.export.jsonl import FORMAT
-from simulator.store import (
+from simulator.results import (
     ENDINGS,
     MODES,
     STATUSES,
     AttemptRow,
     ChoiceRow,
     CriticalReply,
-    Store,
+    ResultsStore,
     StoreError,
     StoreFault,
     parse_utc,
@@ -548,7 +548,7 @@ def _decode_line(raw: bytes, lineno: int, last: bool) -> Any:
 
 
 def import_file(
-    store: Store,
+    store: ResultsStore,
     path: Path,
     summary: ImportSummary,
     *,
@@ -572,13 +572,11 @@ def import_file(
     def email_here(name: str, cohort: str) -> tuple[bool, str | None]:
         key = (name, cohort)
         if key not in emails:
-            with store.snapshot() as snap:
-                row = snap.one(
-                    "SELECT email FROM trainees WHERE name = ? AND cohort = ?", (name, cohort)
-                )
-            if row is None:
+            with store.snapshot() as view:
+                here = view.find_trainee(name, cohort)
+            if here is None:
                 return False, None
-            emails[key] = row[0]
+            emails[key] = here.email
         return True, emails[key]
 
     with path.open("rb") as fh:

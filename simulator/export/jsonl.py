@@ -24,6 +24,13 @@ replies were in authored order). ``critical`` on the attempt lists
 ``{"node", "choice", "reason"}`` for each reply that fails the call; on a
 reply it is that reason (null when none). Lines written before these fields
 existed import as "no shuffle, no outcome recorded, no critical reply".
+
+Speed: `write_jsonl` writes each line straight from the store's records
+(`simulator.results.AttemptRecord`, `ReplyRecord`) — strings through the
+json module's C encoder, numbers through ``repr``, the stored tag arrays and
+critical lists copied as text, never decoded and re-encoded — and yields
+exactly what ``dumps(record)`` of the decoded record would (a test holds
+them equal). `iter_records` gives the decoded records, for xAPI.
 """
 
 from __future__ import annotations
@@ -33,9 +40,8 @@ from collections.abc import Iterator
 from typing import Any, Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
-from simulator.export.query import Filters, attempt_rows, choice_rows
-from simulator.store import Snapshot
-from simulator.terminal import dumps_json
+from simulator.results import AttemptRecord, Filters, ReplyRecord, ResultsView
+from simulator.terminal import dumps_json, escape_json_text
 
 #: The ``format`` key of every line; bump the number on an incompatible change.
 FORMAT: Final = "talkdown-attempt/1"
@@ -43,72 +49,81 @@ FORMAT: Final = "talkdown-attempt/1"
 Record = dict[str, Any]
 
 
-def choice_record(row: tuple[Any, ...]) -> Record:
-    """One reply as exported, from a `query.CHOICE_SQL` row."""
+def choice_record(row: ReplyRecord) -> Record:
+    """One reply as exported (decoded)."""
     return {
-        "seq": row[1],
-        "node": row[2],
-        "choice": row[3],
-        "say": row[4],
-        "empathy": row[5],
-        "assertiveness": row[6],
-        "tags": json.loads(row[7]),
-        "mood_before": row[8],
-        "mood_after": row[9],
-        "seconds": row[10],
-        "latency_ms": row[11],
-        "next_node": row[12],
-        "recorded_at": row[13],
-        "critical": row[17],
-        "shown": row[18],
+        "seq": row.seq,
+        "node": row.node,
+        "choice": row.choice,
+        "say": row.say,
+        "empathy": row.empathy,
+        "assertiveness": row.assertiveness,
+        "tags": json.loads(row.tags),
+        "mood_before": row.mood_before,
+        "mood_after": row.mood_after,
+        "seconds": row.seconds,
+        "latency_ms": row.latency_ms,
+        "next_node": row.next_node,
+        "recorded_at": row.recorded_at,
+        "critical": row.critical,
+        "shown": row.shown,
     }
 
 
-def attempt_record(row: tuple[Any, ...], choices: list[Record]) -> Record:
-    """One attempt as exported, from a `query.ATTEMPT_SQL` row and its replies."""
+def attempt_record(row: AttemptRecord, choices: list[Record]) -> Record:
+    """One attempt as exported (decoded), with its replies."""
     return {
         "format": FORMAT,
-        "uuid": row[0],
-        "trainee": {"name": row[1], "cohort": row[2], "email": row[3]},
-        "scenario": {"id": row[4], "title": row[5], "content_hash": row[6]},
-        "mode": row[7],
-        "timed_seconds": row[8],
-        "start_node": row[9],
-        "started_at": row[10],
-        "finished_at": row[11],
-        "updated_at": row[12],
-        "status": row[13],
-        "ending": row[14],
-        "ending_node": row[15],
+        "uuid": row.uuid,
+        "trainee": {"name": row.trainee, "cohort": row.cohort, "email": row.email},
+        "scenario": {"id": row.scenario_id, "title": row.scenario_title,
+                     "content_hash": row.content_hash},
+        "mode": row.mode,
+        "timed_seconds": row.timed_seconds,
+        "start_node": row.start_node,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "updated_at": row.updated_at,
+        "status": row.status,
+        "ending": row.ending,
+        "ending_node": row.ending_node,
         "scores": {
-            "empathy": row[16],
-            "assertiveness": row[17],
-            "speed": row[18],
-            "overall": row[19],
+            "empathy": row.empathy,
+            "assertiveness": row.assertiveness,
+            "speed": row.speed,
+            "overall": row.overall,
         },
-        "passed": None if row[20] is None else bool(row[20]),
-        "seconds": row[21],
-        "turns": row[22],
-        "app_version": row[23],
-        "shuffle_seed": row[24],
-        "outcome": row[25],
-        "critical": json.loads(row[26]),
+        "passed": row.passed,
+        "seconds": row.seconds,
+        "turns": row.turns,
+        "app_version": row.app_version,
+        "shuffle_seed": row.shuffle_seed,
+        "outcome": row.outcome,
+        "critical": json.loads(row.critical),
         "choices": choices,
-    }
+    }  # fmt: skip
 
 
-def iter_records(snap: Snapshot, filters: Filters) -> Iterator[Record]:
-    """Matching attempts with their replies, one at a time (merge of two cursors)."""
-    replies = choice_rows(snap, filters)
+def _grouped(
+    view: ResultsView, filters: Filters
+) -> Iterator[tuple[AttemptRecord, list[ReplyRecord]]]:
+    """Matching attempts with their replies, one at a time (merge of two streams)."""
+    replies = view.replies(filters)
     pending = next(replies, None)
-    for row in attempt_rows(snap, filters):
-        key = row[0]
-        choices: list[Record] = []
-        # Both cursors share one order, so this attempt's replies come next.
-        while pending is not None and pending[0] == key:
-            choices.append(choice_record(pending))
+    for row in view.attempts(filters):
+        key = row.uuid
+        mine: list[ReplyRecord] = []
+        # Both streams share one order, so this attempt's replies come next.
+        while pending is not None and pending.attempt_uuid == key:
+            mine.append(pending)
             pending = next(replies, None)
-        yield attempt_record(row, choices)
+        yield row, mine
+
+
+def iter_records(view: ResultsView, filters: Filters) -> Iterator[Record]:
+    """Matching attempts with their replies as decoded records, one at a time."""
+    for row, replies in _grouped(view, filters):
+        yield attempt_record(row, [choice_record(r) for r in replies])
 
 
 def dumps(record: Record) -> str:
@@ -120,10 +135,85 @@ def dumps(record: Record) -> str:
     return dumps_json(record, separators=(",", ":"), allow_nan=False)
 
 
-def write_jsonl(snap: Snapshot, filters: Filters, out: TextIO, *, tick: Tick | None = None) -> int:
+# --------------------------------------------------------------------------- fast lines
+
+_text = json.encoder.encode_basestring  # the C encoder json.dumps uses for strings
+
+
+def _opt_text(value: str | None) -> str:
+    return "null" if value is None else _text(value)
+
+
+def _number(value: float | None) -> str:
+    # json writes ints with int.__repr__ and finite floats with float.__repr__.
+    return "null" if value is None else repr(value)
+
+
+def _flag(value: bool | None) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
+def _compact(stored: str) -> str:
+    """A stored JSON array (written with ``", "``/``": "``) in the export's compact form.
+
+    Tags are vocabulary words, and critical lists are re-dumped below when
+    they hold anything, so this textual squeeze is exact.
+    """
+    return stored.replace(", ", ",")
+
+
+def reply_json(row: ReplyRecord) -> str:
+    """``dumps(choice_record(row))`` without decoding anything (before C1 escaping)."""
+    return (
+        f'{{"seq":{row.seq},"node":{_text(row.node)},"choice":{_number(row.choice)},'
+        f'"say":{_text(row.say)},"empathy":{row.empathy},"assertiveness":{row.assertiveness},'
+        f'"tags":{_compact(row.tags)},"mood_before":{row.mood_before},'
+        f'"mood_after":{row.mood_after},"seconds":{row.seconds},'
+        f'"latency_ms":{_number(row.latency_ms)},"next_node":{_opt_text(row.next_node)},'
+        f'"recorded_at":{_text(row.recorded_at)},"critical":{_opt_text(row.critical)},'
+        f'"shown":{_number(row.shown)}}}'
+    )
+
+
+def _critical_json(row: AttemptRecord) -> str:
+    if not row.critical_count:
+        return "[]"
+    # Reasons are free text (", " may occur inside one): re-encode compactly.
+    return json.dumps(json.loads(row.critical), ensure_ascii=False, separators=(",", ":"))
+
+
+def line(row: AttemptRecord, replies: list[ReplyRecord]) -> str:
+    """``dumps(attempt_record(...))`` of one attempt, built straight from the records."""
+    text = (
+        f'{{"format":"{FORMAT}","uuid":{_text(row.uuid)},'
+        f'"trainee":{{"name":{_text(row.trainee)},"cohort":{_text(row.cohort)},'
+        f'"email":{_opt_text(row.email)}}},'
+        f'"scenario":{{"id":{_text(row.scenario_id)},"title":{_text(row.scenario_title)},'
+        f'"content_hash":{_text(row.content_hash)}}},'
+        f'"mode":{_text(row.mode)},"timed_seconds":{_number(row.timed_seconds)},'
+        f'"start_node":{_text(row.start_node)},"started_at":{_text(row.started_at)},'
+        f'"finished_at":{_opt_text(row.finished_at)},"updated_at":{_text(row.updated_at)},'
+        f'"status":{_text(row.status)},"ending":{_opt_text(row.ending)},'
+        f'"ending_node":{_opt_text(row.ending_node)},'
+        f'"scores":{{"empathy":{_number(row.empathy)},'
+        f'"assertiveness":{_number(row.assertiveness)},"speed":{_number(row.speed)},'
+        f'"overall":{_number(row.overall)}}},'
+        f'"passed":{_flag(row.passed)},"seconds":{row.seconds},"turns":{row.turns},'
+        f'"app_version":{_opt_text(row.app_version)},'
+        f'"shuffle_seed":{_number(row.shuffle_seed)},"outcome":{_opt_text(row.outcome)},'
+        f'"critical":{_critical_json(row)},'
+        f'"choices":[{",".join(map(reply_json, replies))}]}}'
+    )
+    return escape_json_text(text)
+
+
+def write_jsonl(
+    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
+) -> int:
     """Write matching attempts as JSON Lines to *out*; return how many."""
     ticker = Ticker(tick)
-    for record in iter_records(snap, filters):
-        out.write(dumps(record) + "\n")
+    write = out.write
+    for row, replies in _grouped(view, filters):
+        write(line(row, replies) + "\n")
         ticker.step()
     return ticker.done()

@@ -1,8 +1,8 @@
 """The cohort report: per trainee, per scenario, per decision point, and sins.
 
-All counting happens in SQL (`build_report`); Python only shapes the few
-hundred aggregate rows, so the report over 100,000 attempts costs a couple
-of index walks. Sections:
+All counting happens in the database (the store's `ResultsView` aggregates);
+Python only shapes the few hundred aggregate rows, so the report over 100,000
+attempts costs a couple of index walks. Sections:
 
 * **trainees** — per (name, cohort): attempts, completed, passes, best and mean
   of each dimension (completed attempts; a dimension never assessed is null),
@@ -29,7 +29,6 @@ of index walks. Sections:
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -39,9 +38,9 @@ from typing import TYPE_CHECKING, Any, Final
 from scoring.points import strongest_replies
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.dialogue import render
-from simulator.export.query import Filters
 from simulator.formatting import plural, rate, score, signed
-from simulator.store import Snapshot, format_utc
+from simulator.results import Filters, ResultsView, format_utc
+from simulator.results.rows import ReplyCount, TraineePicks
 from simulator.tags import SIN_ADVICE, SINS
 
 if TYPE_CHECKING:
@@ -202,16 +201,6 @@ class CohortStats:
 
 
 @dataclass(frozen=True, slots=True)
-class TraineePicks:
-    """Which replies one trainee chose at one decision point, over all their attempts."""
-
-    name: str
-    cohort: str
-    picks: dict[int | None, int]  # authored reply number (None: silence) -> times
-    last: int | None  # the reply chosen the most recent time
-
-
-@dataclass(frozen=True, slots=True)
 class SinStats:
     """How often one sin was committed."""
 
@@ -241,134 +230,70 @@ class Report:
 
 # --------------------------------------------------------------------------- building
 
-_FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 
-
-def _and(where: str, extra: str) -> str:
-    return f"{where} AND {extra}" if where else f" WHERE {extra}"
-
-
-def _trainees(snap: Snapshot, filters: Filters) -> tuple[TraineeStats, ...]:
-    where, params = filters.where()
-    aggregates = ", ".join(f"max(a.{d}), avg(a.{d})" for d in SCORES)
-    rows = list(snap.rows(
-        f"SELECT t.id, t.name, t.cohort, count(*), sum(a.status = 'completed'),"
-        f" coalesce(sum(a.passed), 0), {aggregates}, coalesce(sum(a.critical_count), 0),"
-        f" coalesce(sum(a.critical_count > 0), 0) {_FROM}{where}"
-        " GROUP BY t.id ORDER BY t.cohort, t.name",
-        params,
-    ))  # fmt: skip
+def _trainees(view: ResultsView, filters: Filters) -> tuple[TraineeStats, ...]:
     # Overall scores in time order, per trainee: keep the first and the last few.
-    first: dict[int, float] = {}
-    recent: dict[int, deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_POINTS))
-    for trainee_id, overall in snap.rows(
-        f"SELECT a.trainee_id, a.overall {_FROM}{_and(where, 'a.overall IS NOT NULL')}"
-        " ORDER BY a.trainee_id, a.started_at, a.uuid",
-        params,
-    ):
-        first.setdefault(trainee_id, overall)
-        recent[trainee_id].append(overall)
+    first: dict[tuple[str, str], float] = {}
+    recent: dict[tuple[str, str], deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_POINTS))
+    for name, cohort, overall in view.overall_history(filters):
+        first.setdefault((name, cohort), overall)
+        recent[(name, cohort)].append(overall)
     out = []
-    for row in rows:
-        values = row[6 : 6 + 2 * len(SCORES)]
-        critical_replies, critical_attempts = row[6 + 2 * len(SCORES) :]
-        history = tuple(recent.get(row[0], ()))
+    for t in view.trainee_totals(filters):
+        history = tuple(recent.get((t.name, t.cohort), ()))
         out.append(
             TraineeStats(
-                name=row[1],
-                cohort=row[2],
-                attempts=row[3],
-                completed=row[4] or 0,
-                passes=row[5],
-                best={d: values[2 * i] for i, d in enumerate(SCORES)},
-                mean={d: values[2 * i + 1] for i, d in enumerate(SCORES)},
-                first_overall=first.get(row[0]),
+                name=t.name,
+                cohort=t.cohort,
+                attempts=t.attempts,
+                completed=t.completed,
+                passes=t.passes,
+                best=t.best,
+                mean=t.mean,
+                first_overall=first.get((t.name, t.cohort)),
                 last_overall=history[-1] if history else None,
                 recent_overall=history,
-                critical_replies=critical_replies,
-                critical_attempts=critical_attempts,
+                critical_replies=t.critical_replies,
+                critical_attempts=t.critical_attempts,
             )
         )
     return tuple(out)
 
 
-def _scenarios(snap: Snapshot, filters: Filters) -> tuple[ScenarioResults, ...]:
-    where, params = filters.where()
-    means = ", ".join(f"avg(a.{d})" for d in SCORES)
-    endings = ", ".join(f"sum(a.ending = '{e}')" for e in ENDING_NAMES)
-    out = []
-    # SQLite takes a bare column (the title) from the row that max() picked.
-    for row in snap.rows(
-        f"SELECT a.scenario_id, max(a.started_at), a.scenario_title, count(*),"
-        f" sum(a.status = 'completed'), coalesce(sum(a.passed), 0), {means}, {endings},"
-        " coalesce(sum(a.critical_count), 0), coalesce(sum(a.critical_count > 0), 0)"
-        f" {_FROM}{where} GROUP BY a.scenario_id ORDER BY a.scenario_id",
-        params,
-    ):
-        out.append(
-            ScenarioResults(
-                scenario_id=row[0],
-                title=row[2],
-                attempts=row[3],
-                completed=row[4] or 0,
-                passes=row[5],
-                mean=dict(zip(SCORES, row[6:10], strict=True)),
-                endings={e: row[10 + i] or 0 for i, e in enumerate(ENDING_NAMES)},
-                critical_replies=row[13],
-                critical_attempts=row[14],
-            )
+def _scenarios(view: ResultsView, filters: Filters) -> tuple[ScenarioResults, ...]:
+    return tuple(
+        ScenarioResults(
+            scenario_id=s.scenario_id,
+            title=s.title,
+            attempts=s.attempts,
+            completed=s.completed,
+            passes=s.passes,
+            mean=s.mean,
+            endings=s.endings,
+            critical_replies=s.critical_replies,
+            critical_attempts=s.critical_attempts,
         )
-    return tuple(out)
+        for s in view.scenario_totals(filters)
+    )
 
 
-def _decisions(snap: Snapshot, filters: Filters) -> tuple[DecisionPoint, ...]:
-    where, params = filters.where()
-    versions = list(snap.rows(
-        f"SELECT DISTINCT a.scenario_id, a.content_hash {_FROM}{where}"
-        " ORDER BY a.scenario_id, a.content_hash",
-        params,
-    ))  # fmt: skip
-    # One query per version keeps SQLite's GROUP BY sort keys short (node,
-    # choice) — measured ~35% cheaper than one GROUP BY over all versions —
-    # and min(rowid) stands in for the reply's words, fetched once per group.
-    groups: list[tuple[str, str, str, int | None, int, int]] = []
-    version_where = _and(where, "a.scenario_id = ? AND a.content_hash = ?")
-    for scenario_id, content_hash in versions:
-        for node, choice, count, rowid in snap.rows(
-            "SELECT c.node, c.choice, count(*), min(c.rowid)"
-            " FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid"
-            f" JOIN trainees t ON t.id = a.trainee_id{version_where}"
-            " GROUP BY c.node, c.choice",
-            [*params, scenario_id, content_hash],
-        ):
-            groups.append((scenario_id, content_hash, node, choice, count, rowid))
-    words: dict[int, tuple[str, tuple[str, ...], str | None]] = {}
-    rowids = [g[5] for g in groups]
-    for start in range(0, len(rowids), 500):
-        chunk = rowids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for rowid, say, tags, critical in snap.rows(
-            f"SELECT rowid, say, tags, critical FROM choices WHERE rowid IN ({marks})", chunk
-        ):
-            words[rowid] = (say, tuple(json.loads(tags)), critical)
-    by_node: dict[tuple[str, str, str], list[tuple[int | None, int, int]]] = defaultdict(list)
-    for scenario_id, content_hash, node, choice, count, rowid in groups:
-        by_node[(scenario_id, content_hash, node)].append((choice, count, rowid))
+def _decisions(view: ResultsView, filters: Filters) -> tuple[DecisionPoint, ...]:
+    by_node: dict[tuple[str, str, str], list[ReplyCount]] = defaultdict(list)
+    for count in view.reply_counts(filters):
+        by_node[(count.scenario_id, count.content_hash, count.node)].append(count)
     points = []
     for (scenario_id, content_hash, node), picks in by_node.items():
-        total = sum(count for _, count, _ in picks)
+        total = sum(p.count for p in picks)
         replies = tuple(
             ReplyStats(
-                choice=choice,
-                say=words[rowid][0],
-                tags=words[rowid][1],
-                count=count,
-                share=count / total,
-                critical=words[rowid][2],
+                choice=p.choice,
+                say=p.say,
+                tags=p.tags,
+                count=p.count,
+                share=p.count / total,
+                critical=p.critical,
             )
-            for choice, count, rowid in sorted(
-                picks, key=lambda p: (-p[1], p[0] is None, p[0] or 0)
-            )
+            for p in sorted(picks, key=lambda p: (-p.count, p.choice is None, p.choice or 0))
         )
         points.append(DecisionPoint(scenario_id, content_hash, node, total, replies))
     # Within a version, the nodes most conversations reach come first: roughly
@@ -440,80 +365,45 @@ def _conversation_order(point: DecisionPoint, versions: Versions) -> tuple[str, 
     return (point.scenario_id, point.content_hash, -point.total, position, point.node)
 
 
-def _progress(snap: Snapshot, filters: Filters) -> tuple[TraineeProgress, ...]:
-    """Completed attempts per trainee per UTC day (times are stored as UTC text)."""
-    where, params = filters.where()
-    completed = _and(where, "a.status = 'completed'")
+def _progress(view: ResultsView, filters: Filters) -> tuple[TraineeProgress, ...]:
+    """Completed attempts per trainee per UTC day."""
     days: dict[tuple[str, str], list[DayProgress]] = defaultdict(list)
-    for name, cohort, day, attempts, passes, mean, best in snap.rows(
-        "SELECT t.name, t.cohort, substr(a.started_at, 1, 10), count(*),"
-        " coalesce(sum(a.passed), 0), avg(a.overall), max(a.overall)"
-        f" {_FROM}{completed}"
-        " GROUP BY t.id, substr(a.started_at, 1, 10) ORDER BY t.cohort, t.name, 3",
-        params,
-    ):
-        days[(name, cohort)].append(DayProgress(day, attempts, passes, mean, best))
+    for d in view.day_totals(filters):
+        days[(d.name, d.cohort)].append(
+            DayProgress(d.day, d.attempts, d.passes, d.mean_overall, d.best_overall)
+        )
     return tuple(TraineeProgress(name, cohort, tuple(d)) for (name, cohort), d in days.items())
 
 
-def _cohort_pass_rates(snap: Snapshot, filters: Filters) -> dict[str, dict[str, float | None]]:
-    """Per cohort, per scenario id: passes per completed attempt."""
-    where, params = filters.where()
-    out: dict[str, dict[str, float | None]] = defaultdict(dict)
-    for cohort, scenario_id, completed, passes in snap.rows(
-        f"SELECT t.cohort, a.scenario_id, sum(a.status = 'completed'), coalesce(sum(a.passed), 0)"
-        f" {_FROM}{where} GROUP BY t.cohort, a.scenario_id ORDER BY t.cohort, a.scenario_id",
-        params,
-    ):
-        out[cohort][scenario_id] = passes / completed if completed else None
-    return out
-
-
-def _cohorts(snap: Snapshot, filters: Filters) -> tuple[CohortStats, ...]:
-    """Each cohort's totals and mean scores (completed attempts)."""
-    where, params = filters.where()
-    means = ", ".join(f"avg(a.{d})" for d in SCORES)
-    rates = _cohort_pass_rates(snap, filters)
-    out = []
-    for row in snap.rows(
-        f"SELECT t.cohort, count(DISTINCT t.id), count(*), sum(a.status = 'completed'),"
-        f" coalesce(sum(a.passed), 0), {means}, coalesce(sum(a.critical_count > 0), 0)"
-        f" {_FROM}{where} GROUP BY t.cohort ORDER BY t.cohort",
-        params,
-    ):
-        out.append(CohortStats(
-            cohort=row[0], trainees=row[1], attempts=row[2], completed=row[3] or 0,
-            passes=row[4], mean=dict(zip(SCORES, row[5:9], strict=True)),
-            critical_attempts=row[9], pass_rates=rates.get(row[0], {}),
-        ))  # fmt: skip
-    return tuple(out)
+def _cohorts(view: ResultsView, filters: Filters) -> tuple[CohortStats, ...]:
+    """Each cohort's totals and mean scores (completed attempts), and its pass rate per scenario."""
+    return tuple(
+        CohortStats(
+            cohort=c.cohort,
+            trainees=c.trainees,
+            attempts=c.attempts,
+            completed=c.completed,
+            passes=c.passes,
+            mean=c.mean,
+            critical_attempts=c.critical_attempts,
+            pass_rates={
+                sid: passes / completed if completed else None
+                for sid, (completed, passes) in c.by_scenario.items()
+            },
+        )
+        for c in view.cohort_totals(filters)
+    )
 
 
 def trainee_picks(
-    snap: Snapshot, filters: Filters, scenario_id: str, content_hash: str, node: str
+    view: ResultsView, filters: Filters, scenario_id: str, content_hash: str, node: str
 ) -> tuple[TraineePicks, ...]:
     """Which reply each trainee chose at one decision point (the trainer's per-decision view)."""
-    where, params = filters.where()
-    picks: dict[tuple[str, str], dict[int | None, int]] = defaultdict(dict)
-    last: dict[tuple[str, str], tuple[str, int | None]] = {}
-    for name, cohort, choice, count, latest in snap.rows(
-        "SELECT t.name, t.cohort, c.choice, count(*), max(a.started_at || '#' || c.seq)"
-        " FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid"
-        " JOIN trainees t ON t.id = a.trainee_id"
-        f"{_and(where, 'a.scenario_id = ? AND a.content_hash = ? AND c.node = ?')}"
-        " GROUP BY t.id, c.choice ORDER BY t.cohort, t.name",
-        [*params, scenario_id, content_hash, node],
-    ):
-        key = (name, cohort)
-        picks[key][choice] = count
-        if key not in last or latest > last[key][0]:
-            last[key] = (latest, choice)
-    return tuple(TraineePicks(name, cohort, p, last[(name, cohort)][1])
-                 for (name, cohort), p in picks.items())  # fmt: skip
+    return tuple(view.trainee_picks(filters, scenario_id, content_hash, node))
 
 
 def build_report(
-    snap: Snapshot,
+    view: ResultsView,
     filters: Filters,
     *,
     now: datetime | None = None,
@@ -525,9 +415,9 @@ def build_report(
     the item analysis; without it, or for a version not found, decision points
     list only the replies that were picked (and a note says so).
     """
-    trainees = _trainees(snap, filters)
-    scenarios = _scenarios(snap, filters)
-    decisions = _decisions(snap, filters)
+    trainees = _trainees(view, filters)
+    scenarios = _scenarios(view, filters)
+    decisions = _decisions(view, filters)
     replies = sum(point.total for point in decisions)
     notes: list[str] = []
     if versions is not None:
@@ -551,8 +441,8 @@ def build_report(
         scenarios=scenarios,
         decisions=decisions,
         sins=_sins(decisions, replies),
-        progress=_progress(snap, filters),
-        cohorts=_cohorts(snap, filters),
+        progress=_progress(view, filters),
+        cohorts=_cohorts(view, filters),
         notes=notes,
     )
 

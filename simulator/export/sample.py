@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from simulator.store import AttemptRow, ChoiceRow, Store
+from simulator.results import AttemptRow, ChoiceRow, ResultsStore
 
 HASH_V1: Final = "1a" * 32
 HASH_V2: Final = "2b" * 32
@@ -69,7 +69,7 @@ REFUND_TIMED: Final[list[Reply]] = [
 
 
 def _play(
-    store: Store,
+    store: ResultsStore,
     n: int,
     *,
     name: str,
@@ -106,7 +106,7 @@ def _play(
     return key
 
 
-def build_sample(store: Store) -> list[str]:
+def build_sample(store: ResultsStore) -> list[str]:
     """Fill *store* (best empty) with the sample cohort; return the attempt uuids."""
     parcel_v1 = ("late-parcel", "The missing birthday present", HASH_V1)
     parcel_v2 = ("late-parcel", "The missing birthday present", HASH_V2)

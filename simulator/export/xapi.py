@@ -40,8 +40,7 @@ from urllib.parse import quote
 from scoring.vocabulary import DIMENSIONS
 from simulator.export.jsonl import Record, iter_records
 from simulator.export.progress import Tick, Ticker
-from simulator.export.query import Filters
-from simulator.store import Snapshot
+from simulator.results import Filters, ResultsView
 from simulator.terminal import dumps_json
 
 DEFAULT_IRI_BASE: Final = "https://talkdown.invalid/"
@@ -252,11 +251,11 @@ def statements_for(record: Record, options: XapiOptions) -> list[dict[str, Any]]
 
 
 def iter_statements(
-    snap: Snapshot, filters: Filters, options: XapiOptions, *, tick: Tick | None = None
+    view: ResultsView, filters: Filters, options: XapiOptions, *, tick: Tick | None = None
 ) -> Iterator[dict[str, Any]]:
     """Statements of every matching attempt, attempt by attempt (*tick* counts attempts)."""
     ticker = Ticker(tick)
-    for record in iter_records(snap, filters):
+    for record in iter_records(view, filters):
         yield from statements_for(record, options)
         ticker.step()
     ticker.done()

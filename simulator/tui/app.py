@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from simulator.config import Config
     from simulator.matching import Matcher
     from simulator.model import Scenario
-    from simulator.store import AttemptRow, ScenarioStats, Store
+    from simulator.results import AttemptRow, DbTarget, ResultsStore, ScenarioStats
     from simulator.tui.screens.debrief import DebriefScreen
     from simulator.tui.screens.resume import ResumeChoice
     from simulator.tui.session import Session
@@ -74,7 +74,7 @@ class AppOptions:
     include_shipped: bool = True
     identity: tuple[str, str] | None = None  # (name, cohort); None: ask once
     email: str | None = None
-    db: Path | None = None
+    db: DbTarget | None = None
     settings: PlaySettings = field(default_factory=PlaySettings)
     watch: bool = False
     max_bytes: int | None = None  # None: the loader's default limit
@@ -113,7 +113,7 @@ class TalkdownApp(SafeApp[None]):
         self.clock = clock
         self.latency_probe = latency_probe
         self.identity = options.identity
-        self.store: Store | None = None
+        self.store: ResultsStore | None = None
         self.writer: ThreadPoolExecutor | None = None  # commits replies off the UI thread
         self.store_state = "none"  # none | opening | open | failed
         self._when_store: list[Callable[[], None]] = []
@@ -216,10 +216,10 @@ class TalkdownApp(SafeApp[None]):
     @work(thread=True, exclusive=True, group="store")
     def _open_store(self, identity: tuple[str, str]) -> None:
         """Open the results off the UI thread: another process may hold the write lock."""
-        from simulator.store import Store
+        from simulator.results import open_store
 
         try:
-            store = Store.open_default(self.options.db)
+            store = open_store(self.options.db)
             unfinished = store.unfinished_attempts(*identity)
             stats = store.scenario_stats(*identity)
         except Exception as exc:
@@ -232,7 +232,7 @@ class TalkdownApp(SafeApp[None]):
             store.close()
 
     def _store_opened(
-        self, store: Store, unfinished: list[AttemptRow], stats: dict[str, ScenarioStats]
+        self, store: ResultsStore, unfinished: list[AttemptRow], stats: dict[str, ScenarioStats]
     ) -> None:
         self.store = store
         from concurrent.futures import ThreadPoolExecutor
@@ -703,6 +703,7 @@ def make_app(
     ctrl+t in a call).
     """
     from simulator.config import load_config, resolve_email, resolve_trainee
+    from simulator.results import is_url
 
     cfg = load_config() if config is None else config
     is_preview = preview or watch or from_node is not None or mood is not None or bool(flags)
@@ -717,7 +718,7 @@ def make_app(
         include_shipped=include_shipped,
         identity=resolve_trainee(trainee, cohort, config=cfg),
         email=resolve_email(config=cfg),
-        db=None if db is None else Path(db),
+        db=None if db is None or is_url(db) else Path(db),
         settings=settings,
         watch=watch,
         max_bytes=max_bytes,

@@ -24,7 +24,7 @@ from simulator.typed import MAX_TYPED_CHARS, TypedReply
 
 if TYPE_CHECKING:
     from simulator.matching import Match, Matcher
-    from simulator.store import AttemptRow, ChoiceRow, Store
+    from simulator.results import AttemptRow, ChoiceRow, ResultsStore
 
 
 @dataclass(slots=True)
@@ -195,7 +195,7 @@ def new_session(
     scenario: Scenario,
     settings: PlaySettings,
     *,
-    store: Store | None,
+    store: ResultsStore | None,
     identity: tuple[str, str] | None,
     email: str | None = None,
     clock: Clock = time.monotonic,
@@ -262,7 +262,7 @@ def resume_session(
     attempt: AttemptRow,
     rows: Sequence[ChoiceRow],
     *,
-    store: Store,
+    store: ResultsStore,
     settings: PlaySettings,
     clock: Clock = time.monotonic,
     writer: Executor | None = None,

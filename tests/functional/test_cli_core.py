@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import cli
+from simulator.results import DbTarget, open_store
 from tests.helpers import fixture
 
 MINI = str(fixture("mini.yaml"))
@@ -161,38 +161,27 @@ def test_schema_command_prints_json_schema() -> None:
     assert "apologise" in json.dumps(schema)
 
 
-def test_record_stores_a_batch_attempt(tmp_path: Path) -> None:
-    db = tmp_path / "r.db"
+def test_record_stores_a_batch_attempt(store_target: DbTarget) -> None:
     code, out, _ = invoke(
-        "run",
-        MINI,
-        "--choices",
-        "1,1",
-        "--record",
-        "--trainee",
-        "Ana",
-        "--cohort",
-        "C1",
-        "--db",
-        str(db),
-        "--format",
-        "json",
-    )
+        "run", MINI, "--choices", "1,1", "--record", "--trainee", "Ana", "--cohort", "C1",
+        "--db", str(store_target), "--format", "json",
+    )  # fmt: skip
     assert code == 0
     uuid = json.loads(out)["attempt"]
-    with sqlite3.connect(db) as conn:
-        row = conn.execute(
-            "SELECT mode, status, ending, passed, turns FROM attempts WHERE uuid = ?", (uuid,)
-        ).fetchone()
-        latencies = conn.execute(
-            "SELECT latency_ms FROM choices WHERE attempt_uuid = ?", (uuid,)
-        ).fetchall()
-    assert row == ("batch", "completed", "resolved", 1, 2)
-    assert latencies == [(None,), (None,)]
+    with open_store(store_target) as store:
+        row = store.get_attempt(uuid)
+        assert row is not None
+        assert (row.mode, row.status, row.ending, row.passed, row.turns) == (
+            "batch", "completed", "resolved", True, 2,
+        )  # fmt: skip
+        assert [c.latency_ms for c in store.get_choices(uuid)] == [None, None]
 
 
-def test_twenty_concurrent_recording_processes_lose_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"
+def test_concurrent_recording_processes_lose_nothing(
+    store_target: DbTarget, results_backend: str, tmp_path: Path
+) -> None:
+    """20 processes against one SQLite file, 50 against PostgreSQL, all at once."""
+    count = 50 if results_backend == "postgresql" else 20
     env = {**os.environ, "TALKDOWN_HOME": str(tmp_path / "home")}
     code = "from simulator.cli import main; main()"
     procs = [
@@ -211,24 +200,26 @@ def test_twenty_concurrent_recording_processes_lose_nothing(tmp_path: Path) -> N
                 "--cohort",
                 "load",
                 "--db",
-                str(db),
+                str(store_target),
             ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i in range(20)
+        for i in range(count)
     ]
-    results = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 20, [err for _, err in results]
-    assert not any("locked" in err for _, err in results)
-    with sqlite3.connect(db) as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM attempts WHERE status = 'completed'"
-        ).fetchone() == (20,)
-        assert conn.execute("SELECT count(*) FROM choices").fetchone() == (60,)
-        assert conn.execute("SELECT count(DISTINCT trainee_id) FROM attempts").fetchone() == (20,)
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * count, [err for _, err in results if err]
+    assert not any("locked" in err or "busy" in err for _, err in results)
+    with open_store(store_target) as store:
+        attempts = list(store.iter_attempts(cohort="load"))
+        assert len(attempts) == count
+        assert all(a.status == "completed" and a.turns == 3 for a in attempts)
+        # Every reply of every attempt is there, in order: three each, 1, 2, 3.
+        assert all([c.seq for c in store.get_choices(a.uuid)] == [1, 2, 3] for a in attempts)
+        assert len({a.trainee for a in attempts}) == count
+        assert len(store.trainees(cohort="load")) == count
 
 
 def test_play_options_with_another_command_are_refused() -> None:

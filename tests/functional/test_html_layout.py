@@ -4,7 +4,7 @@ Headless Chromium loads a copy of the report with a small probe script added
 (the report itself forbids scripts; the copy drops that one header) and
 writes what it measured into the page, which ``--dump-dom`` prints. The
 database holds a trainee with a 300-character name, two cohorts and an item
-analysis with an unpicked reply (`played_db`). Skipped where Chromium is not
+analysis with an unpicked reply (`played_sqlite`). Skipped where Chromium is not
 installed; docs/results.md says how to take the same screenshots by hand.
 """
 
@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from simulator.export.html_report import render_html
-from simulator.export.query import Filters
 from simulator.export.report import build_report
 from simulator.library import ScenarioVersions
-from simulator.store import Store
+from simulator.results import Filters, open_store
 from tests.conftest import LONG_NAME
 
 CHROMIUM = next(
@@ -73,11 +72,11 @@ def measure(html: str, width: int, tmp_path: Path) -> dict[str, object]:
 
 @pytest.mark.parametrize("width", [1280, 800])
 def test_scores_stay_on_the_page_with_a_300_character_name(
-    played_db: tuple[Path, Path], tmp_path: Path, width: int
+    played_sqlite: tuple[Path, Path], tmp_path: Path, width: int
 ) -> None:
-    db, folder = played_db
-    with Store(db) as store, store.snapshot() as snap:
-        report = build_report(snap, Filters(), versions=ScenarioVersions([folder]).get)
+    db, folder = played_sqlite
+    with open_store(db) as store, store.snapshot() as view:
+        report = build_report(view, Filters(), versions=ScenarioVersions([folder]).get)
     assert any(t.name == LONG_NAME for t in report.trainees) and len(LONG_NAME) == 300
     assert len(report.cohorts) == 2  # the cohort comparison is on the page too
     layout = measure(render_html(report), width, tmp_path)

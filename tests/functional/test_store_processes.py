@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.store import Store
+from simulator.results import DbTarget, open_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 PRELUDE = """
 import sys, time
 from pathlib import Path
-from simulator.store import Store
+from simulator.results import open_store
 
 def play(store, name, replies, *, finish=True, index=0):
     uuid = store.start_attempt(
@@ -55,7 +55,7 @@ while not go.exists():
     if time.monotonic() > deadline:
         sys.exit("never told to go")
     time.sleep(0.002)
-with Store(db) as store:          # fresh database: every process races to migrate it
+with open_store(db) as store:     # fresh database: every process races to migrate it
     uuid = play(store, f"trainee-{index % 5}", 10, index=index)
 print(uuid, flush=True)
 """
@@ -64,7 +64,7 @@ print(uuid, flush=True)
 KILLED_BETWEEN_REPLIES = (
     PRELUDE
     + """
-store = Store(sys.argv[1])
+store = open_store(sys.argv[1])
 uuid = play(store, "Kim", 3, finish=False)
 print(uuid, "ready", flush=True)
 time.sleep(600)
@@ -74,17 +74,18 @@ time.sleep(600)
 KILLED_MID_REPLY = (
     PRELUDE
     + """
-store = Store(sys.argv[1])
+store = open_store(sys.argv[1])
 uuid = play(store, "Kim", 3, finish=False)
 conn = store._conn                   # simulate being killed inside reply 4's transaction
-conn.execute("BEGIN IMMEDIATE")
+mark = "?" if type(store).__name__ == "SqliteStore" else "%s"
+conn.execute("BEGIN IMMEDIATE" if mark == "?" else "BEGIN")
 conn.execute(
     "INSERT INTO choices (attempt_uuid, seq, node, choice, say, empathy, assertiveness,"
     " tags, mood_before, mood_after, seconds, recorded_at)"
-    " VALUES (?, 4, 'node4', 1, 'lost', 0, 0, '[]', 50, 50, 10, '2024-01-01T00:00:00.000000Z')",
+    f" VALUES ({mark}, 4, 'node4', 1, 'lost', 0, 0, '[]', 50, 50, 10, '2024-01-01T00:00:00Z')",
     (uuid,),
 )
-conn.execute("UPDATE attempts SET turns = 4 WHERE uuid = ?", (uuid,))
+conn.execute(f"UPDATE attempts SET turns = 4 WHERE uuid = {mark}", (uuid,))
 print(uuid, "ready", flush=True)
 time.sleep(600)
 """
@@ -127,8 +128,10 @@ def read_line(proc: subprocess.Popen[str], timeout: float = 60.0) -> str:
     return line.strip()
 
 
-def test_twenty_processes_write_at_once(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"
+def test_twenty_processes_write_at_once(
+    store_target: DbTarget, results_backend: str, tmp_path: Path
+) -> None:
+    db = store_target
     go = tmp_path / "go"
     procs = [spawn(WRITER, str(db), str(i), str(go), tmp_path=tmp_path) for i in range(20)]
     try:
@@ -150,7 +153,7 @@ def test_twenty_processes_write_at_once(tmp_path: Path) -> None:
     uuids = {out.strip() for out, _ in results}
     assert len(uuids) == 20
 
-    with Store(db) as store:
+    with open_store(db) as store:
         attempts = list(store.iter_attempts(cohort="load"))
         assert {a.uuid for a in attempts} == uuids
         assert all(a.status == "completed" for a in attempts)
@@ -163,10 +166,11 @@ def test_twenty_processes_write_at_once(tmp_path: Path) -> None:
         assert sorted(t.name for t in trainees) == [f"trainee-{i}" for i in range(5)]
         stats = store.scenario_stats("trainee-0", "load")
         assert sum(s.attempts for s in stats.values()) == 4
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*) FROM choices").fetchone()[0] == 200
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    if results_backend == "sqlite":
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT count(*) FROM choices").fetchone()[0] == 200
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
@@ -179,8 +183,8 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_process_keeps_replies_already_made(tmp_path: Path) -> None:
-    db = tmp_path / "killed.db"
+def test_killed_process_keeps_replies_already_made(store_target: DbTarget, tmp_path: Path) -> None:
+    db = store_target
     proc = spawn(KILLED_BETWEEN_REPLIES, str(db), tmp_path=tmp_path)
     try:
         uuid, word = read_line(proc).split()
@@ -188,7 +192,7 @@ def test_killed_process_keeps_replies_already_made(tmp_path: Path) -> None:
     finally:
         kill(proc)
 
-    with Store(db) as store:
+    with open_store(db) as store:
         row = store.get_attempt(uuid)
         assert row is not None
         assert (row.status, row.turns, row.seconds) == ("in_progress", 3, 30)
@@ -202,8 +206,10 @@ def test_killed_process_keeps_replies_already_made(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_inside_a_reply_loses_only_that_reply(tmp_path: Path) -> None:
-    db = tmp_path / "mid.db"
+def test_killed_inside_a_reply_loses_only_that_reply(
+    store_target: DbTarget, tmp_path: Path
+) -> None:
+    db = store_target
     proc = spawn(KILLED_MID_REPLY, str(db), tmp_path=tmp_path)
     try:
         uuid, word = read_line(proc).split()
@@ -212,7 +218,7 @@ def test_killed_inside_a_reply_loses_only_that_reply(tmp_path: Path) -> None:
         kill(proc)
 
     began = time.monotonic()
-    with Store(db) as store:
+    with open_store(db) as store:
         row = store.get_attempt(uuid)
         assert row is not None and (row.status, row.turns) == ("in_progress", 3)
         assert [c.seq for c in store.get_choices(uuid)] == [1, 2, 3]

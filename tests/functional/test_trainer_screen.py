@@ -38,8 +38,8 @@ async def loaded(app: App[None], pilot: object) -> SortableTable:
     return app.screen.query_one("#trainees", SortableTable)
 
 
-async def test_open_sort_drill_down_and_back(sample_db: Path) -> None:
-    app = TrainerApp(sample_db)
+async def test_open_sort_drill_down_and_back(sample_sqlite: Path) -> None:
+    app = TrainerApp(sample_sqlite)
     async with app.run_test(size=SIZE) as pilot:
         table = await loaded(app, pilot)
         # scores first, names last
@@ -100,8 +100,8 @@ async def test_open_sort_drill_down_and_back(sample_db: Path) -> None:
     assert app.return_code == 0
 
 
-async def test_cohort_filter_and_a_silent_reply(sample_db: Path) -> None:
-    app = TrainerApp(sample_db, cohort="2024-autumn")
+async def test_cohort_filter_and_a_silent_reply(sample_sqlite: Path) -> None:
+    app = TrainerApp(sample_sqlite, cohort="2024-autumn")
     async with app.run_test(size=SIZE) as pilot:
         table = await loaded(app, pilot)
         assert table.column_values(NAME) == ["Zoë Ng"]
@@ -131,14 +131,14 @@ async def test_names_are_shown_as_typed(tmp_path: Path) -> None:
         assert "[b]Bold[/b] Bob" in screen_text(app)
 
 
-async def test_screen_can_be_pushed_by_another_app_and_closed(sample_db: Path) -> None:
+async def test_screen_can_be_pushed_by_another_app_and_closed(sample_sqlite: Path) -> None:
     class Host(App[None]):
         def compose(self):  # type: ignore[no-untyped-def]
             yield Static("host screen")
 
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
-        await app.push_screen(TrainerScreen(sample_db))
+        await app.push_screen(TrainerScreen(sample_sqlite))
         await loaded(app, pilot)
         await pilot.press("escape")
         assert not isinstance(app.screen, TrainerScreen)
@@ -160,9 +160,9 @@ def test_trainer_command_refuses_a_missing_database(tmp_path: Path) -> None:
 
 
 async def test_every_score_column_fits_80_columns_beside_a_300_character_name(
-    played_db: tuple[Path, Path],
+    played_sqlite: tuple[Path, Path],
 ) -> None:
-    db, folder = played_db
+    db, folder = played_sqlite
     app = TrainerApp(db, scenario_dirs=[folder])
     async with app.run_test(size=(80, 24)) as pilot:
         table = await loaded(app, pilot)

@@ -155,12 +155,12 @@ def trainer_keys(*presses: str) -> Any:
                                          pytest.param(("d",), id="decisions"),
                                          pytest.param(("d", "enter"), id="decision")])  # fmt: skip
 def test_trainer(
-    snap_compare: Any, played_db: tuple[Path, Path], size: Any, screen_keys: tuple[str, ...]
+    snap_compare: Any, played_sqlite: tuple[Path, Path], size: Any, screen_keys: tuple[str, ...]
 ) -> None:
     """With a 300-character name among the trainees (conftest.LONG_NAME)."""
     from simulator.tui.screens.trainer import TrainerApp
 
-    db, folder = played_db
+    db, folder = played_sqlite
     app = TrainerApp(db, scenario_dirs=[folder])
     assert snap_compare(app, terminal_size=size, run_before=trainer_keys(*screen_keys))
 

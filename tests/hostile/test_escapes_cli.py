@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator import store as store_mod
 from simulator.cli import cli
+from simulator.results import sql as sql_mod
 from simulator.store import Store
 from tests.hostile.helpers import CORPUS, PAYLOAD, SHOWN, assert_inert
 
@@ -143,7 +143,7 @@ def hostile_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                           "--cohort", "c1", "--db", str(db))  # fmt: skip
         assert recorded.exit_code == 0, recorded.output
     with monkeypatch.context() as legacy:
-        legacy.setattr(store_mod, "_check_name", lambda value, what: None)
+        legacy.setattr(sql_mod, "check_name", lambda value, what: None)
         with Store(db) as store:
             start = datetime(2024, 3, 1, tzinfo=UTC)
             key = store.start_attempt(

@@ -24,10 +24,10 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, Static
 
-from simulator import store as store_mod
 from simulator.engine import Conversation
 from simulator.loader import load_scenario
 from simulator.recording import Recorder
+from simulator.results import sql as sql_mod
 from simulator.store import Store
 from simulator.tui.app import TalkdownApp, make_app
 from simulator.tui.screens.conversation import ConversationScreen
@@ -199,7 +199,7 @@ async def test_resume_dialog_shows_the_title(hostile_dir: Path, tmp_path: Path) 
 @pytest.fixture
 def legacy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A database written before names were checked, holding the payload everywhere."""
-    monkeypatch.setattr(store_mod, "_check_name", lambda value, what: None)
+    monkeypatch.setattr(sql_mod, "check_name", lambda value, what: None)
     db = tmp_path / "legacy.db"
     start = datetime(2024, 3, 1, tzinfo=UTC)
     with Store(db) as store:

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.config import Config, save_config
 from simulator.export.importer import Invalid, parse_record
+from simulator.results.sqlite import store as store_mod
 from simulator.store import Store
 from tests.hostile.helpers import CORPUS, assert_inert
 

@@ -50,32 +50,34 @@ def parts(folder: Path) -> list[str]:
 # --------------------------------------------------------------------------- kinds of target
 
 
-def test_full_device_is_written_to_and_its_error_reported(sample_db: Path, tmp_path: Path) -> None:
+def test_full_device_is_written_to_and_its_error_reported(
+    sample_sqlite: Path, tmp_path: Path
+) -> None:
     full = char_device(tmp_path, "full", 7)
-    code, output = export(sample_db, "-o", str(full))
+    code, output = export(sample_sqlite, "-o", str(full))
     assert code == 1
     assert f"cannot write {full}: No space left on device" in output
     assert stat.S_ISCHR(os.stat(full).st_mode)  # still the device, not a regular file
     assert parts(full.parent) == [] or not ROOT
 
 
-def test_null_device_is_streamed_to(sample_db: Path, tmp_path: Path) -> None:
+def test_null_device_is_streamed_to(sample_sqlite: Path, tmp_path: Path) -> None:
     null = char_device(tmp_path, "null", 3)
-    code, output = export(sample_db, "-o", str(null))
+    code, output = export(sample_sqlite, "-o", str(null))
     assert code == 0, output
     assert stat.S_ISCHR(os.stat(null).st_mode)
 
 
-def test_a_fifo_reader_gets_the_whole_export(sample_db: Path, tmp_path: Path) -> None:
+def test_a_fifo_reader_gets_the_whole_export(sample_sqlite: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    code, output = export(sample_db, "-o", str(fifo))
+    code, output = export(sample_sqlite, "-o", str(fifo))
     reader.join(timeout=10)
     assert code == 0, output
-    expected = CliRunner().invoke(cli, ["export", "--db", str(sample_db)]).stdout_bytes
+    expected = CliRunner().invoke(cli, ["export", "--db", str(sample_sqlite)]).stdout_bytes
     assert got == [expected]  # the same bytes as the export on standard output
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
@@ -91,14 +93,14 @@ def test_a_fifo_reader_gets_the_whole_export(sample_db: Path, tmp_path: Path) ->
     ids=["export", "report --html", "graph", "schema"],
 )
 def test_a_symlink_is_followed_the_same_way_in_every_command(
-    sample_db: Path, tmp_path: Path, command: list[str]
+    sample_sqlite: Path, tmp_path: Path, command: list[str]
 ) -> None:
     target = tmp_path / "real.out"
     target.write_text("old", encoding="utf-8")
     target.chmod(0o640)
     link = tmp_path / "link.out"
     link.symlink_to(target)
-    args = [a.format(db=sample_db, link=link) for a in command]
+    args = [a.format(db=sample_sqlite, link=link) for a in command]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and link.resolve() == target  # the link is still a link
@@ -107,16 +109,16 @@ def test_a_symlink_is_followed_the_same_way_in_every_command(
     assert parts(tmp_path) == []
 
 
-def test_a_dangling_symlink_creates_its_target(sample_db: Path, tmp_path: Path) -> None:
+def test_a_dangling_symlink_creates_its_target(sample_sqlite: Path, tmp_path: Path) -> None:
     link = tmp_path / "link.csv"
     link.symlink_to(tmp_path / "new.csv")
-    code, output = export(sample_db, "-o", str(link))
+    code, output = export(sample_sqlite, "-o", str(link))
     assert code == 0, output
     assert link.is_symlink() and (tmp_path / "new.csv").stat().st_size > 0
 
 
 def test_folders_block_devices_and_the_database_are_refused(
-    sample_db: Path, tmp_path: Path
+    sample_sqlite: Path, tmp_path: Path
 ) -> None:
     with (
         pytest.raises(OutputError, match="is a folder"),
@@ -126,16 +128,16 @@ def test_folders_block_devices_and_the_database_are_refused(
     if ROOT:  # only a stat is made: the device is never opened
         disk = tmp_path / "disk"
         os.mknod(disk, stat.S_IFBLK | 0o600, os.makedev(7, 0))
-        code, output = export(sample_db, "-o", str(disk))
+        code, output = export(sample_sqlite, "-o", str(disk))
         assert code == 1 and "block device" in output
         assert stat.S_ISBLK(os.stat(disk).st_mode)
-    before = sample_db.read_bytes()
-    for target in (sample_db, tmp_path / "db-link"):
+    before = sample_sqlite.read_bytes()
+    for target in (sample_sqlite, tmp_path / "db-link"):
         if target.name == "db-link":
-            target.symlink_to(sample_db)
-        code, output = export(sample_db, "-o", str(target))
+            target.symlink_to(sample_sqlite)
+        code, output = export(sample_sqlite, "-o", str(target))
         assert code == 1 and "is the results database" in output
-    assert sample_db.read_bytes() == before
+    assert sample_sqlite.read_bytes() == before
 
 
 def test_a_terminal_gets_control_characters_shown(tmp_path: Path) -> None:

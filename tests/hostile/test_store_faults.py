@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator import store as store_mod
 from simulator.cli import cli
-from simulator.schema_sql import SCHEMA_VERSION
+from simulator.results.sqlite import store as store_mod
+from simulator.results.sqlite.schema import SCHEMA_VERSION
 from simulator.store import Store
 from simulator.tui.screens.trainer import TrainerApp
 from tests.hostile.helpers import REPO, run_cli, unprivileged
@@ -68,9 +68,9 @@ WHAT = {
 
 
 @pytest.fixture
-def exported(sample_db: Path, tmp_path: Path) -> Path:
+def exported(sample_sqlite: Path, tmp_path: Path) -> Path:
     path = tmp_path / "export.jsonl"
-    result = CliRunner().invoke(cli, ["export", "--db", str(sample_db), "--format", "jsonl",
+    result = CliRunner().invoke(cli, ["export", "--db", str(sample_sqlite), "--format", "jsonl",
                                       "-o", str(path)])  # fmt: skip
     assert result.exit_code == 0, result.output
     return path
@@ -98,21 +98,21 @@ def assert_clean_error(result: Result, what: str) -> None:
 @pytest.mark.parametrize("kind", list(WHAT))
 @pytest.mark.parametrize("command", ["run --record", "report", "export", "import", "trainer"])
 def test_a_damaged_or_foreign_database_is_a_clean_error(
-    kind: str, command: str, sample_db: Path, exported: Path, tmp_path: Path
+    kind: str, command: str, sample_sqlite: Path, exported: Path, tmp_path: Path
 ) -> None:
     if kind == "corrupt" and command == "trainer":
         pytest.skip("damage past the first pages is found by reading: see the next test")
     db = tmp_path / "broken.db"
-    damage(kind, sample_db, db)
+    damage(kind, sample_sqlite, db)
     result = CliRunner().invoke(cli, commands(db, exported)[command])
     assert_clean_error(result, WHAT[kind])
 
 
 async def test_the_trainer_screen_reports_damage_found_while_reading(
-    sample_db: Path, tmp_path: Path
+    sample_sqlite: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "broken.db"
-    damage("corrupt", sample_db, db)
+    damage("corrupt", sample_sqlite, db)
     app = TrainerApp(db)
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
@@ -125,7 +125,7 @@ async def test_the_trainer_screen_reports_damage_found_while_reading(
 
 
 @pytest.fixture
-def read_only(sample_db: Path, tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+def read_only(sample_sqlite: Path, tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     """A copy of the sample database in a read-only file, or in a read-only folder."""
     made: list[Path] = []
 
@@ -133,7 +133,7 @@ def read_only(sample_db: Path, tmp_path: Path) -> Iterator[Callable[[str], Path]
         folder = tmp_path / kind
         folder.mkdir()
         db = folder / "results.db"
-        shutil.copy(sample_db, db)
+        shutil.copy(sample_sqlite, db)
         made.append(folder)
         if kind == "file":
             db.chmod(0o444)
@@ -152,10 +152,10 @@ def read_only(sample_db: Path, tmp_path: Path) -> Iterator[Callable[[str], Path]
 )
 @pytest.mark.parametrize("kind", ["file", "folder"])
 def test_a_read_only_database_refuses_writes_and_serves_reads(
-    kind: str, read_only: Callable[[str], Path], sample_db: Path, exported: Path
+    kind: str, read_only: Callable[[str], Path], sample_sqlite: Path, exported: Path
 ) -> None:
     db = read_only(kind)
-    expected = CliRunner().invoke(cli, ["export", "--db", str(sample_db)]).stdout_bytes
+    expected = CliRunner().invoke(cli, ["export", "--db", str(sample_sqlite)]).stdout_bytes
     home = {"TALKDOWN_HOME": str(db.parent.parent / "home")}
     for command, args in commands(db, exported).items():
         if command == "trainer":
@@ -180,13 +180,13 @@ def test_a_read_only_database_refuses_writes_and_serves_reads(
 
 
 def test_a_lock_held_too_long_is_a_clean_error(
-    sample_db: Path, exported: Path, monkeypatch: pytest.MonkeyPatch
+    sample_sqlite: Path, exported: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.2)
-    holder = sqlite3.connect(sample_db, isolation_level=None)
+    holder = sqlite3.connect(sample_sqlite, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        runs = commands(sample_db, exported)
+        runs = commands(sample_sqlite, exported)
         for command in ("run --record", "import"):
             assert_clean_error(CliRunner().invoke(cli, runs[command]), "is locked")
         for command in ("report", "export"):  # readers never wait for a writer

@@ -56,3 +56,19 @@ def test_no_eval_or_exec_in_the_core() -> None:
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                     assert node.func.id not in {"eval", "exec", "compile", "__import__"}, path
+
+
+def test_no_sql_outside_the_results_store() -> None:
+    """Only simulator/results talks to a database: no driver import, no SQL text elsewhere."""
+    sql = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE", "PRAGMA ")
+    offenders = []
+    for path in (ROOT / "simulator").rglob("*.py"):
+        if "results" in path.relative_to(ROOT).parts:
+            continue
+        if _imports(path) & {"sqlite3", "psycopg"}:
+            offenders.append(f"{path.relative_to(ROOT)}: imports a database driver")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and any(word in text for word in sql):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: SQL")
+    assert offenders == []

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.csv_export import (
     ATTEMPT_COLUMNS,
@@ -21,6 +20,7 @@ from simulator.export.csv_export import (
 )
 from simulator.export.output import text_output
 from simulator.export.safety import cell, neutralise
+from simulator.results import sql as sql_mod
 from simulator.store import Store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -41,7 +41,7 @@ def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     Names holding a tab or CR are refused at input now; a database written
     before that can still hold them, and the CSV must still neutralise them.
     """
-    monkeypatch.setattr(store_mod, "_check_name", lambda value, what: None)  # an older talkdown
+    monkeypatch.setattr(sql_mod, "check_name", lambda value, what: None)  # an older talkdown
     path = tmp_path / "hostile.db"
     with Store(path) as store:
         for i, name in enumerate(HOSTILE):
@@ -219,9 +219,9 @@ def test_lines_end_crlf_and_quotes_are_doubled(sample_db: Path, tmp_path: Path) 
 
 
 def test_sins_text_counts_alphabetically() -> None:
-    assert sins_text(None) == ""
-    assert sins_text('["acknowledge"][]') == ""
-    assert sins_text('["runaround","robotism"]["robotism"]') == "robotism×2; runaround"
+    # The attempt's stored summary: {sin: count}; one sin is named bare, more get ×n.
+    assert sins_text("{}") == ""
+    assert sins_text('{"robotism":2,"runaround":1}') == "robotism×2; runaround"
 
 
 def test_duration_seconds() -> None:

@@ -23,9 +23,8 @@ from click.testing import CliRunner
 
 from simulator.cli import cli
 from simulator.export.lrs import LrsClient, LrsError, statements_endpoint
-from simulator.export.sample import build_sample, sample_uuid
+from simulator.export.sample import sample_uuid
 from simulator.export.xapi import ADL, XapiOptions, iso_duration, statement_id
-from simulator.store import Store
 
 IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s]+$", re.IGNORECASE)
 DURATION = re.compile(
@@ -45,14 +44,6 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                  "ALL_PROXY"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-
-
-@pytest.fixture
-def sample_db(tmp_path: Path) -> Path:
-    path = tmp_path / "sample.db"
-    with Store(path) as store:
-        build_sample(store)
-    return path
 
 
 def statements(db: Path, *extra: str) -> list[dict[str, Any]]:

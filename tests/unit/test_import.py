@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from simulator import store as store_mod
 from simulator.cli import cli
 from simulator.export.importer import ImportSummary, Invalid, import_file, parse_record
 from simulator.export.jsonl import FORMAT
 from simulator.export.sample import HASH_V1, sample_uuid
-from simulator.store import Store
+from simulator.results import DbTarget, open_store
+from simulator.results import sql as sql_mod
 
 
 def run(*args: str) -> Any:
@@ -46,17 +46,15 @@ def write_records(path: Path, items: list[dict[str, Any] | str]) -> Path:
     return path
 
 
-def table_dump(db: Path) -> list[Any]:
-    """Every attempt and reply (and trainees without their creation time)."""
-    conn = sqlite3.connect(db)
-    try:
+def table_dump(db: DbTarget) -> list[Any]:
+    """Every attempt (every stored field) and reply, and trainees without their creation time."""
+    with open_store(db) as store:
+        attempts = sorted(store.iter_attempts(), key=lambda a: a.uuid)
         return [
-            conn.execute("SELECT * FROM attempts ORDER BY uuid").fetchall(),
-            conn.execute("SELECT * FROM choices ORDER BY attempt_uuid, seq").fetchall(),
-            conn.execute("SELECT name, cohort, email FROM trainees ORDER BY id").fetchall(),
+            attempts,
+            [store.get_choices(a.uuid) for a in attempts],
+            [(t.name, t.cohort, t.email) for t in store.trainees()],
         ]
-    finally:
-        conn.close()
 
 
 # --------------------------------------------------------------------------- round trip
@@ -71,17 +69,24 @@ def test_every_line_names_its_format(jsonl_file: Path) -> None:
     [("jsonl", []), ("csv", []), ("csv", ["--choices"]), ("xapi", [])],
 )
 def test_export_import_export_is_identical(
-    sample_db: Path, jsonl_file: Path, tmp_path: Path, fmt: str, extra: list[str]
+    new_store_target: Callable[[], DbTarget],
+    sample_db: Path,
+    jsonl_file: Path,
+    tmp_path: Path,
+    fmt: str,
+    extra: list[str],
 ) -> None:
-    empty = tmp_path / "fresh" / "results.db"
+    empty = new_store_target()
     result = run("import", str(jsonl_file), "--db", str(empty))
     assert result.exit_code == 0, result.output
     assert "7 attempts added" in result.stdout
     assert export_text(empty, fmt, *extra) == export_text(sample_db, fmt, *extra)
 
 
-def test_importing_twice_changes_nothing(jsonl_file: Path, tmp_path: Path) -> None:
-    db = tmp_path / "results.db"
+def test_importing_twice_changes_nothing(
+    new_store_target: Callable[[], DbTarget], jsonl_file: Path, tmp_path: Path
+) -> None:
+    db = new_store_target()
     assert run("import", str(jsonl_file), "--db", str(db)).exit_code == 0
     before = table_dump(db)
     again = run("import", str(jsonl_file), "--db", str(db))
@@ -101,9 +106,11 @@ def test_importing_into_the_source_skips_everything(sample_db: Path, jsonl_file:
 # --------------------------------------------------------------------------- replace / conflict
 
 
-def test_further_on_replaces_in_progress(jsonl_file: Path, tmp_path: Path) -> None:
-    db = tmp_path / "results.db"
-    with Store(db) as store:  # this machine saw only the first reply of attempt 1
+def test_further_on_replaces_in_progress(
+    new_store_target: Callable[[], DbTarget], jsonl_file: Path, tmp_path: Path
+) -> None:
+    db = new_store_target()
+    with open_store(db) as store:  # this machine saw only the first reply of attempt 1
         store.start_attempt(
             name="Ann Lee", cohort="2024-spring", scenario_id="late-parcel",
             scenario_title="The missing birthday present", content_hash=HASH_V1,
@@ -113,7 +120,7 @@ def test_further_on_replaces_in_progress(jsonl_file: Path, tmp_path: Path) -> No
     result = run("import", str(jsonl_file), "--db", str(db))
     assert result.exit_code == 0, result.output
     assert "6 attempts added, 1 replaced" in result.stdout
-    with Store(db) as store:
+    with open_store(db) as store:
         replaced = store.get_attempt(sample_uuid(1))
         assert replaced is not None and replaced.status == "completed"
         assert len(store.get_choices(sample_uuid(1))) == 3
@@ -146,7 +153,7 @@ def test_in_progress_never_replaces_finished(
     edited = write_records(tmp_path / "older.jsonl", [item])
     result = run("import", str(edited), "--db", str(sample_db))
     assert "1 conflict" in result.stdout
-    with Store(sample_db) as store:
+    with open_store(sample_db) as store:
         kept = store.get_attempt(sample_uuid(2))
         assert kept is not None and kept.status == "completed"
 
@@ -155,7 +162,7 @@ def test_in_progress_never_replaces_finished(
 
 
 def test_malformed_lines_are_reported_with_line_numbers_and_skipped(
-    jsonl_file: Path, tmp_path: Path
+    new_store_target: Callable[[], DbTarget], jsonl_file: Path, tmp_path: Path
 ) -> None:
     good = records(jsonl_file)
 
@@ -181,7 +188,7 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(
     truncated = json.dumps(good[1])[:80]  # 12: the last line, cut off mid-way
     with path.open("a", encoding="utf-8") as fh:
         fh.write(truncated)
-    db = tmp_path / "results.db"
+    db = new_store_target()
     result = run("import", str(path), "--db", str(db))
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
@@ -199,7 +206,7 @@ def test_malformed_lines_are_reported_with_line_numbers_and_skipped(
     ]
     assert "2 attempts added, 0 replaced, 0 skipped (already here), 0 conflicts" in result.stdout
     assert "9 rejected" in result.stdout
-    with Store(db) as store:  # only the two good lines landed, nothing of the others
+    with open_store(db) as store:  # only the two good lines landed, nothing of the others
         assert [a.uuid for a in store.iter_attempts()] == [good[0]["uuid"], good[6]["uuid"]]
         assert {t.name for t in store.trainees()} == {"Ann Lee", "Zoë Ng"}
 
@@ -272,19 +279,22 @@ def test_valid_record_parses_to_store_rows(jsonl_file: Path) -> None:
 
 
 def test_an_attempt_is_never_half_written(
-    jsonl_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    new_store_target: Callable[[], DbTarget],
+    jsonl_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """If writing the replies fails, the attempt row of the same transaction is gone too."""
-    real = store_mod._tags_json
+    real = sql_mod.tags_json
 
     def failing(tags: Any) -> str:
         if "runaround" in tags:
             raise TypeError("simulated failure while writing the replies")
         return real(tags)
 
-    monkeypatch.setattr(store_mod, "_tags_json", failing)
-    db = tmp_path / "results.db"
-    with Store(db) as store:
+    monkeypatch.setattr(sql_mod, "tags_json", failing)
+    db = new_store_target()
+    with open_store(db) as store:
         summary = ImportSummary()
         import_file(store, jsonl_file, summary)
         assert summary.rejected == 2  # attempts 2 and 4 have a 'runaround' reply
@@ -295,11 +305,13 @@ def test_an_attempt_is_never_half_written(
         assert len(here) == 5
 
 
-def test_bom_and_crlf_are_accepted(jsonl_file: Path, tmp_path: Path) -> None:
+def test_bom_and_crlf_are_accepted(
+    new_store_target: Callable[[], DbTarget], jsonl_file: Path, tmp_path: Path
+) -> None:
     text = jsonl_file.read_text(encoding="utf-8").replace("\n", "\r\n")
     path = tmp_path / "windows.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
-    result = run("import", str(path), "--db", str(tmp_path / "r.db"))
+    result = run("import", str(path), "--db", str(new_store_target()))
     assert result.exit_code == 0, result.output
     assert "7 attempts added" in result.stdout
 
@@ -307,3 +319,19 @@ def test_bom_and_crlf_are_accepted(jsonl_file: Path, tmp_path: Path) -> None:
 def test_several_files_and_a_missing_one(jsonl_file: Path, tmp_path: Path) -> None:
     result = run("import", str(jsonl_file), str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 2  # click refuses a missing file before anything runs
+
+
+@pytest.mark.parametrize("results_backend", ["postgresql"], indirect=True)
+def test_sqlite_to_postgresql_and_back_is_byte_identical(
+    sample_sqlite: Path, store_target: DbTarget, tmp_path: Path
+) -> None:
+    """SQLite → JSON Lines → import into PostgreSQL → export: the very same bytes (and CSV)."""
+    exported = tmp_path / "from-sqlite.jsonl"
+    exported.write_text(export_text(sample_sqlite), encoding="utf-8")
+    result = run("import", str(exported), "--db", str(store_target))
+    assert result.exit_code == 0, result.output
+    assert "7 attempts added" in result.stdout
+    assert export_text(store_target) == exported.read_text(encoding="utf-8")
+    for extra in ((), ("--choices",)):
+        assert export_text(store_target, "csv", *extra) == export_text(sample_sqlite, "csv", *extra)
+    assert export_text(store_target, "xapi") == export_text(sample_sqlite, "xapi")

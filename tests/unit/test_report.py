@@ -16,7 +16,7 @@ from simulator.export.html_report import render_html
 from simulator.export.query import Filters
 from simulator.export.report import Report, build_report, report_json, sparkline
 from simulator.export.sample import HASH_V1, HASH_V2
-from simulator.store import Store
+from simulator.results import DbTarget, open_store
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 SCRIPT_NAME = "<script>alert('name')</script>"
@@ -24,10 +24,10 @@ SCRIPT_REPLY = '<img src=x onerror="alert(1)"> & </td><script>alert(2)</script>'
 
 
 @pytest.fixture
-def hostile_db(tmp_path: Path) -> Path:
+def hostile_db(store_target: DbTarget) -> DbTarget:
     """A trainee and a reply made of HTML and Rich markup."""
-    path = tmp_path / "hostile.db"
-    with Store(path) as store:
+    path = store_target
+    with open_store(path) as store:
         start = datetime(2024, 3, 1, tzinfo=UTC)
         key = store.start_attempt(
             name=SCRIPT_NAME, cohort="[bold red]c[/]", scenario_id="s<1>",
@@ -46,9 +46,9 @@ def hostile_db(tmp_path: Path) -> Path:
     return path
 
 
-def report_of(db: Path, filters: Filters | None = None) -> Report:
-    with Store(db) as store, store.snapshot() as snap:
-        return build_report(snap, filters or Filters(), now=NOW)
+def report_of(db: DbTarget, filters: Filters | None = None) -> Report:
+    with open_store(db) as store, store.snapshot() as view:
+        return build_report(view, filters or Filters(), now=NOW)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -238,9 +238,9 @@ def test_html_is_self_contained(sample_db: Path) -> None:
         assert f"<h2>{heading}</h2>" in html
 
 
-def test_empty_report(tmp_path: Path) -> None:
-    db = tmp_path / "empty.db"
-    Store(db).close()
+def test_empty_report(store_target: DbTarget) -> None:
+    db = store_target
+    open_store(db).close()
     report = report_of(db)
     assert report.attempts == 0 and report.trainees == () and report.decisions == ()
     assert "No attempts match." in render_html(report)
@@ -254,7 +254,7 @@ def test_empty_report(tmp_path: Path) -> None:
 
 
 def test_item_analysis_lists_unpicked_replies_and_marks_the_strongest(
-    played_db: tuple[Path, Path],
+    played_db: tuple[DbTarget, Path],
 ) -> None:
     """By hand (conftest.PLAYS on tui_call.yaml): at the opening 3 trainees said reply 1 and
     one said reply 3, nobody reply 2; at the fix, 2 said reply 1 and one reply 2. Reply 1 is
@@ -262,8 +262,8 @@ def test_item_analysis_lists_unpicked_replies_and_marks_the_strongest(
     from simulator.library import ScenarioVersions
 
     db, folder = played_db
-    with Store(db) as store, store.snapshot() as snap:
-        report = build_report(snap, Filters(), versions=ScenarioVersions([folder]).get)
+    with open_store(db) as store, store.snapshot() as view:
+        report = build_report(view, Filters(), versions=ScenarioVersions([folder]).get)
     points = {p.node: p for p in report.decisions}
     opening = points["opening"]
     assert opening.complete and opening.total == 4
@@ -288,14 +288,14 @@ def test_item_analysis_lists_unpicked_replies_and_marks_the_strongest(
 
 
 def test_without_the_scenario_file_only_picked_replies_are_listed(
-    played_db: tuple[Path, Path], tmp_path: Path
+    played_db: tuple[DbTarget, Path], tmp_path: Path
 ) -> None:
     from simulator.library import ScenarioVersions
 
     db, folder = played_db
     (folder / "tui_call.yaml").write_text("edited since\n")  # that version is gone
-    with Store(db) as store, store.snapshot() as snap:
-        report = build_report(snap, Filters(), versions=ScenarioVersions([folder]).get)
+    with open_store(db) as store, store.snapshot() as view:
+        report = build_report(view, Filters(), versions=ScenarioVersions([folder]).get)
     opening = next(p for p in report.decisions if p.node == "opening")
     assert not opening.complete and opening.strongest_share is None
     assert {r.choice for r in opening.replies} == {1, 3}

@@ -1,4 +1,4 @@
-"""Unit tests for the results store (simulator.store) and its schema (simulator.schema_sql)."""
+"""Unit tests for the SQLite results store (simulator.results.sqlite) and its schema."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from simulator import schema_sql
-from simulator import store as store_mod
+from simulator.results import DbTarget, Filters, open_store
+from simulator.results import sql as sql_mod
+from simulator.results.sqlite import schema as schema_sql
+from simulator.results.sqlite import store as store_mod
 from simulator.store import (
     AttemptClosedError,
     AttemptNotFoundError,
@@ -46,9 +48,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
+def sqlite_store(db_path: Path) -> Iterator[Store]:
+    """The SQLite backend itself (tests of the file, its pragmas and its locking)."""
     with Store(db_path) as opened:
         yield opened
+
+
+@pytest.fixture
+def store(store_target: DbTarget) -> Iterator[Store]:
+    """A fresh store on each backend: the behaviour tests run on SQLite and PostgreSQL."""
+    with open_store(store_target) as opened:
+        yield opened  # type: ignore[misc]  # a ResultsStore; SQLite-only tests use Store()
 
 
 def start(store: Store, **overrides: Any) -> str:
@@ -105,9 +115,9 @@ def raw(path: Path) -> sqlite3.Connection:
 # --------------------------------------------------------------------------- schema
 
 
-def test_fresh_database_is_migrated_and_configured(store: Store, db_path: Path) -> None:
-    conn = store._conn
-    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 2
+def test_fresh_database_is_migrated_and_configured(sqlite_store: Store, db_path: Path) -> None:
+    conn = sqlite_store._conn
+    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema_sql.APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -126,9 +136,9 @@ def test_fresh_database_is_migrated_and_configured(store: Store, db_path: Path) 
     assert db_path.is_file()
 
 
-def test_contract_columns_exist(store: Store) -> None:
+def test_contract_columns_exist(sqlite_store: Store) -> None:
     def columns(table: str) -> set[str]:
-        return {r[1] for r in store._conn.execute(f"PRAGMA table_info({table})")}
+        return {r[1] for r in sqlite_store._conn.execute(f"PRAGMA table_info({table})")}
 
     assert columns("trainees") >= {"id", "name", "cohort", "email", "created_at"}
     assert columns("attempts") >= {
@@ -176,11 +186,11 @@ def test_reopening_does_not_migrate_again(db_path: Path, monkeypatch: pytest.Mon
     with Store(db_path) as first:
         uuid = start(first)
     # Were any migration run again it would fail: the scripts are no longer valid SQL.
-    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",) * 2)
+    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",) * 3)
     with Store(db_path) as again:
         assert again.get_attempt(uuid) is not None
         assert schema_sql.migrate(again._conn) == 0
-        assert schema_sql.user_version(again._conn) == 2
+        assert schema_sql.user_version(again._conn) == 3
 
 
 def test_new_migration_is_applied_once_on_open(
@@ -191,7 +201,7 @@ def test_new_migration_is_applied_once_on_open(
     extra = "CREATE TABLE notes (attempt_uuid TEXT, note TEXT DEFAULT 'a;b');"
     monkeypatch.setattr(schema_sql, "MIGRATIONS", (*schema_sql.MIGRATIONS, extra))
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 3
+        assert schema_sql.user_version(upgraded._conn) == 4
         assert upgraded._conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
         assert upgraded.get_attempt(uuid) is not None
     with Store(db_path) as again:
@@ -208,7 +218,7 @@ def test_failed_migration_leaves_database_untouched(
     with pytest.raises(StoreError, match="no_such_table"):
         Store(db_path)
     conn = raw(db_path)
-    assert schema_sql.user_version(conn) == 2
+    assert schema_sql.user_version(conn) == 3
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
     conn.close()
 
@@ -223,9 +233,9 @@ def test_newer_database_gives_clear_error(db_path: Path) -> None:
         Store(db_path)
     message = str(caught.value)
     assert str(db_path) in message
-    assert "99" in message and "version 2" in message and "— upgrade talkdown" in message
+    assert "99" in message and "version 3" in message and "— upgrade talkdown" in message
     assert isinstance(caught.value, StoreError)
-    assert (caught.value.found, caught.value.known) == (99, 2)
+    assert (caught.value.found, caught.value.known) == (99, 3)
 
 
 def test_a_version_1_database_gains_the_format_1_1_columns(
@@ -250,7 +260,7 @@ def test_a_version_1_database_gains_the_format_1_1_columns(
     )
     conn.close()
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 2
+        assert schema_sql.user_version(upgraded._conn) == 3
         attempt = upgraded.get_attempt(UUID_A)
         assert attempt is not None and attempt.turns == 1
         assert (attempt.shuffle_seed, attempt.outcome, attempt.critical) == (None, None, ())
@@ -621,7 +631,7 @@ def test_iter_attempts_validates_eagerly(store: Store) -> None:
 
 
 def test_iter_attempts_pages_with_ties(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_mod, "_PAGE", 3)
+    monkeypatch.setattr(sql_mod, "_PAGE", 3)
     uuids = [start(store, started_at=T0 + timedelta(hours=i // 4)) for i in range(11)]
     expected = sorted(uuids, key=lambda u: (store.get_attempt(u).started_at, u))  # type: ignore[union-attr]
     seen = list(store.iter_attempts())
@@ -647,10 +657,12 @@ def test_datetimes_round_trip_as_utc(store: Store) -> None:
     assert row.started_at == local and row.started_at.tzinfo is UTC
     assert row.started_at == datetime(2024, 7, 1, 6, 30, 0, 123456, tzinfo=UTC)
     assert store.get_choices(uuid)[0].recorded_at == datetime(2024, 7, 1, 6, 31, tzinfo=UTC)
-    text = store._conn.execute(
-        "SELECT started_at, finished_at FROM attempts WHERE uuid = ?", (uuid,)
-    ).fetchone()
-    assert text == ("2024-07-01T06:30:00.123456Z", "2024-07-01T06:45:00.000000Z")
+    with store.snapshot() as view:  # as exported: the stored UTC text, on every backend
+        (record,) = view.attempts(Filters())
+    assert (record.started_at, record.finished_at) == (
+        "2024-07-01T06:30:00.123456Z",
+        "2024-07-01T06:45:00.000000Z",
+    )
     # default times are "now", in UTC
     now_uuid = start(store)
     now_row = store.get_attempt(now_uuid)
@@ -728,19 +740,19 @@ def _fields(row: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- locking
 
 
-def test_writer_waits_for_another_writer(store: Store, db_path: Path) -> None:
-    uuid = start(store)
+def test_writer_waits_for_another_writer(sqlite_store: Store, db_path: Path) -> None:
+    uuid = start(sqlite_store)
     other = raw(db_path)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
     timer = threading.Timer(0.5, lambda: other.execute("COMMIT"))  # ... for half a second
     timer.start()
     began = datetime.now(UTC)
-    reply(store, uuid, 1)  # queues on the busy timeout instead of failing
+    reply(sqlite_store, uuid, 1)  # queues on the busy timeout instead of failing
     waited = datetime.now(UTC) - began
     timer.join()
     other.close()
     assert waited >= timedelta(seconds=0.4)
-    assert store.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
+    assert sqlite_store.get_attempt(uuid).turns == 1  # type: ignore[union-attr]
 
 
 def test_lock_held_too_long_is_a_clear_error(
@@ -764,7 +776,7 @@ def test_lock_held_too_long_is_a_clear_error(
 
 
 def test_locked_errors_are_retried_with_backoff(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr(time, "sleep", sleeps.append)
@@ -775,12 +787,61 @@ def test_locked_errors_are_retried_with_backoff(
             raise exc
         return "done"
 
-    assert store._retry(flaky) == "done"
+    assert sqlite_store._retry(flaky) == "done"
     assert len(sleeps) == 3 and sleeps[0] < sleeps[2]
 
     def broken() -> None:
         raise sqlite3.OperationalError("no such table: nope")
 
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        store._retry(broken)
+        sqlite_store._retry(broken)
     assert len(sleeps) == 3  # other errors are not retried
+
+
+def test_a_version_2_database_gains_the_tag_summaries(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema v3 keeps sins and techniques counts on the attempt; the migration backfills them.
+
+    Worked by hand from the replies inserted below: reply 1 carries robotism and
+    acknowledge, reply 2 robotism and runaround, reply 3 no tag at all — so
+    robotism 2, runaround 1; acknowledge 1. The second attempt has no reply: {}.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = raw(db_path)
+    with monkeypatch.context() as m:
+        m.setattr(schema_sql, "MIGRATIONS", schema_sql.MIGRATIONS[:2])
+        schema_sql.migrate(conn)
+    assert schema_sql.user_version(conn) == 2
+    stamp = "2024-03-01T09:00:00.000000Z"
+    conn.execute("INSERT INTO trainees VALUES (1, 'Ann', 'c1', NULL, ?)", (stamp,))
+    for uuid, turns in ((UUID_A, 3), ("00000000-0000-4000-8000-00000000000b", 0)):
+        conn.execute(
+            "INSERT INTO attempts (uuid, trainee_id, scenario_id, scenario_title, content_hash,"
+            " mode, start_node, started_at, updated_at, turns, seconds)"
+            " VALUES (?, 1, 's', 'S', 'h', 'practice', 'a', ?, ?, ?, 0)",
+            (uuid, stamp, stamp, turns),
+        )
+    for seq, tags in enumerate(
+        ('["robotism", "acknowledge"]', '["robotism", "runaround"]', "[]"), start=1
+    ):
+        conn.execute(
+            "INSERT INTO choices (attempt_uuid, seq, node, choice, say, empathy, assertiveness,"
+            " tags, mood_before, mood_after, seconds, recorded_at)"
+            " VALUES (?, ?, 'a', 1, 'Hi', 0, 0, ?, 50, 50, 10, ?)",
+            (UUID_A, seq, tags, stamp),
+        )
+    conn.close()
+    with Store(db_path) as upgraded:
+        assert schema_sql.user_version(upgraded._conn) == 3
+        attempt = upgraded.get_attempt(UUID_A)
+        assert attempt is not None
+        assert attempt.sins == (("robotism", 2), ("runaround", 1))
+        assert attempt.techniques == (("acknowledge", 1),)
+        empty = upgraded.get_attempt("00000000-0000-4000-8000-00000000000b")
+        assert empty is not None and (empty.sins, empty.techniques) == ((), ())
+        # The backfill wrote the very text a live reply writes (compact, sorted).
+        stored = upgraded._conn.execute(
+            "SELECT sins, techniques FROM attempts WHERE uuid = ?", (UUID_A,)
+        ).fetchone()
+        assert stored == ('{"robotism":2,"runaround":1}', '{"acknowledge":1}')

@@ -23,10 +23,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from simulator.export.query import Filters
-from simulator.export.report import DecisionPoint, Report, TraineePicks, short_hash, trainee_picks
+from simulator.export.report import DecisionPoint, Report, short_hash, trainee_picks
 from simulator.formatting import plural, rate, truncate
-from simulator.store import Store, StoreError
+from simulator.results import Filters, ResultsStore, StoreError
+from simulator.results.rows import TraineePicks
 from simulator.terminal import clip, visible
 from simulator.tui.widgets.trainer_table import SortableTable, SortCell
 
@@ -76,7 +76,7 @@ class DecisionsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, report: Report, *, cohort: str | None = None) -> None:
+    def __init__(self, store: ResultsStore, report: Report, *, cohort: str | None = None) -> None:
         super().__init__(id="trainer-decisions")
         self.store = store
         self.report = report
@@ -128,7 +128,9 @@ class DecisionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, point: DecisionPoint, *, cohort: str | None = None) -> None:
+    def __init__(
+        self, store: ResultsStore, point: DecisionPoint, *, cohort: str | None = None
+    ) -> None:
         super().__init__(id="trainer-decision")
         self.store = store
         self.point = point
@@ -155,8 +157,8 @@ class DecisionScreen(Screen[None]):
         strongest = {r.choice for r in p.replies if r.strongest}
         table = self.query_one("#picks", SortableTable)
         try:
-            with self.store.snapshot() as snap:
-                self.picks = trainee_picks(snap, Filters(cohort=self.cohort), p.scenario_id,
+            with self.store.snapshot() as view:
+                self.picks = trainee_picks(view, Filters(cohort=self.cohort), p.scenario_id,
                                            p.content_hash, p.node)  # fmt: skip
         except StoreError as exc:
             self.notify(f"Cannot read the results: {exc}", severity="error")

@@ -18,7 +18,7 @@ from simulator.formatting import plural
 from simulator.terminal import visible_line
 
 if TYPE_CHECKING:
-    from simulator.store import AttemptRow
+    from simulator.results import AttemptRow
 
 ResumeChoice = tuple[str, str]  # ("resume" | "abandon", attempt uuid)
 

@@ -46,7 +46,14 @@ from simulator.export.report import (
 )
 from simulator.formatting import plural, rate, score, signed, truncate
 from simulator.library import ScenarioVersions, shipped_dir
-from simulator.store import AttemptRow, ChoiceRow, Store, StoreError
+from simulator.results import (
+    AttemptRow,
+    ChoiceRow,
+    DbTarget,
+    ResultsStore,
+    StoreError,
+    open_for_reading,
+)
 from simulator.terminal import clip, visible
 from simulator.tui.review import tag_notes
 from simulator.tui.safe import SafeApp
@@ -167,7 +174,7 @@ class AttemptScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, uuid: str) -> None:
+    def __init__(self, store: ResultsStore, uuid: str) -> None:
         super().__init__(id="trainer-attempt")
         self.store = store
         self.uuid = uuid
@@ -203,7 +210,7 @@ class TraineeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,b", "back", "Back")]
     DEFAULT_CSS = CSS
 
-    def __init__(self, store: Store, name: str, cohort: str) -> None:
+    def __init__(self, store: ResultsStore, name: str, cohort: str) -> None:
         super().__init__(id="trainer-trainee")
         self.store = store
         self.trainee = (name, cohort)
@@ -267,7 +274,7 @@ class TrainerScreen(Screen[None]):
 
     def __init__(
         self,
-        db_path: Path | None = None,
+        db_path: DbTarget | None = None,
         *,
         cohort: str | None = None,
         scenario_dirs: Sequence[Path] = (),
@@ -275,7 +282,7 @@ class TrainerScreen(Screen[None]):
         super().__init__(id="trainer")
         self.db_path = db_path
         self.cohort = cohort
-        self.store: Store | None = None
+        self.store: ResultsStore | None = None
         self.report: Report | None = None
         # The scenario files, to list every reply of a decision (trainers' folders, shipped).
         self.versions = ScenarioVersions([*scenario_dirs, shipped_dir()])
@@ -293,7 +300,7 @@ class TrainerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "trainer" + (f" · cohort {self.cohort}" if self.cohort else "")
         try:
-            self.store = Store.open_for_reading(self.db_path)
+            self.store = open_for_reading(self.db_path)
         except StoreError as exc:
             self._status(f"No results: {exc}")
             return
@@ -307,15 +314,15 @@ class TrainerScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="trainer-report")
     def load(self) -> None:
         """Build the report off the UI thread, then show it."""
-        from simulator.export.query import Filters
         from simulator.export.report import build_report
+        from simulator.results import Filters
 
         store = self.store
         if store is None:
             return
         try:
-            with store.snapshot() as snap:
-                report = build_report(snap, Filters(cohort=self.cohort),
+            with store.snapshot() as view:
+                report = build_report(view, Filters(cohort=self.cohort),
                                       versions=self.versions.get)  # fmt: skip
         except StoreError as exc:
             self.app.call_from_thread(self._status, f"Cannot read the results: {exc}")
@@ -387,7 +394,7 @@ class TrainerApp(SafeApp[None]):
 
     def __init__(
         self,
-        db: Path | None = None,
+        db: DbTarget | None = None,
         *,
         cohort: str | None = None,
         scenario_dirs: Sequence[Path] = (),
@@ -408,7 +415,7 @@ class TrainerApp(SafeApp[None]):
 
 
 def run_trainer(
-    db: Path | None = None, *, cohort: str | None = None, scenario_dirs: Sequence[Path] = ()
+    db: DbTarget | None = None, *, cohort: str | None = None, scenario_dirs: Sequence[Path] = ()
 ) -> None:
     """Run the trainer screen on its own until the trainer closes it."""
     TrainerApp(db, cohort=cohort, scenario_dirs=scenario_dirs).run()

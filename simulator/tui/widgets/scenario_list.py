@@ -28,7 +28,7 @@ GUESSED_WIDTH: Final = 44  # the list's width at 80 columns, before it has one o
 
 
 class Stats(Protocol):
-    """The trainee's record at one scenario (``simulator.store.ScenarioStats``)."""
+    """The trainee's record at one scenario (``simulator.results.ScenarioStats``)."""
 
     @property
     def attempts(self) -> int: ...

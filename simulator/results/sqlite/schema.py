@@ -1,4 +1,4 @@
-"""The results database schema — the one module that owns it.
+"""The SQLite results database schema — the one module that owns it.
 
 The schema is a list of migrations; migration *n* (1-based) takes the database
 from ``PRAGMA user_version`` n-1 to n. `migrate` applies the missing ones in a
@@ -46,6 +46,15 @@ Version 2 (format 1.1: critical errors, outcome variants, shuffled replies):
     replies were in authored order or for a silence). ``choice`` stays the
     authored reply number.
 
+Version 3 (the results-store boundary):
+
+``attempts``
+    ``sins`` and ``techniques``: how often the replies so far carried each sin
+    of service and each technique, as a JSON object ``{"robotism":2}`` (names
+    sorted, ``{}`` when none). Kept on the attempt, in the same transaction as
+    each reply, so exporting attempts never scans replies. The migration
+    counts them for attempts already stored.
+
 All times are UTC text in one fixed-width ISO 8601 form,
 ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
 
@@ -58,6 +67,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
+
+from simulator.results.errors import ForeignDatabaseError, SchemaError, SchemaVersionError
 
 __all__ = [
     "APPLICATION_ID",
@@ -146,41 +157,41 @@ ALTER TABLE choices ADD COLUMN critical TEXT;
 ALTER TABLE choices ADD COLUMN shown INTEGER CHECK (shown IS NULL OR shown >= 1);
 """
 
+# Version 3: per-attempt tag summaries, so exporting attempts never reads replies.
+# The backfill counts each stored reply's tags; the vocabulary is spelled out
+# (a released migration never changes, whatever tags.py becomes). It writes
+# the form `simulator.results.rows.summary_json` writes: compact, names sorted.
+_SINS_V3 = (
+    "'apathy', 'brush-off', 'coldness', 'condescension', 'robotism', 'rule-book', 'runaround'"
+)
+_TECHNIQUES_V3 = (
+    "'listen', 'acknowledge', 'apologise', 'take-ownership', 'mutual-ground',"
+    " 'explain-decision', 'offer-options', 'set-timeline', 'ask-ideal-outcome',"
+    " 'hold-boundary', 'follow-up', 'log-recurring'"
+)
+
+
+def _v3_summary(vocabulary: str) -> str:
+    return (
+        "(SELECT coalesce(json_group_object(tag, n), '{}') FROM ("
+        " SELECT j.value AS tag, count(*) AS n FROM choices c, json_each(c.tags) j"
+        f" WHERE c.attempt_uuid = attempts.uuid AND j.value IN ({vocabulary})"
+        " GROUP BY j.value ORDER BY j.value))"
+    )
+
+
+_V3 = f"""
+ALTER TABLE attempts ADD COLUMN sins TEXT NOT NULL DEFAULT '{{}}';
+ALTER TABLE attempts ADD COLUMN techniques TEXT NOT NULL DEFAULT '{{}}';
+UPDATE attempts SET sins = {_v3_summary(_SINS_V3)}, techniques = {_v3_summary(_TECHNIQUES_V3)}
+WHERE turns > 0;
+"""
+
 #: Migration scripts; index i takes user_version i to i + 1. Append only.
-MIGRATIONS: Sequence[str] = (_V1, _V2)
+MIGRATIONS: Sequence[str] = (_V1, _V2, _V3)
 
 #: The schema version this code writes (and the newest it can read).
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class SchemaError(Exception):
-    """The database cannot be used with this version of talkdown."""
-
-
-class SchemaVersionError(SchemaError):
-    """The database was written by a newer talkdown (higher ``user_version``)."""
-
-    def __init__(self, path: str, found: int, known: int) -> None:
-        self.path = path
-        self.found = found
-        self.known = known
-        super().__init__(
-            f"{path}: the results database has schema version {found}, but this talkdown "
-            f"only knows up to version {known} — upgrade talkdown to use it, or pass "
-            "--db / TALKDOWN_DB to use another database"
-        )
-
-
-class ForeignDatabaseError(SchemaError):
-    """The file is an SQLite database, but not a talkdown one."""
-
-    def __init__(self, path: str, why: str) -> None:
-        self.path = path
-        self.why = why
-        super().__init__(
-            f"{path}: not a talkdown results database ({why}) — "
-            "pass --db / TALKDOWN_DB to choose another file"
-        )
 
 
 def split_statements(script: str) -> Iterator[str]:
