@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from simulator.matching import Match
+    from simulator.results import ChoiceRow
 
 #: Typed text longer than this is cut before matching and recording: a spoken reply
 #: is a sentence or three, and matching costs grow with the text.
@@ -32,7 +33,6 @@ class TypedReply:
     text: str  # as typed (at most MAX_TYPED_CHARS)
     matched: int | None  # authored number it was heard as; None: it could not be matched
     similarity: float  # the top reply's score, 0–1, on the matcher's own scale
-    reason: str  # why it could not be matched ("" when it was): no-match, ambiguous, empty
     chosen: int  # authored number of the reply made
     matcher: str  # the matcher's name and version, as recorded with the attempt
     version: str
@@ -51,9 +51,24 @@ class TypedReply:
             node=node,
             text=heard.text,
             matched=None if best is None else best.number,
-            similarity=round(heard.score, 4),
-            reason=heard.reason,
+            similarity=round(min(1.0, max(0.0, heard.score)), 4),
             chosen=chosen,
             matcher=heard.matcher,
             version=heard.version,
+        )
+
+    @classmethod
+    def stored(cls, row: ChoiceRow, matcher: str, version: str) -> TypedReply | None:
+        """The record of a stored reply (None when it was picked, not typed)."""
+        if row.typed is None or row.choice is None:
+            return None
+        return cls(
+            seq=row.seq,
+            node=row.node,
+            text=row.typed,
+            matched=row.matched,
+            similarity=row.similarity or 0.0,
+            chosen=row.choice,
+            matcher=matcher,
+            version=version,
         )

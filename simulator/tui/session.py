@@ -44,6 +44,7 @@ class Session:
     seed: int | None = None  # the replies' shuffle seed (None: authored order)
     matcher: Matcher | None = None  # hears typed replies (say mode); None: picking only
     typed: dict[int, TypedReply] = field(default_factory=dict)  # turns answered by typing
+    matcher_note: str = ""  # why this call cannot be typed (its matcher is not this one)
     _pending: Future[None] | None = field(default=None, repr=False)
     _scores: Scores | None = field(default=None, repr=False)
     _par: int | None = field(default=None, repr=False)
@@ -100,9 +101,9 @@ class Session:
             raise ValueError(f"the typed reply was matched at another node, not '{node.id}'")
         number = self.shown()[position - 1]
         event = self.conv.choose(number, latency_ms=latency_ms)
-        self.typed[event.seq] = TypedReply.made(heard, seq=event.seq, node=event.node,
-                                                chosen=number)  # fmt: skip
-        self._record(event, position if self.seed is not None else None)
+        typed = TypedReply.made(heard, seq=event.seq, node=event.node, chosen=number)
+        self.typed[event.seq] = typed
+        self._record(event, position if self.seed is not None else None, typed)
         return event
 
     def silence(self) -> Event:
@@ -140,8 +141,10 @@ class Session:
             self._commit(lambda recorder: recorder.finish(par))
         return self._scores
 
-    def _record(self, event: Event, shown: int | None = None) -> None:
-        self._commit(lambda recorder: recorder.record(event, shown=shown))
+    def _record(
+        self, event: Event, shown: int | None = None, typed: TypedReply | None = None
+    ) -> None:
+        self._commit(lambda recorder: recorder.record(event, shown=shown, typed=typed))
 
     def _commit(self, job: Callable[[Recorder], None]) -> None:
         """Run ``job`` against the store: in the writer (in order), or here without one."""
@@ -284,5 +287,20 @@ def resume_session(
         timed_seconds=attempt.timed_seconds, uuid=attempt.uuid,
         shuffle_seed=attempt.shuffle_seed,
     )  # fmt: skip
-    return Session(scenario, kept, conv, recorder, writer=writer, seed=attempt.shuffle_seed,
-                   matcher=matcher)  # fmt: skip
+    session = Session(scenario, kept, conv, recorder, writer=writer, seed=attempt.shuffle_seed,
+                      matcher=matcher)  # fmt: skip
+    heard_by = attempt.matcher, attempt.matcher_version
+    if heard_by[0] is not None and heard_by[1] is not None:
+        for row in rows:
+            typed = TypedReply.stored(row, heard_by[0], heard_by[1])
+            if typed is not None:
+                session.typed[typed.seq] = typed
+        # One matcher an attempt: replies heard differently would not be comparable.
+        if matcher is not None and (matcher.name, matcher.version) != heard_by:
+            session.matcher = None
+            session.matcher_note = (
+                f"This call's replies were typed with the {heard_by[0]} matcher "
+                f"({heard_by[1]}); pick the rest from the list, or resume it with "
+                f"--matcher {heard_by[0]} to type them."
+            )
+    return session

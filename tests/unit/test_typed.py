@@ -13,71 +13,34 @@ from dataclasses import replace
 import pytest
 
 from simulator.engine import Conversation
+from simulator.loader import load_scenario
 from simulator.matching import get_matcher
 from simulator.tui.review import review_turns
 from simulator.tui.session import Session, new_session
 from simulator.tui.settings import PlaySettings
 from simulator.typed import MAX_TYPED_CHARS, TypedReply
-from tests.helpers import scenario_from_text
+from tests.helpers import fixture
 
-# By hand. Start mood 50, walkout 90.
+# tests/fixtures/typed_parcel.yaml, by hand. Start mood 50, walkout 90.
 #   a1 (sorry, find the parcel, call back by five): E 2, A 1, mood -20 → 30; strongest at a
 #   a2 (the courier's job): E -1, mood +10 → 60; runaround; critical "blamed the courier"
 #   a3 (order number): A 1, mood 0
 #   b1 then ends resolved; b2 too.
-PARCEL = """\
-format: 1.1
-id: typed-parcel
-title: Typed parcel
-summary: Two decisions for typed replies.
-difficulty: 1
-minutes: 1
-shuffle: false
-customer: {name: Kim, persona: p, mood: 50, walkout_at: 90}
-start: a
-nodes:
-  a:
-    customer: My parcel never came.
-    choices:
-      - say: I'm so sorry. I'll find your parcel right now and call you back by five.
-        empathy: 2
-        assertiveness: 1
-        mood: -20
-        seconds: 20
-        feedback: You owned it.
-        next: b
-      - say: Deliveries are handled by our courier partner.
-        empathy: -1
-        mood: 10
-        seconds: 10
-        tags: [runaround]
-        critical: blamed the courier
-        next: b
-      - say: Can I take your order number, please?
-        assertiveness: 1
-        seconds: 5
-        next: b
-  b:
-    customer: Fine.
-    choices:
-      - {say: Thanks for waiting; it arrives tomorrow., empathy: 1, assertiveness: 1, next: done}
-      - {say: Goodbye., next: done}
-  done: {customer: Bye., ending: resolved}
-"""
+PARCEL = fixture("typed_parcel.yaml")
 
 SORRY = "so sorry, I'll find the parcel now and ring you back by five"  # a1's words
 OFF_TOPIC = "what is the weather like on mars"  # no reply's words at all
 
 
 def session() -> Session:
-    scenario = scenario_from_text(PARCEL)
+    scenario = load_scenario(PARCEL)
     return new_session(scenario, PlaySettings(say=True), store=None, identity=None,
                        matcher=get_matcher("ngram"))  # fmt: skip
 
 
 def picked(number: int) -> Conversation:
     """The same scenario with reply ``number`` picked at the first node."""
-    conv = Conversation(scenario_from_text(PARCEL))
+    conv = Conversation(load_scenario(PARCEL))
     conv.choose(number, latency_ms=0.0)
     return conv
 
@@ -123,7 +86,7 @@ def test_text_that_cannot_be_matched_is_picked_from_the_list() -> None:
     assert heard.rejected and heard.reason == "no-match" and heard.best is None
     s.say_shown(heard, 3)
     record = s.typed[1]
-    assert (record.matched, record.chosen, record.reason) == (None, 3, "no-match")
+    assert (record.matched, record.chosen) == (None, 3)
     assert record.overridden  # nothing was heard, so the reply is the trainee's pick
 
 
@@ -139,7 +102,7 @@ def test_a_match_from_another_node_is_refused_and_nothing_is_said() -> None:
 def test_typed_text_is_cut_and_a_session_without_a_matcher_hears_nothing() -> None:
     s = session()
     assert len(s.hear("sorry " * 200).text) == MAX_TYPED_CHARS
-    bare = new_session(scenario_from_text(PARCEL), PlaySettings(), store=None, identity=None)
+    bare = new_session(load_scenario(PARCEL), PlaySettings(), store=None, identity=None)
     with pytest.raises(RuntimeError, match="no reply matcher"):
         bare.hear(SORRY)
 
@@ -160,6 +123,6 @@ def test_the_debrief_shows_typed_beside_heard_and_the_strongest_reply() -> None:
 
 def test_an_unmatched_record_reads_as_no_match() -> None:
     record = TypedReply(seq=1, node="a", text="x", matched=None, similarity=0.0,
-                        reason="no-match", chosen=2, matcher="ngram", version="1")  # fmt: skip
+                        chosen=2, matcher="ngram", version="1")  # fmt: skip
     assert record.overridden
     assert not replace(record, matched=2).overridden  # heard as the reply said: confirmed

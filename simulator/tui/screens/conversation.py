@@ -238,6 +238,9 @@ class ConversationScreen(Screen[None]):
         session.on_error = tell
         if session.record_error:  # recording could not even start
             tell(session.record_error)
+        if session.matcher_note:
+            self.notify(session.matcher_note, title="Say it your way", severity="warning",
+                        timeout=10)  # fmt: skip
 
     def _begin(self) -> None:
         """Draw the conversation from its start (replaying any events already made)."""
