@@ -21,6 +21,7 @@ from textual.widgets import Input
 from simulator.matching import registry
 from simulator.matching.ngram import NgramMatcher
 from simulator.model import Node
+from simulator.results import open_store
 from simulator.tui.app import TalkdownApp
 from simulator.tui.screens.conversation import ConversationScreen
 from simulator.tui.screens.debrief import DebriefScreen
@@ -28,7 +29,9 @@ from simulator.tui.widgets.reply_list import ReplyList
 from simulator.tui.widgets.say_box import SayBox
 from tests.functional.test_tui_flows import (
     FakeClock,
+    attempts,
     flat,
+    flush,
     new_app,
     open_kettle,
     whole_screen,
@@ -85,6 +88,12 @@ async def test_a_typed_reply_is_heard_confirmed_and_scored_as_if_picked(
         assert (record.text, record.matched, record.chosen) == (SORRY, 1, 1)
         assert not record.overridden and record.matcher == "ngram"
         assert not replies.display and screen.query_one(Input).value == ""  # the next turn
+        flush(app)
+    [attempt] = attempts(tmp_path)  # kept with the attempt, in the results database
+    assert attempt.matcher == "ngram"
+    with open_store(tmp_path / "results.db") as store:
+        [row] = store.get_choices(attempt.uuid)
+    assert (row.typed, row.matched, row.choice, row.overridden) == (SORRY, 1, 1, False)
 
 
 async def test_rephrase_keeps_the_text_and_a_number_overrides_the_match(
@@ -158,14 +167,14 @@ async def test_ctrl_t_switches_between_typing_and_the_list(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kettle(pilot)
         await pilot.pause()
-        assert "^t Type your reply" in flat(app)
+        assert "^t Type replies" in flat(app)
         names = [name for name, _, _ in screen.palette_commands()]
         assert "Say it your way: type your replies (ctrl+t)" in names
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert screen.saying and screen.query_one(Input).has_focus
         assert not screen.query_one(ReplyList).display
-        assert "^t Pick from the list" in flat(app)
+        assert "^t Pick replies" in flat(app)
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert not screen.saying and not screen.query_one(SayBox).display

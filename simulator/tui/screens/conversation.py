@@ -118,8 +118,8 @@ class ConversationScreen(Screen[None]):
         Binding("escape", "leave", "Leave call"),
         Binding("escape", "close_replay", "Back to the debrief"),
         # ctrl+t: a key typing never produces (Input leaves it alone).
-        Binding("ctrl+t", "say(True)", "Type your reply"),
-        Binding("ctrl+t", "say(False)", "Pick from the list"),
+        Binding("ctrl+t", "say(True)", "Type replies"),
+        Binding("ctrl+t", "say(False)", "Pick replies"),
     ]
 
     author: reactive[bool] = reactive(False)
@@ -331,6 +331,8 @@ class ConversationScreen(Screen[None]):
     def watch_author(self) -> None:
         if self.session is not None and self.is_mounted:
             self._refresh_state()
+            if self.heard is not None:  # the heard box shows (or hides) every reply's score
+                self._show_heard(self.heard)
 
     # -- sharing the height -------------------------------------------------------
 
