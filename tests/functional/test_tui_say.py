@@ -110,7 +110,10 @@ async def test_rephrase_keeps_the_text_and_a_number_overrides_the_match(
         assert screen.heard is None and app.screen is screen
         field = screen.query_one(Input)
         assert field.value == SORRY and field.has_focus and not screen.query_one(ReplyList).display
-        await type_text(pilot, SORRY + " today")
+        await pilot.press(*" today")  # keys typed at once add to the words kept
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.heard is not None and screen.heard.text == SORRY + " today"
         await pilot.press("3")  # heard as 1, but the trainee says 3 (escalates at once)
         await pilot.pause()
         debrief = app.screen  # the call ended: the debrief replaced it

@@ -389,7 +389,8 @@ class ConversationScreen(Screen[None]):
             needed = len(coach.content.wrap(max(1, width - 2))) + 1  # its top border
             latest = max(MIN_TRANSCRIPT, self.query_one(Transcript).latest_rows)
             coach_rows = min(needed, max(MIN_COACH, left - latest), max(0, left - MIN_TRANSCRIPT))
-            coach.display = coach_rows >= 2
+            # Cut short, it needs its "more ↓" border too: a line between two borders.
+            coach.display = coach_rows >= min(needed, 3)
             _set_height(coach, max(0, coach_rows))
             # When the note fits, no scrollbar and no "more ↓" (FeedbackPanel.update_cue):
             # left over from a shorter panel (while a typed reply was confirmed), they
@@ -488,7 +489,8 @@ class ConversationScreen(Screen[None]):
         replies.disabled = self.heard is None or self.broken
         if self.heard is None:
             if live and not box.query_one(Input).has_focus:
-                self.call_after_refresh(box.focus_input)
+                box.focus_input()  # now, so no key is lost; and again once drawn (at mount
+                self.call_after_refresh(self._focus_typing)  # the box is not focusable yet)
             return
         count = len(self.conv.choices)
         best = self.heard.best
@@ -499,6 +501,12 @@ class ConversationScreen(Screen[None]):
             replies.set_heading(f"Or say another — press {keys_hint(count)}")
             replies.highlighted = self._position(best.number) - 1
         replies.focus()
+
+    def _focus_typing(self) -> None:
+        if self.saying and self.heard is None and self._hearing is None:
+            box = self.query_one(SayBox)
+            if box.display and not box.query_one(Input).has_focus:
+                box.focus_input()
 
     def _position(self, number: int) -> int:
         """Where authored reply ``number`` is shown (1-based: its key)."""

@@ -127,8 +127,10 @@ class SayBox(Vertical):
     def compose(self) -> ComposeResult:
         # Disabled until the screen shows the box: a hidden input must not take the focus.
         # A steady cursor: easier to find than a blinking one, and the same in every snapshot.
+        # Nothing selected on focus: after Esc (rephrase) the next key must add to the words
+        # kept, not replace them.
         field = Input(placeholder=PLACEHOLDER, max_length=MAX_TYPED_CHARS, compact=True,
-                      disabled=True, id="say-input")  # fmt: skip
+                      select_on_focus=False, disabled=True, id="say-input")  # fmt: skip
         field.cursor_blink = False
         yield field
         yield Static("", id="say-message")
