@@ -149,6 +149,7 @@ class ConversationScreen(Screen[None]):
         self.saying = False  # say mode: replies are typed, the list is the override
         self.heard: Match | None = None  # a typed reply waiting to be confirmed
         self._hearing: tuple[int, str] | None = None  # (turn, text) being matched in a thread
+        self._binding_state: tuple[bool, ...] = ()  # what the footer's keys were drawn for
 
     # -- layout ----------------------------------------------------------------
 
@@ -468,14 +469,17 @@ class ConversationScreen(Screen[None]):
             self.action_say(False, quiet=True)
 
     def _show_say(self) -> None:
-        """The say box and the reply list as say mode's state asks (the list is the override)."""
+        """The say box and the reply list as say mode's state asks (the list is the override).
+
+        The widget that takes the keys is enabled and focused before the other is
+        disabled, so the focus moves once (each move redraws the footer).
+        """
         box = self.query_one(SayBox)
+        field = box.query_one(Input)
         replies = self.query_one(ReplyList)
         live = self.session is not None and not self.session.finished and self.replay is None
         box.display = self.saying and live
-        # A hidden input must never take the focus (and the keys: space, digits).
-        box.query_one(Input).disabled = not box.display or box.face != "typing"
-        self.refresh_bindings()
+        typing = box.display and box.face == "typing"
         if self.heard is None:
             replies.set_heading(None)
         if not self.saying:
@@ -483,24 +487,37 @@ class ConversationScreen(Screen[None]):
             replies.disabled = self.replay is not None or self.broken
             if live and not replies.disabled and isinstance(self.focused, Input | None):
                 replies.focus()  # back from typing: the list has the keys
-            return
-        # While typing, the list is hidden and disabled: no key may reach it unseen.
-        replies.display = self.heard is not None
-        replies.disabled = self.heard is None or self.broken
-        if self.heard is None:
-            if live and not box.query_one(Input).has_focus:
+        elif self.heard is None:
+            field.disabled = not typing
+            if typing and not field.has_focus:
                 box.focus_input()  # now, so no key is lost; and again once drawn (at mount
                 self.call_after_refresh(self._focus_typing)  # the box is not focusable yet)
-            return
-        count = len(self.conv.choices)
-        best = self.heard.best
-        if best is None:
-            replies.set_heading(f"Pick the reply you meant — press {keys_hint(count)}")
-            replies.highlighted = None  # nothing is guessed: Enter says nothing yet
+            # While typing, the list is hidden and disabled: no key may reach it unseen.
+            replies.display = False
+            replies.disabled = True
         else:
-            replies.set_heading(f"Or say another — press {keys_hint(count)}")
-            replies.highlighted = self._position(best.number) - 1
-        replies.focus()
+            replies.display = True
+            replies.disabled = self.broken
+            count = len(self.conv.choices)
+            best = self.heard.best
+            if best is None:
+                replies.set_heading(f"Pick the reply you meant — press {keys_hint(count)}")
+                replies.highlighted = None  # nothing is guessed: Enter says nothing yet
+            else:
+                replies.set_heading(f"Or say another — press {keys_hint(count)}")
+                replies.highlighted = self._position(best.number) - 1
+            replies.focus()
+        # A hidden input must never take the focus (and the keys: space, digits).
+        field.disabled = not typing
+        self._bindings_for_say()
+
+    def _bindings_for_say(self) -> None:
+        """Refresh the footer's keys when what they depend on has changed (only then)."""
+        state = (self.saying, self.heard is None, self._hearing is None,
+                 self.session is not None and self.session.finished)  # fmt: skip
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     def _focus_typing(self) -> None:
         if self.saying and self.heard is None and self._hearing is None:
