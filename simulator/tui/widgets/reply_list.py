@@ -17,6 +17,7 @@ from simulator.tui.messages import ReplyChosen
 
 INDENT = 3  # "1. " — wrapped lines of a reply line up under its text
 SCROLLBAR = 2  # wrap as if the scrollbar were there: it comes and goes with the height
+PADDING = 2  # the list's left and right padding (conversation.tcss, #replies)
 
 
 class ShownReply(NamedTuple):
@@ -89,7 +90,9 @@ class ReplyList(OptionList):
         """Offer ``choices`` in this order; the author view adds a line of facts under each."""
         self._choices = tuple(choices)
         self._author = author
-        self._width = self.scrollable_content_region.width or self.app.size.width - 4
+        # Hidden (say mode, while typing), it has no width yet: take the one it will have
+        # (the screen's, less its padding), so showing it needs no second layout.
+        self._width = self.scrollable_content_region.width or self.app.size.width - PADDING
         wrap = self._width - (0 if self.show_vertical_scrollbar else SCROLLBAR)
         prompts = [reply_prompt(n, c, wrap, author=author) for n, c in enumerate(self._choices, 1)]
         self.rows = tuple(len(p.split("\n")) for p in prompts)
