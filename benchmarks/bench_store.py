@@ -105,6 +105,7 @@ def build_sqlite(path: Path, attempts: int, replies: int, *, seed: int = 1) -> N
                     mood, after, 20, round(rng.uniform(500, 9000), 1),
                     f"n{seq}" if seq < replies else None,
                     _stamp(start + timedelta(seconds=seq * 3)), None, None,
+                    None, None, None,  # picked, not typed (schema v4's typed columns)
                 ))  # fmt: skip
                 mood = after
             done = status == "completed"
@@ -118,14 +119,14 @@ def build_sqlite(path: Path, attempts: int, replies: int, *, seed: int = 1) -> N
                 status, rng.choice(("resolved", "escalated", "lost")) if done else None,
                 "end" if done else None, *(scores if done else (None,) * 4),
                 (1 if scores[3] >= 70 else 0) if done else None, 20 * replies, replies, "0.1.0",
-                finish or _stamp(start), None, None, 0, "[]", sins, techniques,
+                finish or _stamp(start), None, None, 0, "[]", sins, techniques, None, None,
             ), choices  # fmt: skip
 
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO trainees VALUES (?, ?, ?, ?, ?)", trainees)
     for attempt, choices in rows():
         conn.execute(f"INSERT INTO attempts VALUES ({', '.join('?' * len(attempt))})", attempt)
-        conn.executemany(f"INSERT INTO choices VALUES ({', '.join('?' * 16)})", choices)
+        conn.executemany(f"INSERT INTO choices VALUES ({', '.join('?' * 19)})", choices)
     conn.execute("COMMIT")
     conn.close()
 

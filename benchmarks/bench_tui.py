@@ -14,6 +14,13 @@ reply and the transcript grows to two lines per reply. The main thread's CPU
 time over the same span is printed beside it: the work itself, without the
 waiting that other processes on the machine cause.
 
+Typed-reply latency (say mode, the default ``ngram`` matcher, in the same run
+as the picked replies above, its baseline): from the say box's Enter (when
+its ``ReplyTyped`` message is made) to the end of the refresh that shows
+"The customer hears: …", on a node of 9 replies with 5 paraphrases each (the
+9 longest replies of the paraphrase set's tuning half, and its typed lines as
+what is typed); each heard reply is then confirmed, and the node loops.
+
 Start-up is timed to the first paint, as a trainee sees it: each process runs
 in an 80×24 pseudo-terminal and the clock stops when its first screen has been
 written to the terminal (the picker listing the scenarios). The baseline is a
@@ -48,7 +55,7 @@ import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOP = ROOT / "tests" / "fixtures" / "tui_loop.yaml"
@@ -137,6 +144,102 @@ async def reply_latency(replies: int, home: Path) -> tuple[list[float], list[flo
             assert screen.conv.turn == replies
     finally:
         ConversationScreen.action_reply = handler  # type: ignore[method-assign]
+    return wall, cpu
+
+
+LOOP_TURNS = 5000  # the typed-reply scenario ends after this many replies (more than any run)
+
+
+def typed_scenario(folder: Path) -> tuple[Path, list[str]]:
+    """A looping scenario whose one node offers 9 replies with 5 paraphrases each; lines to type."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_matcher import latency_node, load_half
+
+    from simulator.terminal import dumps_json
+
+    node, queries = latency_node(load_half("tuning"))
+    lines = [
+        "format: 1.1", "id: typed-loop", "title: Typed replies, looping",
+        "summary: One node of nine replies that comes round again.", "difficulty: 1",
+        "minutes: 1", "shuffle: false",
+        "customer: {name: Robin, persona: Talks on and on., mood: 40}", "start: talk",
+        "nodes:", "  talk:", "    customer: And another thing...", "    choices:",
+    ]  # fmt: skip
+    for choice in node.choices:
+        lines += [
+            f"      - say: {dumps_json(choice.say)}",
+            f"        paraphrases: {dumps_json(list(choice.paraphrases))}",
+            "        feedback: Noted.",
+            # No points and no mood: the state space (what validation explores) is the
+            # turn alone, so a long bench run never reaches the ending.
+            f"        next: [{{if: turn >= {LOOP_TURNS}, goto: done}}, {{goto: talk}}]",
+        ]
+    lines += ["  done: {customer: Bye., ending: resolved}"]
+    path = folder / "typed_loop.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, queries
+
+
+async def typed_latency(replies: int, home: Path) -> tuple[list[float], list[float]]:
+    """Per typed reply: (wall ms, main-thread CPU ms) from the say box's Enter to the refresh
+    that shows what it was heard as."""
+    from textual.widgets import Input
+
+    from simulator.tui.app import make_app
+    from simulator.tui.messages import ReplyTyped
+    from simulator.tui.screens.conversation import ConversationScreen
+
+    folder = home / "typed"
+    folder.mkdir()
+    path, queries = typed_scenario(folder)
+    wall: list[float] = []
+    cpu: list[float] = []
+    entered: list[tuple[float, float]] = []
+    make = ReplyTyped.__init__
+    show = ConversationScreen._show_heard
+
+    def typed(self: ReplyTyped, *args: Any, **kwargs: Any) -> None:
+        entered.append((time.perf_counter(), time.thread_time()))  # Enter in the say box
+        make(self, *args, **kwargs)
+
+    def drawn(started: tuple[float, float]) -> None:
+        wall.append((time.perf_counter() - started[0]) * 1000)
+        cpu.append((time.thread_time() - started[1]) * 1000)
+
+    def shown(self: ConversationScreen, found: Any) -> None:
+        show(self, found)
+        started = entered[-1]
+        self.call_after_refresh(lambda: drawn(started))
+
+    ReplyTyped.__init__ = typed  # type: ignore[method-assign]
+    ConversationScreen._show_heard = shown  # type: ignore[method-assign]
+    try:
+        app = make_app(path, scenario_dirs=[folder], include_shipped=False, trainee="Bench",
+                       cohort="B", db=home / "typed.db", say=True)  # fmt: skip
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(200):  # the call opens once the results store has
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                screen = app.screen
+                if isinstance(screen, ConversationScreen) and screen.saying:
+                    break
+            assert isinstance(screen, ConversationScreen) and screen.saying
+            done = 0
+            for text in (queries * (replies // len(queries) + 1))[:replies]:
+                screen.query_one(Input).value = text  # typed: Pilot's keys are not the figure
+                await pilot.press("enter")
+                await pilot.pause()
+                if screen.heard is not None and screen.heard.best is not None:
+                    await pilot.press("enter")  # confirm what was heard; the node comes round
+                    await pilot.pause()
+                    done += 1
+                elif screen.heard is not None:
+                    await pilot.press("escape")  # not matched: rephrase (start again)
+                    await pilot.pause()
+            assert screen.conv.turn == done
+    finally:
+        ReplyTyped.__init__ = make  # type: ignore[method-assign]
+        ConversationScreen._show_heard = show  # type: ignore[method-assign]
     return wall, cpu
 
 
@@ -275,6 +378,17 @@ def report_latency(replies: int, home: Path) -> None:
           "   (main thread only)")  # fmt: skip
     print(f"  first 20 replies p95 {percentile(wall[:20], 95):.2f} ms, "
           f"last 20 p95 {percentile(wall[-20:], 95):.2f} ms")  # fmt: skip
+    typed, typed_cpu = asyncio.run(typed_latency(replies, home))
+    print(
+        f"typed reply latency (say mode, ngram): Enter → end of the refresh showing what "
+        f"the customer hears, {len(typed)} replies on a 9-reply node with paraphrases"
+    )
+    print(f"  wall  p50 {percentile(typed, 50):6.2f} ms   p95 {percentile(typed, 95):6.2f} ms"
+          f"   max {max(typed):6.2f} ms   (target p95 ≤ 20 ms; picked replies above: "
+          f"p95 {percentile(wall, 95):.2f} ms)")  # fmt: skip
+    print(f"  CPU   p50 {percentile(typed_cpu, 50):6.2f} ms   p95 "
+          f"{percentile(typed_cpu, 95):6.2f} ms   (main thread only; picked replies above: "
+          f"p95 {percentile(cpu, 95):.2f} ms)")  # fmt: skip
 
 
 def report_start(starts: int, home: Path) -> None:

@@ -7,6 +7,7 @@ Keys (all optional)::
     email = "sam@example.com"      # used as the xAPI mbox when present
     scenario_dirs = ["~/scenarios", "/srv/talkdown/extra"]
     theme = "textual-light"        # the TUI's colours (remembered when changed in the app)
+    matcher = "semantic"           # what hears typed replies (say mode); --matcher wins
 
 Reading uses `tomllib`; writing uses the tiny writer below (basic strings with
 TOML escapes, lists of strings) and replaces the file atomically. Unknown keys
@@ -66,9 +67,10 @@ class Config:
     email: str | None = None
     scenario_dirs: tuple[Path, ...] = field(default_factory=tuple)
     theme: str | None = None
+    matcher: str | None = None
 
 
-_STRING_KEYS = ("trainee", "cohort", "email", "theme")
+_STRING_KEYS = ("trainee", "cohort", "email", "theme", "matcher")
 
 
 # --------------------------------------------------------------------------- reading
@@ -105,6 +107,16 @@ def _parse(path: Path, text: str) -> Config:
                 path, f"{key!r} cannot be used: {problem}; remove it", _line_of_key(text, key)
             )
         values[key] = value or None
+    matcher = values["matcher"]
+    if matcher is not None:  # only a config that names one pays for the import
+        from simulator.matching.registry import matcher_names
+
+        if matcher not in matcher_names():
+            raise ConfigError(
+                path,
+                f"'matcher' must be one of {', '.join(matcher_names())}, not {matcher!r}",
+                _line_of_key(text, "matcher"),
+            )
     dirs = data.get("scenario_dirs", [])
     if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
         raise ConfigError(
@@ -118,6 +130,7 @@ def _parse(path: Path, text: str) -> Config:
         email=values["email"],
         scenario_dirs=tuple(Path(d).expanduser() for d in dirs if d),
         theme=values["theme"],
+        matcher=matcher,
     )
 
 
@@ -215,6 +228,7 @@ def save_config(cfg: Config, path: Path | None = None) -> Path:
             "email": cfg.email,
             "scenario_dirs": [str(d) for d in cfg.scenario_dirs] if cfg.scenario_dirs else None,
             "theme": cfg.theme,
+            "matcher": cfg.matcher,
         }
     )
     _atomic_write(path, text.encode("utf-8"))

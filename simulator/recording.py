@@ -9,6 +9,7 @@ from simulator.engine import Conversation, Event
 
 if TYPE_CHECKING:
     from simulator.results import DbTarget, ResultsStore
+    from simulator.typed import TypedReply
 
 
 class Recorder:
@@ -45,8 +46,14 @@ class Recorder:
             )
         self.uuid = uuid
 
-    def record(self, event: Event, *, shown: int | None = None) -> None:
-        """Commit one reply (or silence); ``shown`` is its position on screen if shuffled."""
+    def record(
+        self, event: Event, *, shown: int | None = None, typed: TypedReply | None = None
+    ) -> None:
+        """Commit one reply (or silence); ``shown`` is its position on screen if shuffled.
+
+        ``typed``: the reply was typed (say mode): what was typed, what it was
+        heard as and by which matcher are kept with it.
+        """
         self.store.record_choice(
             self.uuid,
             seq=event.seq,
@@ -63,6 +70,11 @@ class Recorder:
             next_node=event.next_node,
             critical=event.critical or None,
             shown=shown,
+            typed=None if typed is None else typed.text,
+            matched=None if typed is None else typed.matched,
+            similarity=None if typed is None else typed.similarity,
+            matcher=None if typed is None else typed.matcher,
+            matcher_version=None if typed is None else typed.version,
         )
 
     def finish(self, par: int | None) -> None:

@@ -39,6 +39,14 @@ def play_picker() -> None:
     except ConfigError as exc:
         print(f"talkdown: error: {exc}", file=sys.stderr)
         sys.exit(1)
+    if config.matcher is not None:  # as `talkdown play` checks it (commands.common)
+        from simulator.matching import MatcherUnavailable, get_matcher
+
+        try:
+            get_matcher(config.matcher)
+        except MatcherUnavailable as exc:
+            print(f"talkdown: error: {exc} (matcher in the config file)", file=sys.stderr)
+            sys.exit(1)
     db = os.environ.get("TALKDOWN_DB") or None  # what --db reads from the environment
     from simulator.limits import DEFAULT_MAX_BYTES
     from simulator.tui.app import make_app

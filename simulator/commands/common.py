@@ -98,8 +98,24 @@ def start_options(func: F) -> F:
     )(func)
 
 
+#: The reply matchers' names, default first: `simulator.matching.matcher_names()` (a test
+#: keeps them equal; the registry itself is not imported until a matcher is used).
+MATCHER_NAMES = ("ngram", "semantic")
+
+
 def player_options(func: F) -> F:
     """Who plays and how: shared by ``talkdown play`` and bare ``talkdown``."""
+    func = click.option(
+        "--matcher",
+        type=click.Choice(MATCHER_NAMES),
+        help="What hears typed replies: ngram (built in, the default) or semantic (needs "
+        "pip install 'talkdown[semantic]'). Config: matcher.",
+    )(func)
+    func = click.option(
+        "--say",
+        is_flag=True,
+        help="Say it your way: type each reply in your own words (ctrl+t switches in a call).",
+    )(func)
     func = click.option(
         "--timed",
         type=click.IntRange(min=1),
@@ -180,6 +196,21 @@ def load_scenario_or_exit(
     scenario = check_or_exit(resolve_or_exit(spec, extra_dirs), max_bytes=max_bytes).scenario
     assert scenario is not None
     return scenario
+
+
+def matcher_or_exit(flag: str | None, config_matcher: str | None) -> str | None:
+    """The matcher to use (``--matcher``, else the config's); exit 1 if it cannot run here."""
+    name = flag or config_matcher
+    if name is None:
+        return None
+    from simulator.matching import MatcherUnavailable, get_matcher
+
+    try:
+        get_matcher(name)
+    except MatcherUnavailable as exc:
+        source = "" if flag else " (matcher in the config file)"
+        fail(f"{exc}{source}")
+    return name
 
 
 def check_start_or_exit(scenario: Scenario, from_node: str | None, flags: Iterable[str]) -> None:

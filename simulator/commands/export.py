@@ -88,6 +88,12 @@ def open_store(db: DbTarget | None) -> ResultsStore:
 @click.option("--choices", is_flag=True, help="CSV: one row per reply instead of per attempt.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (older Excel).")
 @click.option(
+    "--include-typed", is_flag=True,
+    help="Include what trainees typed in say mode, what it was heard as and whether they "
+    "overrode it. Typed text is personal data: without this flag it never leaves this "
+    "machine.",
+)  # fmt: skip
+@click.option(
     "-o", "--output", default="-", metavar="FILE|-", show_default=True,
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Write here ('-' = standard output). A file is replaced only when complete; a "
@@ -125,6 +131,7 @@ def export(
     since: datetime | None,
     choices: bool,
     bom: bool,
+    include_typed: bool,
     output: str,
     iri_base: str,
     home_page: str,
@@ -150,7 +157,7 @@ def export(
         and ctx.get_parameter_source("lrs_timeout") is click.core.ParameterSource.COMMANDLINE
     ):
         raise click.UsageError("--lrs-timeout only applies with --lrs")
-    options = xapi_options(iri_base, home_page) if fmt == "xapi" else None
+    options = xapi_options(iri_base, home_page, include_typed) if fmt == "xapi" else None
     filters = Filters(cohorts=cohorts, trainee=trainee, scenario=scenario, since=since)
     lrs_only = lrs is not None and ctx.get_parameter_source("output") is not (
         click.core.ParameterSource.COMMANDLINE
@@ -165,7 +172,8 @@ def export(
                       timeout=lrs_timeout, protect=protect)  # fmt: skip
                 return
             count = _write(view, filters, fmt, choices, bom, output, options,
-                           to_terminal=to_terminal, protect=protect)  # fmt: skip
+                           to_terminal=to_terminal, protect=protect,
+                           include_typed=include_typed)  # fmt: skip
     except StoreError as exc:
         fail(str(exc))
     except BrokenPipeError:
@@ -182,19 +190,20 @@ def export(
         echo(f"exported {count} {unit} ({fmt}) to {output}", err=True)
 
 
-def xapi_options(iri_base: str, home_page: str) -> XapiOptions:
+def xapi_options(iri_base: str, home_page: str, include_typed: bool = False) -> XapiOptions:
     """The xAPI options, with the IRIs checked (a usage error otherwise)."""
     from simulator.export.xapi import XapiOptions
 
     for name, value in (("--iri-base", iri_base), ("--home-page", home_page)):
         if not value.startswith(("http://", "https://")):
             raise click.BadParameter(f"'{value}' must be an http(s) IRI", param_hint=name)
-    return XapiOptions(iri_base=iri_base, home_page=home_page)
+    return XapiOptions(iri_base=iri_base, home_page=home_page, include_typed=include_typed)
 
 
 def _write(
     view: ResultsView, filters: Filters, fmt: str, choices: bool, bom: bool, output: str,
     options: XapiOptions | None, *, to_terminal: bool, protect: tuple[Path, ...],
+    include_typed: bool = False,
 ) -> int:  # fmt: skip
     from simulator.export.output import text_output
 
@@ -210,11 +219,11 @@ def _write(
             from simulator.export import csv_export
 
             writer = csv_export.write_choices_csv if choices else csv_export.write_attempts_csv
-            return writer(view, filters, out, tick=tick)
+            return writer(view, filters, out, tick=tick, include_typed=include_typed)
         if fmt == "jsonl":
             from simulator.export.jsonl import write_jsonl
 
-            return write_jsonl(view, filters, out, tick=tick)
+            return write_jsonl(view, filters, out, tick=tick, include_typed=include_typed)
         from simulator.export.xapi import iter_statements, write_statements
 
         assert options is not None

@@ -16,6 +16,7 @@ from simulator.commands.common import (
     check_start_or_exit,
     db_option,
     fail,
+    matcher_or_exit,
     max_bytes_option,
     player_options,
     resolve_or_exit,
@@ -41,6 +42,8 @@ def play(
     scenario_dirs: tuple[Path, ...],
     assess: bool,
     timed: int | None,
+    say: bool,
+    matcher: str | None,
     from_node: str | None,
     mood: int | None,
     set_flags: tuple[str, ...],
@@ -53,7 +56,12 @@ def play(
     """Pick a scenario and play it; or play SCENARIO (a shipped id or a file) at once.
 
     Previews (--from, --mood, --set, --watch, --preview) record nothing; in a
-    preview 'a' toggles the author view (node ids, points, mood deltas, tags).
+    preview 'a' toggles the author view (node ids, points, mood deltas, tags,
+    and in say mode every reply's match score).
+
+    --say: type each reply in your own words; it is matched, offline, to the
+    nearest reply the scenario offers, and you confirm what the customer hears
+    or pick another. ctrl+t switches between typing and picking during a call.
     """
     from simulator.config import ConfigError, load_config
 
@@ -63,6 +71,7 @@ def play(
         fail(str(exc))
     if (watch or from_node or mood is not None or set_flags) and scenario is None:
         raise click.UsageError("--watch, --from, --mood and --set need a SCENARIO")
+    matcher = matcher_or_exit(matcher, config.matcher)
     path = report = None
     if scenario is not None:
         path = resolve_or_exit(scenario, [*scenario_dirs, *config.scenario_dirs])
@@ -81,6 +90,6 @@ def play(
         path, scenario_dirs=scenario_dirs, trainee=trainee, cohort=cohort, db=db,
         assess=assess, timed=timed, from_node=from_node, mood=mood, flags=set_flags,
         watch=watch, preview=preview, max_bytes=max_bytes, config=config, report=report,
-        classroom=classroom,
+        classroom=classroom, say=say, matcher=matcher,
     )  # fmt: skip
     app.run()

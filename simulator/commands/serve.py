@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from simulator.commands.common import db_option, fail, max_bytes_option
+from simulator.commands.common import (
+    MATCHER_NAMES,
+    db_option,
+    fail,
+    matcher_or_exit,
+    max_bytes_option,
+)
 from simulator.serve.hosts import DEFAULT_HOST, Listener, listen, opens_to_network
 from simulator.serve.session import SessionOptions
 from simulator.terminal import echo, visible_line
@@ -48,6 +54,12 @@ EXTRA = "pip install 'talkdown[serve]' (in a talkdown folder: pip install '.[ser
 @click.option("--assess", is_flag=True, help="Every session plays as an assessment.")
 @click.option("--timed", type=click.IntRange(min=1), metavar="SECONDS",
               help="Every session plays in pressure mode: SECONDS to reply.")  # fmt: skip
+@click.option("--say", is_flag=True,
+              help="Every session starts in say mode: trainees type their replies "
+                   "(ctrl+t switches).")  # fmt: skip
+@click.option("--matcher", type=click.Choice(MATCHER_NAMES),
+              help="What hears typed replies in every session (as for play; config: "
+                   "matcher).")  # fmt: skip
 @db_option
 @max_bytes_option
 def serve(
@@ -57,6 +69,8 @@ def serve(
     scenario_dirs: tuple[Path, ...],
     assess: bool,
     timed: int | None,
+    say: bool,
+    matcher: str | None,
     db: DbTarget | None,
     max_bytes: int,
 ) -> None:
@@ -70,11 +84,14 @@ def serve(
     if importlib.util.find_spec("textual_serve") is None:
         fail(f"talkdown serve needs the [serve] extra — install it with: {EXTRA}")
     target = _check_db(db)
-    given, listed = _scenario_dirs(scenario_dirs)
+    given, listed = _scenario_dirs(scenario_dirs)  # the config is known to load from here on
+    from simulator.config import load_config
+
+    matcher = matcher_or_exit(matcher, load_config().matcher)  # before any trainee waits
     playable = _warm_catalog(listed, max_bytes)
     listener = _listen_or_exit(host, port)
     options = SessionOptions(db=target, scenario_dirs=given, max_bytes=max_bytes,
-                             assess=assess, timed=timed)  # fmt: skip
+                             assess=assess, timed=timed, say=say, matcher=matcher)  # fmt: skip
     _introduce(listener, options, listed, max_sessions, playable)
 
     from simulator.serve.server import ClassroomServer
@@ -192,6 +209,8 @@ def _introduce(
     mode = "assessment" if options.assess else "practice"
     if options.timed:
         mode += f", {options.timed} s a reply"
+    if options.say:
+        mode += f", replies typed (heard by {options.matcher or 'ngram'})"
     echo("talkdown classroom server")
     echo(f"  Trainees open   {where}")
     echo(f"  Sessions        at most {max_sessions} at once (--max-sessions)")

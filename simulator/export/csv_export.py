@@ -26,6 +26,13 @@ such an attempt never passes) and ``outcome`` the outcome text shown.
 Reply rows keep the authored reply number in ``choice`` and add ``shown``, the
 position the reply had on screen when the replies were shuffled, and
 ``critical``, the reason when that reply fails the call.
+
+Typed replies (say mode) are personal data: only ``--include-typed`` adds
+their columns. Reply rows then end with ``typed`` (what the trainee typed;
+empty when the reply was picked), ``matched`` (the reply it was heard as; empty
+when it could not be matched), ``similarity`` (0–1, 3 decimals) and
+``overridden`` (``true`` when the trainee said another reply than the one
+heard); attempt rows end with ``matcher`` (name and version, e.g. ``ngram 1``).
 """
 
 from __future__ import annotations
@@ -52,6 +59,9 @@ CHOICE_COLUMNS: Final = (
     "empathy", "assertiveness", "tags", "mood_before", "mood_after", "seconds", "latency_ms",
     "shown", "critical",
 )  # fmt: skip
+#: Added with ``--include-typed`` only (typed text is personal data).
+TYPED_ATTEMPT_COLUMNS: Final = ("matcher",)
+TYPED_CHOICE_COLUMNS: Final = ("typed", "matched", "similarity", "overridden")
 
 _BOOL: Final = {None: None, False: "false", True: "true"}
 #: Distinct stored tag lists / summaries decoded at most once each (bounded, so
@@ -112,12 +122,35 @@ def sheet_score(value: float | None) -> float | None:
     return rounded(value, 2)
 
 
+def matcher_text(name: str | None, version: str | None) -> str | None:
+    """``ngram 1``: the matcher that heard an attempt's typed replies (None: none typed)."""
+    return None if name is None else f"{name} {version or ''}".strip()
+
+
+def typed_cells(
+    typed: str | None, choice: int | None, matched: int | None, similarity: float | None
+) -> tuple[object, int | None, float | None, str | None]:
+    """A reply's ``--include-typed`` cells: typed, matched, similarity, overridden."""
+    if typed is None:
+        return (None, None, None, None)
+    similar = None if similarity is None else round(similarity, 3)
+    return (cell(typed), matched, similar, _BOOL[matched != choice])
+
+
 def write_attempts_csv(
-    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
+    view: ResultsView,
+    filters: Filters,
+    out: TextIO,
+    *,
+    tick: Tick | None = None,
+    include_typed: bool = False,
 ) -> int:
-    """Write one CSV row per matching attempt to *out*; return how many."""
+    """Write one CSV row per matching attempt to *out*; return how many.
+
+    ``include_typed`` adds the matcher that heard the attempt's typed replies.
+    """
     writer = csv.writer(out)
-    writer.writerow(ATTEMPT_COLUMNS)
+    writer.writerow(ATTEMPT_COLUMNS + (TYPED_ATTEMPT_COLUMNS if include_typed else ()))
     ticker = Ticker(tick)
     safe = cell
     sins_cells: dict[str, str] = {}
@@ -127,7 +160,7 @@ def write_attempts_csv(
             if len(sins_cells) >= _CACHE:
                 sins_cells.clear()
             sins = sins_cells[a.sins] = sins_text(a.sins)
-        writer.writerow((
+        row: tuple[object, ...] = (
             safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
             safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
             sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
@@ -135,17 +168,29 @@ def write_attempts_csv(
             sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
             _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
             safe(a.outcome),
-        ))  # fmt: skip
+        )  # fmt: skip
+        if include_typed:
+            row += (safe(matcher_text(a.matcher, a.matcher_version)),)
+        writer.writerow(row)
         ticker.step()
     return ticker.done()
 
 
 def write_choices_csv(
-    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
+    view: ResultsView,
+    filters: Filters,
+    out: TextIO,
+    *,
+    tick: Tick | None = None,
+    include_typed: bool = False,
 ) -> int:
-    """Write one CSV row per reply of the matching attempts to *out*; return how many."""
+    """Write one CSV row per reply of the matching attempts to *out*; return how many.
+
+    ``include_typed`` adds what was typed, what it was heard as, and whether the
+    trainee overrode it.
+    """
     writer = csv.writer(out)
-    writer.writerow(CHOICE_COLUMNS)
+    writer.writerow(CHOICE_COLUMNS + (TYPED_CHOICE_COLUMNS if include_typed else ()))
     ticker = Ticker(tick)
     safe = cell
     # Replies repeat the same few tag lists: decode each distinct one once.
@@ -156,10 +201,13 @@ def write_choices_csv(
             if len(tag_cells) >= _CACHE:
                 tag_cells.clear()
             tag_cell = tag_cells[r.tags] = neutralise("; ".join(json.loads(r.tags)))
-        writer.writerow((
+        row: tuple[object, ...] = (
             safe(r.attempt_uuid), safe(r.trainee), safe(r.cohort), safe(r.scenario_id), r.seq,
             safe(r.node), r.choice, safe(r.say), r.empathy, r.assertiveness, tag_cell,
             r.mood_before, r.mood_after, r.seconds, r.latency_ms, r.shown, safe(r.critical),
-        ))  # fmt: skip
+        )  # fmt: skip
+        if include_typed:
+            row += typed_cells(r.typed, r.choice, r.matched, r.similarity)
+        writer.writerow(row)
         ticker.step()
     return ticker.done()

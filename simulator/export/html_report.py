@@ -24,13 +24,16 @@ from typing import Final
 from scoring.vocabulary import DIMENSIONS, SCORES
 from simulator.export.report import (
     ENDING_NAMES,
+    NOT_SAID,
     CohortStats,
     DecisionPoint,
     Report,
     TraineeProgress,
     TraineeStats,
+    heard_cell,
     short_hash,
     summary_line,
+    typed_line,
 )
 from simulator.formatting import plural, rate, score, signed
 from simulator.tags import SIN_ADVICE, SINS
@@ -222,7 +225,8 @@ def _trainee_row(t: TraineeStats) -> str:
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def _decision_rows(point: DecisionPoint) -> list[str]:
+def _decision_rows(point: DecisionPoint, typed: bool = False) -> list[str]:
+    """A decision point's rows; ``typed``: its version's table has the "Heard as" column."""
     rows = []
     share = point.strongest_share
     node = f"<strong>{_e(point.node)}</strong>"
@@ -230,8 +234,10 @@ def _decision_rows(point: DecisionPoint) -> list[str]:
         node += f'<br><span class="small">“{_e(point.prompt)}”</span>'
     if share is not None:
         node += f'<br><span class="star">{rate(share)} chose ★</span>'
+    if point.typed:
+        node += f'<br><span class="small">{_e(typed_line(point))}</span>'
     for i, reply in enumerate(point.replies):
-        said = "(silence)" if reply.choice is None else reply.say
+        said = "(silence)" if reply.choice is None else reply.say or NOT_SAID
         marks = [f'<span class="sin">⚠ {_e(t)}</span>' if t in SINS else _e(t) for t in reply.tags]
         if reply.critical:
             marks.insert(0, f'<span class="sin" title="{_e(reply.critical)}">✗ critical</span>')
@@ -247,7 +253,9 @@ def _decision_rows(point: DecisionPoint) -> list[str]:
             f'<td class="text{zero}">{_e(said)}</td><td class="text">{", ".join(marks)}</td>'
             f'<td class="num{zero}">{reply.count}</td>'
             f'<td class="num{zero}"><span class="bar wide-only" '
-            f'style="width:{reply.share * 5:.2f}em"></span> {rate(reply.share)}</td></tr>'
+            f'style="width:{reply.share * 5:.2f}em"></span> {rate(reply.share)}</td>'
+            + (f'<td class="num">{_e(heard_cell(reply))}</td>' if typed else "")
+            + "</tr>"
         )
     return rows
 
@@ -422,20 +430,22 @@ def render_html(report: Report) -> str:
         "quality check on its own.</p>"
     )
     current: tuple[str, str] | None = None
+    typed = {(p.scenario_id, p.content_hash) for p in report.decisions if p.typed}
     for point in report.decisions:
         version = (point.scenario_id, point.content_hash)
         if version != current:
             if current is not None:
                 out.append("</tbody></table>")
             current = version
+            heard = "<th class=num>Heard as</th>" if version in typed else ""
             out.append(
                 f"<h3>{_e(point.scenario_id)} "
                 f'<span class="small">version {_e(short_hash(point.content_hash))}</span></h3>'
                 "<table><thead><tr><th>Decision</th><th class=num>#</th><th>Reply</th>"
-                "<th>Tags</th><th class=num>Picked</th><th class=num>Share</th></tr></thead>"
-                "<tbody>"
+                "<th>Tags</th><th class=num>Picked</th><th class=num>Share</th>"
+                f"{heard}</tr></thead><tbody>"
             )
-        out.extend(_decision_rows(point))
+        out.extend(_decision_rows(point, version in typed))
     if current is not None:
         out.append("</tbody></table>")
     out.append("</section></body></html>")

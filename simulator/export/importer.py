@@ -65,6 +65,7 @@ from simulator.results import (
     StoreFault,
     parse_utc,
 )
+from simulator.results.checks import MAX_TYPED
 from simulator.terminal import control_problem
 
 #: Longest line read; a longer one is rejected without being held in memory.
@@ -254,6 +255,7 @@ def _choice(item: Any, index: int, key: str) -> ChoiceRow:
     critical = _text(item, "critical", where, optional=True) if _newer(item, "critical") else None
     if critical is not None and choice is None:
         raise Invalid(f"'{where}critical' must be null for a silence (no reply was made)")
+    typed, matched, similarity = _typed(item, where, choice)
     return ChoiceRow(
         attempt_uuid=key,
         seq=seq,
@@ -271,7 +273,47 @@ def _choice(item: Any, index: int, key: str) -> ChoiceRow:
         recorded_at=recorded,
         critical=critical,
         shown=_int(item, "shown", where, optional=True, low=1) if _newer(item, "shown") else None,
+        typed=typed,
+        matched=matched,
+        similarity=similarity,
     )
+
+
+def _typed(
+    item: Mapping[str, Any], where: str, choice: int | None
+) -> tuple[str | None, int | None, float | None]:
+    """A reply's typed text, the reply it was heard as and the similarity (exported with
+    ``--include-typed``; absent otherwise, and then nothing was typed as far as we know)."""
+    if not _newer(item, "typed"):
+        return None, None, None
+    typed = _text(item, "typed", where, optional=True)
+    if typed is None:
+        for key in ("matched", "similarity"):
+            if item.get(key) is not None:
+                raise Invalid(f"'{where}{key}' must be null when nothing was typed")
+        return None, None, None
+    if choice is None:
+        raise Invalid(f"'{where}typed' must be null for a silence (no reply was made)")
+    if len(typed) > MAX_TYPED:
+        raise Invalid(f"'{where}typed' is longer than {MAX_TYPED} characters")
+    matched = _int(item, "matched", where, optional=True, low=1)
+    similarity = _number(item, "similarity", where, high=1.0)
+    if similarity is None:
+        raise Invalid(f"'{where}similarity' must be a number from 0 to 1 for a typed reply")
+    overridden = item.get("overridden")
+    if overridden is not None and overridden != (matched != choice):
+        raise Invalid(f"'{where}overridden' does not agree with 'matched' and 'choice'")
+    return typed, matched, similarity
+
+
+def _matcher(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The attempt's matcher ``{"name", "version"}`` (absent or null: none)."""
+    value = obj.get("matcher")
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise Invalid(f"'matcher' must be an object or null, not {_kind(value)}")
+    return _name(value, "name", "matcher."), _name(value, "version", "matcher.")
 
 
 def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
@@ -333,6 +375,9 @@ def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
         raise Invalid("'critical' does not list exactly the replies whose 'critical' is set")
     if critical and passed:
         raise Invalid("'passed' cannot be true: the attempt has a critical reply")
+    matcher, matcher_version = _matcher(obj)
+    if matcher is None and any(c.typed is not None for c in choices):
+        raise Invalid("'matcher' must name the matcher that heard the typed replies")
     seconds = _int(obj, "seconds", "", low=0) or 0
     if seconds != sum(c.seconds for c in choices):
         raise Invalid(
@@ -377,6 +422,8 @@ def parse_record(obj: Any) -> tuple[AttemptRow, list[ChoiceRow]]:
         if _newer(obj, "outcome")
         else None,
         critical=critical,
+        matcher=matcher,
+        matcher_version=matcher_version,
     )
     return attempt, choices
 
@@ -490,10 +537,11 @@ def check_against(attempt: AttemptRow, choices: list[ChoiceRow], known: Scenario
         node(item.node, where + "node")
         node(item.next_node, where + "next_node")
         offered = known.replies[item.node]
-        if item.choice is not None and item.choice > offered:
-            raise Invalid(
-                f"'{where}choice' is {item.choice}, but node {item.node!r} offers {offered}"
-            )
+        for key, number in (("choice", item.choice), ("matched", item.matched)):
+            if number is not None and number > offered:
+                raise Invalid(
+                    f"'{where}{key}' is {number}, but node {item.node!r} offers {offered}"
+                )
     if attempt.ending_node is not None:
         node(attempt.ending_node, "ending_node")
         kind = known.endings.get(attempt.ending_node)

@@ -18,6 +18,14 @@ field except local row ids. One line looks like (wrapped here)::
                   "next_node": "tracking", "recorded_at": "…", "critical": null,
                   "shown": 3}, …]}
 
+Typed replies (say mode) are personal data: only ``--include-typed``
+(``include_typed``) adds, to each reply, ``"typed"`` (what the trainee typed;
+null when the reply was picked), ``"matched"`` (the reply it was heard as; null
+when not matched), ``"similarity"`` (0–1) and ``"overridden"`` (true when the
+trainee said another reply than the one heard; null when not typed), and to the
+attempt ``"matcher": {"name", "version"}`` (null when nothing was typed).
+Without the flag those keys are absent, and an import keeps none.
+
 Times are the stored UTC text (ISO 8601, microseconds, ``Z``). ``choice`` is the
 authored reply number; ``shown`` the position it had on screen (null when the
 replies were in authored order). ``critical`` on the attempt lists
@@ -49,9 +57,9 @@ FORMAT: Final = "talkdown-attempt/1"
 Record = dict[str, Any]
 
 
-def choice_record(row: ReplyRecord) -> Record:
-    """One reply as exported (decoded)."""
-    return {
+def choice_record(row: ReplyRecord, include_typed: bool = False) -> Record:
+    """One reply as exported (decoded); ``include_typed`` adds what was typed."""
+    record: Record = {
         "seq": row.seq,
         "node": row.node,
         "choice": row.choice,
@@ -68,11 +76,19 @@ def choice_record(row: ReplyRecord) -> Record:
         "critical": row.critical,
         "shown": row.shown,
     }
+    if include_typed:
+        record["typed"] = row.typed
+        record["matched"] = row.matched
+        record["similarity"] = row.similarity
+        record["overridden"] = None if row.typed is None else row.matched != row.choice
+    return record
 
 
-def attempt_record(row: AttemptRecord, choices: list[Record]) -> Record:
-    """One attempt as exported (decoded), with its replies."""
-    return {
+def attempt_record(
+    row: AttemptRecord, choices: list[Record], include_typed: bool = False
+) -> Record:
+    """One attempt as exported (decoded), with its replies; ``include_typed``: its matcher."""
+    record: Record = {
         "format": FORMAT,
         "uuid": row.uuid,
         "trainee": {"name": row.trainee, "cohort": row.cohort, "email": row.email},
@@ -100,8 +116,18 @@ def attempt_record(row: AttemptRecord, choices: list[Record]) -> Record:
         "shuffle_seed": row.shuffle_seed,
         "outcome": row.outcome,
         "critical": json.loads(row.critical),
-        "choices": choices,
     }  # fmt: skip
+    if include_typed:
+        record["matcher"] = matcher_record(row)
+    record["choices"] = choices
+    return record
+
+
+def matcher_record(row: AttemptRecord) -> Record | None:
+    """``{"name", "version"}`` of the matcher that heard the attempt's typed replies."""
+    if row.matcher is None:
+        return None
+    return {"name": row.matcher, "version": row.matcher_version}
 
 
 def _grouped(
@@ -120,10 +146,13 @@ def _grouped(
         yield row, mine
 
 
-def iter_records(view: ResultsView, filters: Filters) -> Iterator[Record]:
+def iter_records(
+    view: ResultsView, filters: Filters, *, include_typed: bool = False
+) -> Iterator[Record]:
     """Matching attempts with their replies as decoded records, one at a time."""
     for row, replies in _grouped(view, filters):
-        yield attempt_record(row, [choice_record(r) for r in replies])
+        choices = [choice_record(r, include_typed) for r in replies]
+        yield attempt_record(row, choices, include_typed)
 
 
 def dumps(record: Record) -> str:
@@ -162,8 +191,18 @@ def _compact(stored: str) -> str:
     return stored.replace(", ", ",")
 
 
-def reply_json(row: ReplyRecord) -> str:
-    """``dumps(choice_record(row))`` without decoding anything (before C1 escaping)."""
+def _typed_json(row: ReplyRecord) -> str:
+    """The ``--include-typed`` keys of a reply, as `choice_record` writes them."""
+    overridden = None if row.typed is None else row.matched != row.choice
+    return (
+        f',"typed":{_opt_text(row.typed)},"matched":{_number(row.matched)},'
+        f'"similarity":{_number(row.similarity)},"overridden":{_flag(overridden)}'
+    )
+
+
+def reply_json(row: ReplyRecord, include_typed: bool = False) -> str:
+    """``dumps(choice_record(row, include_typed))`` without decoding (before C1 escaping)."""
+    typed = _typed_json(row) if include_typed else ""
     return (
         f'{{"seq":{row.seq},"node":{_text(row.node)},"choice":{_number(row.choice)},'
         f'"say":{_text(row.say)},"empathy":{row.empathy},"assertiveness":{row.assertiveness},'
@@ -171,7 +210,7 @@ def reply_json(row: ReplyRecord) -> str:
         f'"mood_after":{row.mood_after},"seconds":{row.seconds},'
         f'"latency_ms":{_number(row.latency_ms)},"next_node":{_opt_text(row.next_node)},'
         f'"recorded_at":{_text(row.recorded_at)},"critical":{_opt_text(row.critical)},'
-        f'"shown":{_number(row.shown)}}}'
+        f'"shown":{_number(row.shown)}{typed}}}'
     )
 
 
@@ -182,8 +221,15 @@ def _critical_json(row: AttemptRecord) -> str:
     return json.dumps(json.loads(row.critical), ensure_ascii=False, separators=(",", ":"))
 
 
-def line(row: AttemptRecord, replies: list[ReplyRecord]) -> str:
+def _matcher_json(row: AttemptRecord) -> str:
+    if row.matcher is None:
+        return ',"matcher":null'
+    return f',"matcher":{{"name":{_text(row.matcher)},"version":{_opt_text(row.matcher_version)}}}'
+
+
+def line(row: AttemptRecord, replies: list[ReplyRecord], include_typed: bool = False) -> str:
     """``dumps(attempt_record(...))`` of one attempt, built straight from the records."""
+    matcher = _matcher_json(row) if include_typed else ""
     text = (
         f'{{"format":"{FORMAT}","uuid":{_text(row.uuid)},'
         f'"trainee":{{"name":{_text(row.trainee)},"cohort":{_text(row.cohort)},'
@@ -201,19 +247,27 @@ def line(row: AttemptRecord, replies: list[ReplyRecord]) -> str:
         f'"passed":{_flag(row.passed)},"seconds":{row.seconds},"turns":{row.turns},'
         f'"app_version":{_opt_text(row.app_version)},'
         f'"shuffle_seed":{_number(row.shuffle_seed)},"outcome":{_opt_text(row.outcome)},'
-        f'"critical":{_critical_json(row)},'
-        f'"choices":[{",".join(map(reply_json, replies))}]}}'
+        f'"critical":{_critical_json(row)}{matcher},'
+        f'"choices":[{",".join(reply_json(r, include_typed) for r in replies)}]}}'
     )
     return escape_json_text(text)
 
 
 def write_jsonl(
-    view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
+    view: ResultsView,
+    filters: Filters,
+    out: TextIO,
+    *,
+    tick: Tick | None = None,
+    include_typed: bool = False,
 ) -> int:
-    """Write matching attempts as JSON Lines to *out*; return how many."""
+    """Write matching attempts as JSON Lines to *out*; return how many.
+
+    ``include_typed`` adds what was typed (personal data: only on request).
+    """
     ticker = Ticker(tick)
     write = out.write
     for row, replies in _grouped(view, filters):
-        write(line(row, replies) + "\n")
+        write(line(row, replies, include_typed) + "\n")
         ticker.step()
     return ticker.done()

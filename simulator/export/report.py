@@ -16,7 +16,10 @@ attempts costs a couple of index walks. Sections:
   each reply was picked, its words and tags, and which sins it commits. When
   the scenario file of that version is found (`ScenarioVersions`), this is a
   full item analysis: every reply offered, unpicked ones included, the
-  strongest marked, and the share of replies that chose it.
+  strongest marked, and the share of replies that chose it. Where trainees
+  typed their replies (say mode): how often typed text was heard as each
+  reply, how often it matched none, and how often the trainee overrode what
+  was heard (counts only: typed text never appears in a report).
 * **sins** — how often each of the seven sins was committed in the cohort.
 * **progress** — per trainee, per day (UTC): completed attempts, passes, mean
   and best overall.
@@ -40,7 +43,7 @@ from scoring.vocabulary import ENDINGS, SCORES
 from simulator.dialogue import render
 from simulator.formatting import plural, rate, score, signed
 from simulator.results import Filters, ResultsView, format_utc
-from simulator.results.rows import ReplyCount, TraineePicks
+from simulator.results.rows import ReplyCount, TraineePicks, TypedCount
 from simulator.tags import SIN_ADVICE, SINS
 
 if TYPE_CHECKING:
@@ -127,6 +130,8 @@ class ReplyStats:
     share: float  # of all replies made at this node
     critical: str | None = None  # why this reply fails the call
     strongest: bool = False  # the strongest reply offered here (ties: each of them)
+    heard: int = 0  # typed replies heard as this reply (say mode)
+    overridden: int = 0  # of those, how many the trainee did not say as heard
 
     @property
     def sins(self) -> tuple[str, ...]:
@@ -152,6 +157,9 @@ class DecisionPoint:
     replies: tuple[ReplyStats, ...]
     prompt: str = ""
     complete: bool = False
+    typed: int = 0  # typed replies made here (say mode)
+    unmatched: int = 0  # of them, heard as no reply (the trainee then picked one)
+    overridden: int = 0  # of them, not said as heard (the unmatched included)
 
     @property
     def strongest_share(self) -> float | None:
@@ -277,10 +285,41 @@ def _scenarios(view: ResultsView, filters: Filters) -> tuple[ScenarioResults, ..
     )
 
 
+def _heard(typed: Sequence[TypedCount]) -> dict[int, tuple[int, int]]:
+    """Reply number -> (typed replies heard as it, how many of those were overridden)."""
+    return {t.matched: (t.count, t.overridden) for t in typed if t.matched is not None}
+
+
+def _with_typed(point: DecisionPoint, typed: Sequence[TypedCount]) -> DecisionPoint:
+    """*point* with its typed replies counted: per reply heard as, and for the node."""
+    if not typed:
+        return point
+    heard = _heard(typed)
+    replies = [
+        replace(r, heard=heard[r.choice][0], overridden=heard[r.choice][1])
+        if r.choice in heard else r
+        for r in point.replies
+    ]  # fmt: skip
+    shown = {r.choice for r in replies}
+    for number in sorted(set(heard) - shown):  # heard as, never said: listed all the same
+        replies.append(ReplyStats(choice=number, say="", tags=(), count=0, share=0.0,
+                                  heard=heard[number][0], overridden=heard[number][1]))  # fmt: skip
+    return replace(
+        point,
+        replies=tuple(replies),
+        typed=sum(t.count for t in typed),
+        unmatched=sum(t.count for t in typed if t.matched is None),
+        overridden=sum(t.overridden for t in typed),
+    )
+
+
 def _decisions(view: ResultsView, filters: Filters) -> tuple[DecisionPoint, ...]:
     by_node: dict[tuple[str, str, str], list[ReplyCount]] = defaultdict(list)
     for count in view.reply_counts(filters):
         by_node[(count.scenario_id, count.content_hash, count.node)].append(count)
+    typed: dict[tuple[str, str, str], list[TypedCount]] = defaultdict(list)
+    for heard in view.typed_counts(filters):
+        typed[(heard.scenario_id, heard.content_hash, heard.node)].append(heard)
     points = []
     for (scenario_id, content_hash, node), picks in by_node.items():
         total = sum(p.count for p in picks)
@@ -295,7 +334,8 @@ def _decisions(view: ResultsView, filters: Filters) -> tuple[DecisionPoint, ...]
             )
             for p in sorted(picks, key=lambda p: (-p.count, p.choice is None, p.choice or 0))
         )
-        points.append(DecisionPoint(scenario_id, content_hash, node, total, replies))
+        point = DecisionPoint(scenario_id, content_hash, node, total, replies)
+        points.append(_with_typed(point, typed.get((scenario_id, content_hash, node), ())))
     # Within a version, the nodes most conversations reach come first: roughly
     # the order of the conversation, without having to load the scenario.
     points.sort(key=lambda p: (p.scenario_id, p.content_hash, -p.total, p.node))
@@ -339,6 +379,7 @@ def item_analysis(point: DecisionPoint, scenario: Scenario | None) -> DecisionPo
     if node is None or not node.choices:
         return point
     picked = {r.choice: r for r in point.replies}
+    heard = {r.choice: (r.heard, r.overridden) for r in point.replies if r.heard}
     best = strongest_replies(
         [c.empathy for c in node.choices],
         [c.assertiveness for c in node.choices],
@@ -347,10 +388,12 @@ def item_analysis(point: DecisionPoint, scenario: Scenario | None) -> DecisionPo
     replies = []
     for number, choice in enumerate(node.choices, 1):
         count = picked[number].count if number in picked else 0
+        heard_as, overridden = heard.get(number, (0, 0))
         replies.append(ReplyStats(
             choice=number, say=_said(scenario, choice.say), tags=tuple(choice.tags),
             count=count, share=count / point.total if point.total else 0.0,
             critical=choice.critical or None, strongest=number - 1 in best,
+            heard=heard_as, overridden=overridden,
         ))  # fmt: skip
     if None in picked:  # timed play: the silences, after the replies
         replies.append(picked[None])
@@ -476,6 +519,7 @@ def report_json(report: Report) -> dict[str, Any]:
                 "complete": p.complete,
                 "prompt": p.prompt if p.complete else None,
                 "strongest_share": p.strongest_share,
+                "typed": {"replies": p.typed, "unmatched": p.unmatched, "overridden": p.overridden},
                 "replies": [
                     {**asdict(r), "tags": list(r.tags), "sins": list(r.sins)} for r in p.replies
                 ],
@@ -526,6 +570,22 @@ def text_bar(share: float, width: int = 20) -> str:
 def short_hash(content_hash: str) -> str:
     """The first 12 hex digits of a content hash: enough to tell versions apart."""
     return content_hash[:12]
+
+
+#: A reply typed text was heard as but nobody said, where its words are not known.
+NOT_SAID: Final = "(heard as, never said; add --scenarios to see its words)"
+
+
+def typed_line(point: DecisionPoint) -> str:
+    """``12 typed: 2 matched none, 3 overridden`` for a decision point's typed replies."""
+    return f"{point.typed} typed: {point.unmatched} matched none, {point.overridden} overridden"
+
+
+def heard_cell(reply: ReplyStats) -> str:
+    """How often typed text was heard as *reply* (and how often that was overridden)."""
+    if not reply.heard:
+        return ""
+    return f"{reply.heard}" + (f" ({reply.overridden} overridden)" if reply.overridden else "")
 
 
 def summary_line(report: Report) -> str:
@@ -658,6 +718,7 @@ def render_text(report: Report, console: Any) -> None:
 
     current: tuple[str, str] | None = None
     points: Table | None = None
+    typed = {(p.scenario_id, p.content_hash) for p in report.decisions if p.typed}
     for point in report.decisions:
         version = (point.scenario_id, point.content_hash)
         if version != current:
@@ -672,16 +733,19 @@ def render_text(report: Report, console: Any) -> None:
                 ),
                 title_justify="left",
             )
-            for head in ("Node", "#", "Reply", "Tags", "Picked", "Share"):
+            heads = ("Node", "#", "Reply", "Tags", "Picked", "Share")
+            for head in heads + (("Heard as",) if version in typed else ()):
                 points.add_column(
                     head,
-                    justify="right" if head in ("#", "Picked") else "left",
+                    justify="right" if head in ("#", "Picked", "Heard as") else "left",
                     overflow="fold",
                 )
         assert points is not None
         node = cell(point.node, limit=NAME_SHOWN)
         if point.strongest_share is not None:
             node.append(f"\n{rate(point.strongest_share)} chose ★", style="bold")
+        if point.typed:
+            node.append(f"\n{typed_line(point)}")
         for i, reply in enumerate(point.replies):
             tags = Text()
             if reply.critical:
@@ -695,13 +759,14 @@ def render_text(report: Report, console: Any) -> None:
                 tags.append(f"⚠ {tag}" if tag in SINS else clip(tag, NAME_SHOWN),
                             style="bold red" if tag in SINS else "")  # fmt: skip
             number = "—" if reply.choice is None else str(reply.choice)
+            heard = (heard_cell(reply),) if version in typed else ()
             points.add_row(
                 node if i == 0 else "",
                 ("★ " if reply.strongest else "") + number,
                 Text("(silence)") if reply.choice is None
-                else cell(reply.say, limit=SAY_SHOWN, one_line=False),
+                else cell(reply.say or NOT_SAID, limit=SAY_SHOWN, one_line=False),
                 tags, str(reply.count), f"{rate(reply.share)} {text_bar(reply.share, 8)}",
-                end_section=i == len(point.replies) - 1,
+                *heard, end_section=i == len(point.replies) - 1,
             )  # fmt: skip
     if points is not None:
         console.print(points)

@@ -15,6 +15,16 @@ Per attempt, in this order:
   three dimensions, the outcome shown and the critical replies (a list of
   ``{"node", "choice", "reason"}``) as extensions; timestamp = finish.
 
+A typed reply (say mode) is exported as typed only with ``--include-typed``
+(typed text is personal data): its ``answered`` statement's object is then the
+node's ``long-fill-in`` interaction (``…/nodes/<node>/typed``),
+``result.response`` is what the trainee typed, and ``result.extensions`` add
+the reply it was heard as (``<base>ext/matched-reply``: that reply's IRI, or
+null when not matched), the ``similarity`` (0–1), the reply said
+(``<base>ext/reply``), whether the trainee ``overridden`` what was heard, and
+the ``matcher`` (name and version). Without the flag it is the reply's
+``choice`` interaction, exactly as a picked reply's.
+
 Actor: ``mbox`` (``mailto:``) when the trainee's e-mail is known, else an
 ``account`` {``homePage``, ``name`` = ``<cohort>/<name>``} — exactly one IFI.
 Object ids are IRIs under the IRI base (``scenarios/<id>``,
@@ -58,6 +68,7 @@ class XapiOptions:
 
     iri_base: str = DEFAULT_IRI_BASE
     home_page: str = DEFAULT_HOME_PAGE
+    include_typed: bool = False  # typed replies as long-fill-in (personal data: on request)
 
     def __post_init__(self) -> None:
         # Always one slash between the base and what follows it.
@@ -180,6 +191,32 @@ def _final_result(record: Record, options: XapiOptions) -> dict[str, Any]:
     return result
 
 
+def _typed(
+    record: Record, reply: dict[str, Any], options: XapiOptions, node_iri: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A typed reply's ``long-fill-in`` object, and what its result adds."""
+    matched = reply["matched"]
+    matcher = record.get("matcher") or {}
+    activity = {
+        "objectType": "Activity",
+        "id": f"{node_iri}/typed",
+        "definition": {
+            "type": INTERACTION,
+            "interactionType": "long-fill-in",
+            "name": {"en-US": f"Typed reply at {reply['node']}"},
+        },
+    }
+    extensions = {
+        options.ext("matched-reply"): None if matched is None else f"{node_iri}/replies/{matched}",
+        options.ext("similarity"): reply["similarity"],
+        options.ext("reply"): f"{node_iri}/replies/{reply['choice']}",
+        options.ext("said"): reply["say"],
+        options.ext("overridden"): reply["overridden"],
+        options.ext("matcher"): f"{matcher.get('name', '')} {matcher.get('version', '')}".strip(),
+    }
+    return activity, extensions
+
+
 def _answered(record: Record, reply: dict[str, Any], options: XapiOptions) -> dict[str, Any]:
     node_iri = f"{_scenario_iri(record, options)}/nodes/{_segment(reply['node'])}"
     which = "silence" if reply["choice"] is None else str(reply["choice"])
@@ -204,15 +241,20 @@ def _answered(record: Record, reply: dict[str, Any], options: XapiOptions) -> di
         result["duration"] = iso_duration(reply["latency_ms"] / 1000)
     context = _context(record, options, parent=True)
     context["extensions"][options.ext("seq")] = reply["seq"]
+    activity: dict[str, Any] = {
+        "objectType": "Activity",
+        "id": f"{node_iri}/replies/{which}",
+        "definition": {"type": INTERACTION, "name": {"en-US": said}},
+    }
+    if options.include_typed and reply.get("typed") is not None:
+        activity, typed_extensions = _typed(record, reply, options, node_iri)
+        result["response"] = reply["typed"]
+        result["extensions"].update(typed_extensions)
     return {
         "id": statement_id(record["uuid"], "answered", reply["seq"]),
         "actor": actor(record, options),
         "verb": _verb("answered"),
-        "object": {
-            "objectType": "Activity",
-            "id": f"{node_iri}/replies/{which}",
-            "definition": {"type": INTERACTION, "name": {"en-US": said}},
-        },
+        "object": activity,
         "result": result,
         "context": context,
         "timestamp": reply["recorded_at"],
@@ -255,7 +297,7 @@ def iter_statements(
 ) -> Iterator[dict[str, Any]]:
     """Statements of every matching attempt, attempt by attempt (*tick* counts attempts)."""
     ticker = Ticker(tick)
-    for record in iter_records(view, filters):
+    for record in iter_records(view, filters, include_typed=options.include_typed):
         yield from statements_for(record, options)
         ticker.step()
     ticker.done()

@@ -101,6 +101,9 @@ class Matcher(Protocol):
     #: Changes whenever the scores could change (method, settings or model).
     version: str
     settings: Settings
+    #: True when a match costs about a millisecond and loads nothing, so a UI may
+    #: run it inline; False: run it off the UI thread.
+    light: bool
 
     @property
     def ready(self) -> bool:
@@ -175,6 +178,7 @@ class ScoringMatcher:
     name: str
     version: str
     settings: Settings
+    light: bool = False
 
     def scores(self, node: Node, text: str) -> list[float]:
         raise NotImplementedError

@@ -56,6 +56,8 @@ def _tag_words(tags: tuple[str, ...]) -> str:
 class NgramMatcher(ScoringMatcher):
     """Character 3–5-gram TF-IDF over each reply's text, paraphrases and tags."""
 
+    light = True  # p95 about 1 ms on a 9-reply node (benchmarks/bench_matcher.py)
+
     def __init__(self, settings: Settings = SETTINGS, *, tag_weight: float = TAG_WEIGHT) -> None:
         self.name = NAME
         self.version = VERSION if tag_weight == TAG_WEIGHT else f"{VERSION}+tags{tag_weight:g}"

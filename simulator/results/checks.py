@@ -9,6 +9,7 @@ import uuid as uuid_mod
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import cache
+from typing import Final
 
 from simulator.results.rows import AttemptRow, ChoiceRow, format_utc, parse_utc
 from simulator.terminal import control_problem
@@ -18,11 +19,17 @@ __all__ = [
     "check_choice",
     "check_name",
     "check_score",
+    "check_typed",
     "normal_uuid",
     "rekey",
     "same_attempt",
     "tags_json",
+    "without_typed",
 ]
+
+#: Longest typed reply a store keeps (what the TUI lets a trainee type:
+#: `simulator.typed.MAX_TYPED_CHARS`; a test keeps them equal).
+MAX_TYPED: Final = 500
 
 
 @cache
@@ -66,6 +73,52 @@ def check_name(value: str, what: str) -> None:
     problem = control_problem(value)
     if problem is not None:  # every way in checks first; this is the last line
         raise ValueError(f"{what} cannot be stored: {problem}")
+
+
+def check_typed(
+    choice: int | None,
+    typed: str | None,
+    matched: int | None,
+    similarity: float | None,
+    matcher: str | None,
+    matcher_version: str | None,
+) -> float | None:
+    """The rules for a typed reply's fields (say mode); returns *similarity* as a float.
+
+    Typed text goes with a reply made (not a silence), a similarity from 0 to 1
+    and the matcher that heard it; without typed text, there is no match.
+    """
+    if typed is None:
+        if matched is not None or similarity is not None:
+            raise ValueError("a match (matched, similarity) needs the typed text it was made for")
+        return None
+    if not isinstance(typed, str) or not typed.strip():
+        raise ValueError(f"typed text must be a non-empty string; got {typed!r}")
+    if len(typed) > MAX_TYPED:
+        raise ValueError(f"typed text is longer than {MAX_TYPED} characters")
+    if choice is None:
+        raise ValueError("typed text needs a reply made, not a silence")
+    if matched is not None and (isinstance(matched, bool) or not isinstance(matched, int)
+                                or matched < 1):  # fmt: skip
+        raise ValueError(f"matched must be a reply number >= 1 or None; got {matched!r}")
+    value = check_score(similarity, "similarity", optional=False)
+    assert value is not None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"similarity must be from 0 to 1; got {similarity!r}")
+    for what, text in (("matcher", matcher), ("matcher_version", matcher_version)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"a typed reply needs the {what} that heard it; got {text!r}")
+    return value
+
+
+def without_typed(
+    attempt: AttemptRow, choices: Sequence[ChoiceRow]
+) -> tuple[AttemptRow, list[ChoiceRow]]:
+    """*attempt* and *choices* as an export without ``--include-typed`` carries them."""
+    return (
+        dataclasses.replace(attempt, matcher=None, matcher_version=None),
+        [dataclasses.replace(c, typed=None, matched=None, similarity=None) for c in choices],
+    )
 
 
 def normal_uuid(value: str) -> str:

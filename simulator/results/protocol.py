@@ -44,6 +44,7 @@ from simulator.results.rows import (
     TraineePicks,
     TraineeRow,
     TraineeTotals,
+    TypedCount,
 )
 
 __all__ = ["ResultsStore", "ResultsView"]
@@ -82,6 +83,13 @@ class ResultsView(Protocol):
 
     def reply_counts(self, filters: Filters) -> list[ReplyCount]:
         """Per scenario version, node and reply: how often the matching attempts made it."""
+        ...
+
+    def typed_counts(self, filters: Filters) -> list[TypedCount]:
+        """Per scenario version, node and reply heard as: the matching attempts' typed replies.
+
+        By scenario id, content hash, node, then the reply heard as (not matched last).
+        """
         ...
 
     def day_totals(self, filters: Filters) -> list[DayTotals]:
@@ -181,8 +189,13 @@ class ResultsStore(Protocol):
         recorded_at: datetime | None = None,
         critical: str | None = None,
         shown: int | None = None,
+        typed: str | None = None,
+        matched: int | None = None,
+        similarity: float | None = None,
+        matcher: str | None = None,
+        matcher_version: str | None = None,
     ) -> None:
-        """Record one reply in its own committed transaction."""
+        """Record one reply in its own committed transaction (say mode: with what was typed)."""
         ...
 
     def finish_attempt(

@@ -49,6 +49,7 @@ __all__ = [
     "TraineePicks",
     "TraineeRow",
     "TraineeTotals",
+    "TypedCount",
     "critical_json",
     "format_utc",
     "parse_critical",
@@ -211,6 +212,10 @@ class AttemptRow:
     # reports never scan the replies for them); derived, so ignored on import.
     sins: tuple[tuple[str, int], ...] = ()
     techniques: tuple[tuple[str, int], ...] = ()
+    # The reply matcher that heard its typed replies (say mode), name and version;
+    # None when nothing was typed.
+    matcher: str | None = None
+    matcher_version: str | None = None
 
     @property
     def duration(self) -> timedelta | None:
@@ -238,6 +243,16 @@ class ChoiceRow:
     recorded_at: datetime
     critical: str | None = None  # why this reply fails the call
     shown: int | None = None  # 1-based position on screen; None: authored order
+    # Say mode: what the trainee typed (None: the reply was picked), the reply it was
+    # heard as (None: not matched) and that reply's similarity (0–1, the matcher's scale).
+    typed: str | None = None
+    matched: int | None = None
+    similarity: float | None = None
+
+    @property
+    def overridden(self) -> bool | None:
+        """A typed reply: True when the reply made is not the one it was heard as (or none was)."""
+        return None if self.typed is None else self.matched != self.choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +302,8 @@ class AttemptRecord(NamedTuple):
     critical: str  # JSON array of {"node", "choice", "reason"}
     sins: str  # JSON object {sin: count}, names sorted ("{}" when none)
     techniques: str  # JSON object {technique: count}
+    matcher: str | None  # the matcher that heard its typed replies (None: none typed)
+    matcher_version: str | None
 
 
 class ReplyRecord(NamedTuple):
@@ -311,6 +328,9 @@ class ReplyRecord(NamedTuple):
     trainee: str
     cohort: str
     scenario_id: str
+    typed: str | None  # say mode: what was typed (personal data: exported only on request)
+    matched: int | None
+    similarity: float | None
 
 
 # --------------------------------------------------------------------------- aggregates
@@ -370,6 +390,22 @@ class ReplyCount:
     say: str
     tags: tuple[str, ...]
     critical: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TypedCount:
+    """Typed replies at one node of one scenario version heard as one reply (None: not matched).
+
+    ``overridden``: how many of them the trainee did not say as heard (said
+    another reply; every one not matched counts).
+    """
+
+    scenario_id: str
+    content_hash: str
+    node: str
+    matched: int | None
+    count: int
+    overridden: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,10 +31,12 @@ from simulator.results.checks import (
     check_choice,
     check_name,
     check_score,
+    check_typed,
     normal_uuid,
     rekey,
     same_attempt,
     tags_json,
+    without_typed,
 )
 from simulator.results.errors import AttemptClosedError, AttemptNotFoundError, StoreError
 from simulator.results.filters import Filters
@@ -49,6 +51,7 @@ from simulator.results.rows import (
     ScenarioStats,
     TraineePicks,
     TraineeRow,
+    TypedCount,
     add_to_summaries,
     critical_json,
     parse_critical,
@@ -56,7 +59,7 @@ from simulator.results.rows import (
     summaries,
 )
 
-__all__ = ["Cursor", "SqlStore", "Tx", "filter_clauses"]
+__all__ = ["Cursor", "SqlStore", "Tx", "filter_clauses", "typed_order"]
 
 _T = TypeVar("_T")
 _PAGE: Final = 500
@@ -128,26 +131,38 @@ def picks_by_trainee(rows: Iterable[Sequence[Any]]) -> list[TraineePicks]:
     ]
 
 
+def typed_order(counts: Iterable[TypedCount]) -> list[TypedCount]:
+    """*counts* in the protocol's order: version, node, reply heard as (not matched last).
+
+    Sorted here, not in SQL: the backends put NULLs at different ends.
+    """
+    return sorted(counts, key=lambda c: (c.scenario_id, c.content_hash, c.node,
+                                         c.matched is None, c.matched or 0))  # fmt: skip
+
+
 ATTEMPT_COLUMNS: Final = """
     a.uuid, a.trainee_id, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title,
     a.content_hash, a.mode, a.timed_seconds, a.start_node, a.started_at, a.finished_at,
     a.status, a.ending, a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall,
     a.passed, a.seconds, a.turns, a.app_version, a.updated_at, a.shuffle_seed, a.outcome,
-    a.critical, a.sins, a.techniques"""
+    a.critical, a.sins, a.techniques, a.matcher, a.matcher_version"""
 ATTEMPT_FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 CHOICE_COLUMNS: Final = """
     attempt_uuid, seq, node, choice, say, empathy, assertiveness, tags, mood_before,
-    mood_after, seconds, latency_ms, next_node, recorded_at, critical, shown"""
+    mood_after, seconds, latency_ms, next_node, recorded_at, critical, shown, typed, matched,
+    similarity"""
 _INSERT_ATTEMPT: Final = (
     "INSERT INTO attempts (uuid, trainee_id, scenario_id, scenario_title, content_hash, mode,"
     " timed_seconds, start_node, started_at, finished_at, status, ending, ending_node, empathy,"
     " assertiveness, speed, overall, passed, seconds, turns, app_version, updated_at,"
-    " shuffle_seed, outcome, critical_count, critical, sins, techniques)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " shuffle_seed, outcome, critical_count, critical, sins, techniques, matcher,"
+    " matcher_version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?)"
 )
 _INSERT_CHOICE: Final = (
     f"INSERT INTO choices ({CHOICE_COLUMNS})"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -259,6 +274,8 @@ class SqlStore(ABC):
             critical=parse_critical(row[27]),
             sins=tuple(parse_summary(row[28]).items()),
             techniques=tuple(parse_summary(row[29]).items()),
+            matcher=row[30],
+            matcher_version=row[31],
         )
 
     def _choice(self, row: Sequence[Any]) -> ChoiceRow:
@@ -281,6 +298,9 @@ class SqlStore(ABC):
             recorded_at=self._moment(row[13]),
             critical=row[14],
             shown=row[15],
+            typed=row[16],
+            matched=row[17],
+            similarity=row[18],
         )
 
     # ------------------------------------------------------------- trainees
@@ -423,6 +443,11 @@ class SqlStore(ABC):
         recorded_at: datetime | None = None,
         critical: str | None = None,
         shown: int | None = None,
+        typed: str | None = None,
+        matched: int | None = None,
+        similarity: float | None = None,
+        matcher: str | None = None,
+        matcher_version: str | None = None,
     ) -> None:
         """Record one reply in its own committed transaction.
 
@@ -434,6 +459,11 @@ class SqlStore(ABC):
         attempt's critical list in the same transaction. *choice* is the
         authored reply number; *shown* the position it had on screen when the
         replies were shuffled.
+
+        Say mode: *typed* is what the trainee typed, *matched* the reply it was
+        heard as (None: not matched), *similarity* its score, and *matcher* /
+        *matcher_version* the matcher that heard it, kept on the attempt (one
+        matcher an attempt: another is a `StoreError`).
         """
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
             raise ValueError(f"seq must be an integer >= 1; got {seq!r}")
@@ -444,20 +474,22 @@ class SqlStore(ABC):
         if critical is not None and (choice is None or not critical.strip()):
             raise ValueError("a critical reason needs a reply (not a silence) and some text")
         latency = check_score(latency_ms, "latency_ms")
+        heard = check_typed(choice, typed, matched, similarity, matcher, matcher_version)
         stored_tags = tags_json(tags)
         stamp = recorded_at or _now()
         values = (node, choice, say, empathy, assertiveness, stored_tags, mood_before,
-                  mood_after, seconds, latency, next_node, critical, shown)  # fmt: skip
+                  mood_after, seconds, latency, next_node, critical, shown, typed, matched,
+                  heard)  # fmt: skip
 
         def work(tx: Tx) -> None:
-            _, turns, stored_critical, sins, techniques = self._open_attempt(
-                tx, uuid, "critical, sins, techniques"
+            _, turns, stored_critical, sins, techniques, heard_by, heard_version = (
+                self._open_attempt(tx, uuid, "critical, sins, techniques, matcher, matcher_version")
             )
             if seq <= turns:
                 old = tx.execute(
                     "SELECT node, choice, say, empathy, assertiveness, tags, mood_before,"
-                    " mood_after, seconds, latency_ms, next_node, critical, shown FROM choices"
-                    " WHERE attempt_uuid = ? AND seq = ?",
+                    " mood_after, seconds, latency_ms, next_node, critical, shown, typed,"
+                    " matched, similarity FROM choices WHERE attempt_uuid = ? AND seq = ?",
                     (uuid, seq),
                 ).fetchone()
                 if old is not None and tuple(old) == values:
@@ -470,10 +502,24 @@ class SqlStore(ABC):
                 raise StoreError(
                     f"attempt {uuid} has {turns} replies; the next one is {turns + 1}, not {seq}"
                 )
+            if (
+                typed is not None
+                and heard_by is not None
+                and ((heard_by, heard_version) != (matcher, matcher_version))
+            ):
+                raise StoreError(
+                    f"attempt {uuid}'s typed replies were heard by the {heard_by} matcher "
+                    f"{heard_version}, not {matcher} {matcher_version}"
+                )
             tx.execute(
                 _INSERT_CHOICE,
-                (uuid, seq, *values[:-2], self._time(stamp), *values[-2:]),
+                (uuid, seq, *values[:-5], self._time(stamp), *values[-5:]),
             )
+            if typed is not None and heard_by is None:
+                tx.execute(
+                    "UPDATE attempts SET matcher = ?, matcher_version = ? WHERE uuid = ?",
+                    (matcher, matcher_version, uuid),
+                )
             sins, techniques = add_to_summaries(sins, techniques, tags)
             items = parse_critical(stored_critical)
             if critical is not None:
@@ -683,6 +729,10 @@ class SqlStore(ABC):
             raise ValueError("the attempt's critical list does not match its replies")
         if critical and attempt.passed:
             raise ValueError("an attempt with a critical reply cannot have passed")
+        for c in ordered:
+            check_typed(c.choice, c.typed, c.matched, c.similarity, attempt.matcher,
+                        attempt.matcher_version)  # fmt: skip
+        stripped = not any(c.typed is not None for c in ordered) and attempt.matcher is None
         sins, techniques = summaries(c.tags for c in ordered)
         t = self._time
 
@@ -699,6 +749,8 @@ class SqlStore(ABC):
                         (key,),
                     )
                 ]
+                if stripped:  # exported without --include-typed: the rest must agree
+                    existing, old_choices = without_typed(existing, old_choices)
                 if same_attempt(existing, attempt) and old_choices == [
                     rekey(c, key) for c in ordered
                 ]:
@@ -717,12 +769,13 @@ class SqlStore(ABC):
                 a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall,
                 None if a.passed is None else self._flag(a.passed), a.seconds, a.turns,
                 a.app_version, t(a.updated_at), a.shuffle_seed, a.outcome, len(critical),
-                critical_json(critical), sins, techniques,
+                critical_json(critical), sins, techniques, a.matcher, a.matcher_version,
             ))  # fmt: skip
             tx.executemany(_INSERT_CHOICE, [
                 (key, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness,
                  tags_json(c.tags), c.mood_before, c.mood_after, c.seconds, c.latency_ms,
-                 c.next_node, t(c.recorded_at), c.critical, c.shown)
+                 c.next_node, t(c.recorded_at), c.critical, c.shown, c.typed, c.matched,
+                 c.similarity)
                 for c in ordered
             ])  # fmt: skip
             return "inserted" if row is None else "replaced"

@@ -43,6 +43,8 @@ class SessionOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     assess: bool = False
     timed: int | None = None
+    say: bool = False  # sessions start in say mode (ctrl+t still switches)
+    matcher: str | None = None  # checked by the server before it starts
 
     def argv(self) -> list[str]:
         """The ``talkdown`` arguments of a session: ``play --classroom`` and the options."""
@@ -55,6 +57,10 @@ class SessionOptions:
             args.append("--assess")
         if self.timed is not None:
             args += ["--timed", str(self.timed)]
+        if self.say:
+            args.append("--say")
+        if self.matcher is not None:
+            args += ["--matcher", self.matcher]
         return args
 
     def environment(self) -> dict[str, str]:

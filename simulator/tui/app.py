@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from simulator.config import Config
+    from simulator.matching import Matcher
     from simulator.model import Scenario
     from simulator.results import AttemptRow, DbTarget, ResultsStore, ScenarioStats
     from simulator.tui.screens.debrief import DebriefScreen
@@ -125,6 +126,8 @@ class TalkdownApp(SafeApp[None]):
         self.watcher = FileWatcher(options.scenario_path) if options.watch and \
             options.scenario_path else None  # fmt: skip
         self.watched: FileReport | None = None
+        self._matcher: Matcher | None = None
+        self._matcher_problem = ""  # why there is no matcher (say mode is then unavailable)
         if options.theme and options.theme in self.available_themes:
             self.theme = options.theme
 
@@ -172,6 +175,10 @@ class TalkdownApp(SafeApp[None]):
             self.notify(f"Could not remember the theme: {exc}", severity="warning")
 
     def _start(self) -> None:
+        if self.settings.say:
+            matcher = self.reply_matcher()
+            if matcher is not None and not matcher.ready:
+                self._warm_matcher(matcher)
         if self.identity is None and not self.settings.preview:
             from simulator.tui.screens.identity import IdentityScreen
 
@@ -418,6 +425,7 @@ class TalkdownApp(SafeApp[None]):
             session = resume_session(
                 scenario, attempt, self.store.get_choices(uuid), store=self.store,
                 settings=self.settings, clock=self.clock, writer=self.writer,
+                matcher=self.reply_matcher(),
             )  # fmt: skip
         except ResumeError as exc:
             self.abandon(uuid, quiet=True)
@@ -441,6 +449,27 @@ class TalkdownApp(SafeApp[None]):
         if not quiet:
             self.notify("The unfinished attempt was marked abandoned.", title="Abandoned")
 
+    # -- say mode's matcher -------------------------------------------------------------------
+
+    def reply_matcher(self) -> Matcher | None:
+        """The matcher that hears typed replies (built once; None if it cannot run here)."""
+        if self._matcher is None and not self._matcher_problem:
+            from simulator.matching import DEFAULT_MATCHER, MatcherUnavailable, get_matcher
+
+            try:
+                self._matcher = get_matcher(self.settings.matcher or DEFAULT_MATCHER)
+            except MatcherUnavailable as exc:
+                self._matcher_problem = str(exc)
+                self.notify(f"Typed replies are off: {exc}", title="Say it your way",
+                            severity="error", timeout=10)  # fmt: skip
+        return self._matcher
+
+    @work(thread=True, exclusive=True, group="matcher")
+    def _warm_matcher(self, matcher: Matcher) -> None:
+        """Load the matcher's model off the UI thread while the trainee picks a scenario."""
+        with contextlib.suppress(Exception):  # a call that needs it loads it and says why not
+            matcher.load()
+
     # -- playing ----------------------------------------------------------------------------
 
     def new_session(self, scenario: Scenario, settings: PlaySettings | None = None) -> Session:
@@ -450,6 +479,7 @@ class TalkdownApp(SafeApp[None]):
         return new_session(
             scenario, settings or self.settings, store=self.store, identity=self.identity,
             email=self.options.email, clock=self.clock, writer=self.writer,
+            matcher=self.reply_matcher(),
         )  # fmt: skip
 
     @on(PlayRequested)
@@ -548,7 +578,7 @@ class TalkdownApp(SafeApp[None]):
         replay_conv = Conversation(session.scenario, start=conv.start, mood=conv.start_mood,
                                    flags=conv.start_flags, agent=conv.agent,
                                    clock=self.clock)  # fmt: skip
-        settings = replace(session.settings, preview=True, mode="practice", timed=None)
+        settings = replace(session.settings, preview=True, mode="practice", timed=None, say=False)
         replay = Session(session.scenario, settings, replay_conv)
         self.push_screen(ConversationScreen(replay, replay=message.choices))
 
@@ -681,6 +711,8 @@ def make_app(
     latency_probe: LatencyProbe | None = None,
     report: FileReport | None = None,
     classroom: bool = False,
+    say: bool = False,
+    matcher: str | None = None,
 ) -> TalkdownApp:
     """Build the app; options as on the command line.
 
@@ -689,6 +721,8 @@ def make_app(
     and ``--from`` imply a preview: nothing is recorded. ``classroom`` (a
     browser session of ``talkdown serve``) ignores the trainee, cohort, e-mail
     and theme remembered on this machine: every session asks who is playing.
+    ``matcher`` (else the config's, else ``ngram``) hears typed replies, in say
+    mode (``say``, or ctrl+t in a call).
     """
     from simulator.config import load_config, resolve_email, resolve_trainee
     from simulator.results import is_url
@@ -697,7 +731,8 @@ def make_app(
     is_preview = preview or watch or from_node is not None or mood is not None or bool(flags)
     settings = PlaySettings(
         mode="assessment" if assess else "practice", timed=timed, preview=is_preview,
-        start=from_node, mood=mood, flags=tuple(flags),
+        start=from_node, mood=mood, flags=tuple(flags), say=say,
+        matcher=matcher or cfg.matcher,
     )  # fmt: skip
     options = AppOptions(
         scenario_path=None if scenario is None else Path(scenario),

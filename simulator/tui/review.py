@@ -8,12 +8,14 @@ feedback, and the strongest reply at that point when a better one existed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scoring.points import STRENGTH_EPSILON, reply_strengths, strongest_reply
 from simulator.engine import Conversation, Event
 from simulator.model import Node
 from simulator.tags import SIN_ADVICE, TECHNIQUES, describe, is_sin
+from simulator.typed import TypedReply
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,23 @@ class TurnReview:
     strongest: str | None  # the strongest reply's text, when it beat the one given
     reaction: str = ""  # what the customer said straight back
     critical: str = ""  # why this reply fails the call ("" when it does not)
+    typed: Typed | None = None  # how the reply was reached when it was typed
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A typed turn in the debrief: the words typed and the reply they were heard as."""
+
+    text: str
+    heard_as: str | None  # the matched reply as said; None when it could not be matched
+    overridden: bool  # the trainee said another reply (``said``) instead
+    strongest: bool  # the reply said was the strongest on offer
+
+
+def typed_turn(conv: Conversation, node: Node, record: TypedReply, strongest: str | None) -> Typed:
+    """How a typed turn reads in the debrief."""
+    heard = None if record.matched is None else conv.text(node.choices[record.matched - 1].say)
+    return Typed(record.text, heard, record.overridden, strongest is None)
 
 
 def tag_notes(tags: tuple[str, ...]) -> tuple[TagNote, ...]:
@@ -69,12 +88,16 @@ def strongest_alternative(conv: Conversation, node: Node, event: Event) -> str |
     return conv.text(node.choices[best].say)
 
 
-def review_turns(conv: Conversation) -> list[TurnReview]:
-    """The turn-by-turn review of a conversation."""
+def review_turns(
+    conv: Conversation, typed: Mapping[int, TypedReply] | None = None
+) -> list[TurnReview]:
+    """The turn-by-turn review of a conversation; ``typed``: its typed turns, by seq."""
     scenario = conv.scenario
     out = []
     for e in conv.events:
         node = scenario.nodes[e.node]
+        strongest = strongest_alternative(conv, node, e)
+        record = (typed or {}).get(e.seq)
         out.append(
             TurnReview(
                 seq=e.seq,
@@ -85,9 +108,10 @@ def review_turns(conv: Conversation) -> list[TurnReview]:
                 feedback=e.feedback,
                 mood_before=e.mood_before,
                 mood_after=e.mood_after,
-                strongest=strongest_alternative(conv, node, e),
+                strongest=strongest,
                 reaction=e.reaction,
                 critical=e.critical,
+                typed=None if record is None else typed_turn(conv, node, record, strongest),
             )
         )
     return out

@@ -20,8 +20,10 @@ from simulator.model import Scenario
 from simulator.recording import Recorder
 from simulator.shuffle import new_seed, shown_order
 from simulator.tui.settings import Clock, Mode, PlaySettings
+from simulator.typed import MAX_TYPED_CHARS, TypedReply
 
 if TYPE_CHECKING:
+    from simulator.matching import Match, Matcher
     from simulator.results import AttemptRow, ChoiceRow, ResultsStore
 
 
@@ -40,6 +42,9 @@ class Session:
     # not stall a reply. None: commit in the caller's thread.
     writer: Executor | None = None
     seed: int | None = None  # the replies' shuffle seed (None: authored order)
+    matcher: Matcher | None = None  # hears typed replies (say mode); None: picking only
+    typed: dict[int, TypedReply] = field(default_factory=dict)  # turns answered by typing
+    matcher_note: str = ""  # why this call cannot be typed (its matcher is not this one)
     _pending: Future[None] | None = field(default=None, repr=False)
     _scores: Scores | None = field(default=None, repr=False)
     _par: int | None = field(default=None, repr=False)
@@ -71,6 +76,34 @@ class Session:
         number = self.shown()[position - 1]
         event = self.conv.choose(number, latency_ms=latency_ms)
         self._record(event, position if self.seed is not None else None)
+        return event
+
+    def hear(self, text: str) -> Match:
+        """What ``text``, typed now, is heard as (nothing is said yet).
+
+        May load the matcher's model: a UI calls it off its thread unless the
+        matcher is ``light``.
+        """
+        if self.matcher is None:
+            raise RuntimeError("this session has no reply matcher")
+        return self.matcher.match(self.conv.node, text[:MAX_TYPED_CHARS])
+
+    def say_shown(self, heard: Match, position: int, *, latency_ms: float | None = None) -> Event:
+        """Make the reply shown at ``position`` after typing ``heard.text``, and commit both.
+
+        The reply is made exactly as if it had been picked (its points,
+        reaction, feedback and critical flag apply); the record keeps what was
+        typed, what it was heard as and whether the trainee confirmed that or
+        chose another. ``heard`` must have been matched at the current node.
+        """
+        node = self.conv.node
+        if heard.ranked and not any(heard.ranked[0].choice is c for c in node.choices):
+            raise ValueError(f"the typed reply was matched at another node, not '{node.id}'")
+        number = self.shown()[position - 1]
+        event = self.conv.choose(number, latency_ms=latency_ms)
+        typed = TypedReply.made(heard, seq=event.seq, node=event.node, chosen=number)
+        self.typed[event.seq] = typed
+        self._record(event, position if self.seed is not None else None, typed)
         return event
 
     def silence(self) -> Event:
@@ -108,8 +141,10 @@ class Session:
             self._commit(lambda recorder: recorder.finish(par))
         return self._scores
 
-    def _record(self, event: Event, shown: int | None = None) -> None:
-        self._commit(lambda recorder: recorder.record(event, shown=shown))
+    def _record(
+        self, event: Event, shown: int | None = None, typed: TypedReply | None = None
+    ) -> None:
+        self._commit(lambda recorder: recorder.record(event, shown=shown, typed=typed))
 
     def _commit(self, job: Callable[[Recorder], None]) -> None:
         """Run ``job`` against the store: in the writer (in order), or here without one."""
@@ -168,15 +203,18 @@ def new_session(
     email: str | None = None,
     clock: Clock = time.monotonic,
     writer: Executor | None = None,
+    matcher: Matcher | None = None,
 ) -> Session:
     """Start a play-through, recorded unless it is a preview (or there is no store).
+
+    ``matcher`` hears typed replies (say mode); without one, replies are picked.
 
     A scenario that shuffles gets a fresh seed for every attempt (so a retry
     is reshuffled); an author's preview keeps the authored order.
     """
     conv = new_conversation(scenario, settings, clock, identity[0] if identity else None)
     seed = new_seed() if scenario.shuffle and not settings.preview else None
-    session = Session(scenario, settings, conv, writer=writer, seed=seed)
+    session = Session(scenario, settings, conv, writer=writer, seed=seed, matcher=matcher)
     if settings.preview or store is None or identity is None:
         return session
     try:
@@ -231,6 +269,7 @@ def resume_session(
     settings: PlaySettings,
     clock: Clock = time.monotonic,
     writer: Executor | None = None,
+    matcher: Matcher | None = None,
 ) -> Session:
     """Continue a stored unfinished attempt under the same uuid.
 
@@ -248,4 +287,20 @@ def resume_session(
         timed_seconds=attempt.timed_seconds, uuid=attempt.uuid,
         shuffle_seed=attempt.shuffle_seed,
     )  # fmt: skip
-    return Session(scenario, kept, conv, recorder, writer=writer, seed=attempt.shuffle_seed)
+    session = Session(scenario, kept, conv, recorder, writer=writer, seed=attempt.shuffle_seed,
+                      matcher=matcher)  # fmt: skip
+    heard_by = attempt.matcher, attempt.matcher_version
+    if heard_by[0] is not None and heard_by[1] is not None:
+        for row in rows:
+            typed = TypedReply.stored(row, heard_by[0], heard_by[1])
+            if typed is not None:
+                session.typed[typed.seq] = typed
+        # One matcher an attempt: replies heard differently would not be comparable.
+        if matcher is not None and (matcher.name, matcher.version) != heard_by:
+            session.matcher = None
+            session.matcher_note = (
+                f"This call's replies were typed with the {heard_by[0]} matcher "
+                f"({heard_by[1]}); pick the rest from the list, or resume it with "
+                f"--matcher {heard_by[0]} to type them."
+            )
+    return session

@@ -20,6 +20,8 @@ class PlaySettings:
     start: str | None = None  # --from
     mood: int | None = None  # --mood
     flags: tuple[str, ...] = ()  # --set
+    say: bool = False  # --say: type replies in your own words (ctrl+t switches in a call)
+    matcher: str | None = None  # --matcher: what hears typed replies (None: the default)
 
     @property
     def assessment(self) -> bool:

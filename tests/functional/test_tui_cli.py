@@ -161,3 +161,79 @@ def test_bare_talkdown_reports_a_broken_config(
     assert exited.value.code == 1
     err = capsys.readouterr().err
     assert err.startswith("talkdown: error: ") and "not valid TOML" in err
+
+
+# -- say mode and the reply matcher ------------------------------------------------------------
+
+
+def without_wordllama(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the [semantic] extra look uninstalled (only wordllama's lookup is changed)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any, **kwargs: Any) -> Any:
+        return None if name == "wordllama" else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_say_and_the_matcher_reach_the_app_and_the_flag_beats_the_config(
+    talkdown_home: Path, tui_scenarios: Path, started: list[TalkdownApp]
+) -> None:
+    from simulator.config import Config, save_config
+
+    path = str(tui_scenarios / "tui_call.yaml")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["play", path, "--say"]).exit_code == 0
+    save_config(Config(matcher="semantic"))
+    assert runner.invoke(cli, ["play", path]).exit_code == 0
+    assert runner.invoke(cli, ["play", path, "--matcher", "ngram"]).exit_code == 0
+    assert runner.invoke(cli, ["--say"]).exit_code == 0  # bare talkdown takes it too
+    plain, configured, flagged, bare = (app.options.settings for app in started)
+    assert (plain.say, plain.matcher) == (True, None)  # None: the default, ngram
+    assert (configured.say, configured.matcher) == (False, "semantic")
+    assert flagged.matcher == "ngram"
+    assert bare.say and bare.matcher == "semantic"
+
+
+def test_the_semantic_matcher_without_its_extra_is_a_clear_error(
+    talkdown_home: Path,
+    tui_scenarios: Path,
+    started: list[TalkdownApp],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator import start
+    from simulator.config import Config, save_config
+
+    without_wordllama(monkeypatch)
+    path = str(tui_scenarios / "tui_call.yaml")
+    result = CliRunner().invoke(cli, ["play", path, "--say", "--matcher", "semantic"])
+    assert result.exit_code == 1
+    assert result.output.startswith("talkdown: error: the semantic matcher needs wordllama")
+    assert "pip install 'talkdown[semantic]'" in result.output
+    assert "Traceback" not in result.output
+    save_config(Config(matcher="semantic"))  # named in the config: it says where from
+    result = CliRunner().invoke(cli, ["play", path])
+    assert result.exit_code == 1 and "(matcher in the config file)" in result.output
+    monkeypatch.setattr("sys.argv", ["talkdown"])  # bare talkdown checks it the same way
+    with pytest.raises(SystemExit) as exited:
+        start.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("talkdown: error: the semantic matcher needs wordllama")
+    assert started == []
+
+
+def test_an_unknown_matcher_is_a_usage_error_and_the_names_agree(
+    tui_scenarios: Path, started: list[TalkdownApp]
+) -> None:
+    from simulator.commands.common import MATCHER_NAMES
+    from simulator.matching import matcher_names
+
+    result = CliRunner().invoke(cli, ["play", str(tui_scenarios / "tui_call.yaml"),
+                                      "--matcher", "bert"])  # fmt: skip
+    assert result.exit_code == 2 and "'bert' is not one of 'ngram', 'semantic'" in result.output
+    assert matcher_names() == MATCHER_NAMES  # the option lists the registry's matchers
+    assert started == []

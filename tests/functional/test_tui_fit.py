@@ -74,3 +74,62 @@ async def test_every_reply_is_visible_at_80x24(path: Path, tmp_path: Path) -> No
             if isinstance(app.screen, DebriefScreen):
                 break
         assert isinstance(app.screen, DebriefScreen)
+
+
+def wordiest(count: int) -> list[tuple[Path, str]]:
+    """The ``count`` nodes of the library offering the most words of reply (one a scenario)."""
+    from simulator.loader import load_scenario
+
+    best: dict[Path, tuple[int, str]] = {}
+    for path in shipped_paths():
+        nodes = load_scenario(path).nodes.values()
+        best[path] = max((sum(len(c.say) for c in n.choices), n.id) for n in nodes if n.choices)
+    ranked = sorted(best.items(), key=lambda item: item[1][0])[-count:]
+    return [(path, node) for path, (_, node) in ranked]
+
+
+SAY_TURNS = 2  # the wordiest node, then the next (with the coach's note on screen)
+
+
+@pytest.mark.parametrize(
+    ("path", "node"), [pytest.param(p, n, id=f"{p.stem}-{n}") for p, n in wordiest(4)]
+)
+async def test_say_mode_shows_what_was_heard_and_every_reply_at_80x24(
+    path: Path, node: str, tmp_path: Path
+) -> None:
+    """Say mode, typing the longest reply: the heard box and every reply fit at 80×24."""
+    from textual.widgets import Input
+
+    from simulator.tui.screens.conversation import MIN_TRANSCRIPT
+    from simulator.tui.widgets.say_box import SayBox
+    from simulator.tui.widgets.transcript import Transcript
+
+    app = new_app(tmp_path, tmp_path, say=True, scenario=path, from_node=node)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        for _ in range(SAY_TURNS):
+            await pilot.pause()
+            assert screen.session is not None
+            shown = screen.session.shown()
+            says = [screen.conv.text(screen.conv.choices[n - 1].say) for n in shown]
+            longest = max(range(len(says)), key=lambda i: len(says[i]))
+            screen.query_one(Input).value = says[longest]
+            await pilot.press("enter")
+            await pilot.pause()
+            box = screen.query_one(SayBox)
+            assert box.face == "heard" and box.region.bottom <= HEIGHT - 1
+            inner = box.content_region
+            assert inner.height == box.rows(inner.width) - 1  # all of it: rows less its border
+            drawn = flat(app, box)
+            assert "The customer hears:" in drawn or "Couldn't match" in drawn, drawn
+            assert "Esc" in drawn  # the way back is on screen
+            # ... and the customer's words keep their rows (the heard reply is cut, not them)
+            assert screen.query_one(Transcript).region.height >= MIN_TRANSCRIPT
+            assert hidden_replies(app, screen) == [], (
+                f"{path.name}, node {screen.conv.node_id}: replies cut off in say mode"
+            )
+            await pilot.press(str(longest + 1))
+            if isinstance(app.screen, DebriefScreen):
+                break

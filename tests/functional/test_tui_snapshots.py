@@ -17,10 +17,10 @@ from simulator.tui.app import TalkdownApp, make_app
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
 
 
-def new_app(scenarios: Path, tmp_path: Path) -> TalkdownApp:
+def new_app(scenarios: Path, tmp_path: Path, *, say: bool = False) -> TalkdownApp:
     return make_app(
         scenario_dirs=[scenarios], include_shipped=False, db=tmp_path / "results.db",
-        trainee="Sam Doe", cohort="A",
+        trainee="Sam Doe", cohort="A", say=say,
     )  # fmt: skip
 
 
@@ -163,3 +163,33 @@ def test_trainer(
     db, folder = played_sqlite
     app = TrainerApp(db, scenario_dirs=[folder])
     assert snap_compare(app, terminal_size=size, run_before=trainer_keys(*screen_keys))
+
+
+# -- say mode: the typed reply and what the customer hears --------------------------------
+
+TYPED = "sorry, I will sort it out"  # heard as the kettle's opening reply 1 (a rough match)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_say_input(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path, say=True)
+    assert snap_compare(app, terminal_size=size, run_before=keys(*"kettle", "enter", *TYPED))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_say_heard(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path, size: Any
+) -> None:
+    app = new_app(tui_scenarios, tmp_path, say=True)
+    run_before = keys(*"kettle", "enter", *TYPED, "enter")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_say_not_matched(
+    snap_compare: Any, talkdown_home: Path, tui_scenarios: Path, tmp_path: Path
+) -> None:
+    app = new_app(tui_scenarios, tmp_path, say=True)
+    run_before = keys(*"kettle", "enter", *"xyzzy plover", "enter")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

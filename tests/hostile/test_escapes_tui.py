@@ -250,3 +250,24 @@ def test_the_line_filter_is_a_backstop_for_unmarked_text() -> None:
     assert text.startswith("ab␛]0;T␇cd⟨U")  # shown, not emitted ...
     assert Segment.get_line_length(shown) == Segment.get_line_length(line)  # ... at its width
     assert SHOW_CONTROLS.apply([Segment("plain")], Color(0, 0, 0)) == [Segment("plain")]
+
+
+async def test_typed_text_is_shown_not_obeyed(hostile_dir: Path, tmp_path: Path) -> None:
+    """Say mode: a pasted escape sequence in what is typed, in the box and the debrief."""
+    app = new_app(hostile_dir, tmp_path, scenario=hostile_dir / "escapes.yaml", say=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        screen.query_one(Input).value = f"TYPED {PAYLOAD}"
+        assert_screen_inert(app)  # in the input
+        await pilot.press("enter")  # not matched (nothing like a reply): shown in the box
+        await pilot.pause()
+        assert screen.heard is not None and screen.heard.text == f"TYPED {PAYLOAD}"
+        assert_screen_inert(app, "TYPED")
+        await pilot.press(key_for(app, "SAY1"))
+        await drawn(pilot, "Debrief")
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.resize_terminal(SIZE[0], 200)  # the whole debrief, the typed turn in view
+        await pilot.pause()
+        assert "You typed" in assert_screen_inert(app, "TYPED")

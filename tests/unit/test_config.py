@@ -201,6 +201,8 @@ def test_unterminated_string_is_a_config_error() -> None:
         ("email = true\n", 1, "'email' must be a string"),
         ('trainee = "A"\n\nscenario_dirs = "one"\n', 3, "'scenario_dirs' must be a list"),
         ("scenario_dirs = [1, 2]\n", 1, "'scenario_dirs' must be a list"),
+        ('trainee = "A"\nmatcher = "bert"\n', 2, "'matcher' must be one of ngram, semantic"),
+        ("matcher = 1\n", 1, "'matcher' must be a string"),
     ],
 )
 def test_wrong_types_name_file_and_line(text: str, line: int, what: str) -> None:
@@ -209,6 +211,12 @@ def test_wrong_types_name_file_and_line(text: str, line: int, what: str) -> None
         load_config()
     assert caught.value.line == line
     assert str(caught.value).startswith(f"{path}, line {line}: {what}")
+
+
+def test_the_matcher_is_remembered(home: Path) -> None:
+    save_config(Config(trainee="Ann", matcher="semantic"))
+    assert load_config() == Config(trainee="Ann", matcher="semantic")
+    assert load_config().matcher == "semantic"
 
 
 def test_non_utf8_file_is_a_config_error() -> None:

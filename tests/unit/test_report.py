@@ -156,7 +156,8 @@ def test_json_format(sample_db: Path) -> None:
     assert {s["sin"]: s["count"] for s in data["sins"]}["robotism"] == 3
     point = data["decision_points"][0]
     assert set(point) == {"scenario_id", "content_hash", "node", "total", "replies", "complete",
-                          "prompt", "strongest_share"}  # fmt: skip
+                          "prompt", "strongest_share", "typed"}  # fmt: skip
+    assert point["typed"] == {"replies": 0, "unmatched": 0, "overridden": 0}  # none typed
     # the sample's versions are not files anywhere: picked replies only, and a note says so
     assert point["complete"] is False and point["strongest_share"] is None
     assert any("Scenario file not found" in note for note in data["notes"])

@@ -209,6 +209,31 @@ def test_a_session_is_talkdown_play_in_classroom_mode_with_the_servers_options(
         5000,
     )
     assert ctx.params["trainee"] is None and ctx.params["cohort"] is None
+    assert (ctx.params["say"], ctx.params["matcher"]) == (False, None)
+
+
+def test_say_mode_reaches_every_session(served: list[dict[str, Any]], tmp_path: Path) -> None:
+    code, out, err = serve("--port", "0", "--db", str(tmp_path / "c.db"), "--say",
+                           "--matcher", "ngram")  # fmt: skip
+    assert code == 0, err
+    ctx = play.make_context("play", shlex.split(served[0]["command"])[5:])
+    assert (ctx.params["say"], ctx.params["matcher"]) == (True, "ngram")
+    assert "replies typed (heard by ngram)" in out
+
+
+def test_a_matcher_that_cannot_run_stops_the_server_before_it_starts(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.matching import MatcherUnavailable
+
+    def unavailable(name: str) -> None:
+        raise MatcherUnavailable(f"the {name} matcher needs wordllama, which is not installed")
+
+    monkeypatch.setattr("simulator.matching.get_matcher", unavailable)
+    code, _, err = serve("--port", "0", "--db", str(tmp_path / "c.db"), "--matcher", "semantic")
+    assert code == 1
+    assert err.startswith("talkdown: error: the semantic matcher needs wordllama")
+    assert served == []  # no session was ever started
 
 
 def test_session_folders_are_absolute_whatever_folder_the_server_started_in(

@@ -117,7 +117,7 @@ def raw(path: Path) -> sqlite3.Connection:
 
 def test_fresh_database_is_migrated_and_configured(sqlite_store: Store, db_path: Path) -> None:
     conn = sqlite_store._conn
-    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 3
+    assert schema_sql.user_version(conn) == schema_sql.SCHEMA_VERSION == 4
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema_sql.APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -186,11 +186,11 @@ def test_reopening_does_not_migrate_again(db_path: Path, monkeypatch: pytest.Mon
     with Store(db_path) as first:
         uuid = start(first)
     # Were any migration run again it would fail: the scripts are no longer valid SQL.
-    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",) * 3)
+    monkeypatch.setattr(schema_sql, "MIGRATIONS", ("THIS IS NOT SQL;",) * 4)
     with Store(db_path) as again:
         assert again.get_attempt(uuid) is not None
         assert schema_sql.migrate(again._conn) == 0
-        assert schema_sql.user_version(again._conn) == 3
+        assert schema_sql.user_version(again._conn) == 4
 
 
 def test_new_migration_is_applied_once_on_open(
@@ -201,7 +201,7 @@ def test_new_migration_is_applied_once_on_open(
     extra = "CREATE TABLE notes (attempt_uuid TEXT, note TEXT DEFAULT 'a;b');"
     monkeypatch.setattr(schema_sql, "MIGRATIONS", (*schema_sql.MIGRATIONS, extra))
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 4
+        assert schema_sql.user_version(upgraded._conn) == 5
         assert upgraded._conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
         assert upgraded.get_attempt(uuid) is not None
     with Store(db_path) as again:
@@ -218,7 +218,7 @@ def test_failed_migration_leaves_database_untouched(
     with pytest.raises(StoreError, match="no_such_table"):
         Store(db_path)
     conn = raw(db_path)
-    assert schema_sql.user_version(conn) == 3
+    assert schema_sql.user_version(conn) == 4
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
     conn.close()
 
@@ -233,9 +233,9 @@ def test_newer_database_gives_clear_error(db_path: Path) -> None:
         Store(db_path)
     message = str(caught.value)
     assert str(db_path) in message
-    assert "99" in message and "version 3" in message and "— upgrade talkdown" in message
+    assert "99" in message and "version 4" in message and "— upgrade talkdown" in message
     assert isinstance(caught.value, StoreError)
-    assert (caught.value.found, caught.value.known) == (99, 3)
+    assert (caught.value.found, caught.value.known) == (99, 4)
 
 
 def test_a_version_1_database_gains_the_format_1_1_columns(
@@ -260,7 +260,7 @@ def test_a_version_1_database_gains_the_format_1_1_columns(
     )
     conn.close()
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 3
+        assert schema_sql.user_version(upgraded._conn) == 4
         attempt = upgraded.get_attempt(UUID_A)
         assert attempt is not None and attempt.turns == 1
         assert (attempt.shuffle_seed, attempt.outcome, attempt.critical) == (None, None, ())
@@ -833,7 +833,7 @@ def test_a_version_2_database_gains_the_tag_summaries(
         )
     conn.close()
     with Store(db_path) as upgraded:
-        assert schema_sql.user_version(upgraded._conn) == 3
+        assert schema_sql.user_version(upgraded._conn) == 4
         attempt = upgraded.get_attempt(UUID_A)
         assert attempt is not None
         assert attempt.sins == (("robotism", 2), ("runaround", 1))

@@ -120,7 +120,7 @@ def test_a_lock_held_too_long_is_a_clean_busy_error(
 def test_a_newer_schema_is_refused(target: DbTarget, raw: Any) -> None:
     open_store(target).close()
     raw.execute("UPDATE talkdown_schema SET version = 99")
-    with pytest.raises(SchemaVersionError, match="only knows up to version 3 — upgrade talkdown"):
+    with pytest.raises(SchemaVersionError, match="only knows up to version 4 — upgrade talkdown"):
         open_store(target)
 
 

@@ -119,8 +119,19 @@ ALTER TABLE attempts ADD COLUMN sins json NOT NULL DEFAULT '{}';
 ALTER TABLE attempts ADD COLUMN techniques json NOT NULL DEFAULT '{}';
 """
 
+# Say mode's typed replies (see the SQLite schema for what each column means).
+_V4: Final = """
+ALTER TABLE attempts ADD COLUMN matcher text COLLATE "C";
+ALTER TABLE attempts ADD COLUMN matcher_version text COLLATE "C";
+ALTER TABLE choices ADD COLUMN typed text COLLATE "C";
+ALTER TABLE choices ADD COLUMN matched bigint CHECK (matched IS NULL OR matched >= 1);
+ALTER TABLE choices ADD COLUMN similarity double precision
+    CHECK (similarity IS NULL OR (similarity >= 0 AND similarity <= 1));
+CREATE INDEX choices_typed ON choices (attempt_uuid) WHERE typed IS NOT NULL;
+"""
+
 #: Migration scripts; index i takes version i to i + 1. Append only.
-MIGRATIONS: Sequence[str] = (_V1, _V2, _V3)
+MIGRATIONS: Sequence[str] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes (and the newest it can read).
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -27,9 +27,10 @@ from simulator.results.rows import (
     TraineePicks,
     TraineeRow,
     TraineeTotals,
+    TypedCount,
     as_utc,
 )
-from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
+from simulator.results.sql import and_where, filter_clauses, picks_by_trainee, typed_order
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,14 +55,15 @@ SELECT a.uuid, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title, a.con
        {utc_text("a.finished_at")}, {utc_text("a.updated_at")}, a.status, a.ending,
        a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall, a.passed, a.seconds,
        a.turns, a.app_version, a.shuffle_seed, a.outcome, a.critical_count, a.critical,
-       a.sins, a.techniques
+       a.sins, a.techniques, a.matcher, a.matcher_version
 FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
 
 #: `ReplyRecord`'s columns, in its order.
 REPLIES_SQL: Final = f"""
 SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
        c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node,
-       {utc_text("c.recorded_at")}, c.critical, c.shown, t.name, t.cohort, a.scenario_id
+       {utc_text("c.recorded_at")}, c.critical, c.shown, t.name, t.cohort, a.scenario_id,
+       c.typed, c.matched, c.similarity
 FROM attempts a JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 
@@ -222,6 +224,18 @@ class PostgresView:
             ReplyCount(sid, version, node, choice, count, say, tuple(json.loads(tags)), critical)
             for sid, version, node, choice, count, say, tags, critical in rows
         ]
+
+    def typed_counts(self, filters: Filters) -> list[TypedCount]:
+        where, params = _where(filters)
+        rows = self._all(
+            "SELECT a.scenario_id, a.content_hash, c.node, c.matched, count(*),"
+            " count(*) FILTER (WHERE c.matched IS NULL OR c.matched <> c.choice)"
+            " FROM choices c JOIN attempts a ON a.uuid = c.attempt_uuid"
+            f" JOIN trainees t ON t.id = a.trainee_id{and_where(where, 'c.typed IS NOT NULL')}"
+            " GROUP BY a.scenario_id, a.content_hash, c.node, c.matched",
+            params,
+        )
+        return typed_order(TypedCount(*row) for row in rows)
 
     def day_totals(self, filters: Filters) -> list[DayTotals]:
         where, params = _where(filters)

@@ -55,6 +55,20 @@ Version 3 (the results-store boundary):
     each reply, so exporting attempts never scans replies. The migration
     counts them for attempts already stored.
 
+Version 4 (say mode: typed replies):
+
+``attempts``
+    ``matcher`` and ``matcher_version``: the reply matcher that heard the
+    attempt's typed replies (``ngram``, ``1``); NULL when nothing was typed.
+``choices``
+    ``typed`` (what the trainee typed; NULL when the reply was picked — typed
+    text is personal data, exported only with ``--include-typed``),
+    ``matched`` (the authored number of the reply it was heard as; NULL when
+    it could not be matched) and ``similarity`` (that best score, 0–1 on the
+    matcher's own scale). The reply made stays in ``choice``: the trainee
+    confirmed what was heard when ``choice`` = ``matched``, and overrode it
+    otherwise. A partial index finds the typed replies for the report.
+
 All times are UTC text in one fixed-width ISO 8601 form,
 ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
 
@@ -187,8 +201,18 @@ UPDATE attempts SET sins = {_v3_summary(_SINS_V3)}, techniques = {_v3_summary(_T
 WHERE turns > 0;
 """
 
+_V4 = """
+ALTER TABLE attempts ADD COLUMN matcher TEXT;
+ALTER TABLE attempts ADD COLUMN matcher_version TEXT;
+ALTER TABLE choices ADD COLUMN typed TEXT;
+ALTER TABLE choices ADD COLUMN matched INTEGER CHECK (matched IS NULL OR matched >= 1);
+ALTER TABLE choices ADD COLUMN similarity REAL
+    CHECK (similarity IS NULL OR (similarity >= 0 AND similarity <= 1));
+CREATE INDEX choices_typed ON choices (attempt_uuid) WHERE typed IS NOT NULL;
+"""
+
 #: Migration scripts; index i takes user_version i to i + 1. Append only.
-MIGRATIONS: Sequence[str] = (_V1, _V2, _V3)
+MIGRATIONS: Sequence[str] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes (and the newest it can read).
 SCHEMA_VERSION = len(MIGRATIONS)

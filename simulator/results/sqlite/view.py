@@ -25,10 +25,11 @@ from simulator.results.rows import (
     TraineePicks,
     TraineeRow,
     TraineeTotals,
+    TypedCount,
     format_utc,
     parse_utc,
 )
-from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
+from simulator.results.sql import and_where, filter_clauses, picks_by_trainee, typed_order
 
 __all__ = ["SqliteView"]
 
@@ -40,7 +41,8 @@ SELECT a.uuid, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title, a.con
        a.mode, a.timed_seconds, a.start_node, a.started_at, a.finished_at, a.updated_at,
        a.status, a.ending, a.ending_node, a.empathy, a.assertiveness, a.speed, a.overall,
        a.passed AS "passed [talkdown_bool]", a.seconds, a.turns, a.app_version,
-       a.shuffle_seed, a.outcome, a.critical_count, a.critical, a.sins, a.techniques
+       a.shuffle_seed, a.outcome, a.critical_count, a.critical, a.sins, a.techniques,
+       a.matcher, a.matcher_version
 FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
 
 #: `ReplyRecord`'s columns, in its order. CROSS JOIN makes SQLite walk the
@@ -49,7 +51,7 @@ FROM attempts a JOIN trainees t ON t.id = a.trainee_id"""
 REPLIES_SQL: Final = """
 SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
        c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node, c.recorded_at,
-       c.critical, c.shown, t.name, t.cohort, a.scenario_id
+       c.critical, c.shown, t.name, t.cohort, a.scenario_id, c.typed, c.matched, c.similarity
 FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 
@@ -209,6 +211,20 @@ class SqliteView:
             ReplyCount(scenario_id, content_hash, node, choice, count, *words[rowid])
             for scenario_id, content_hash, node, choice, count, rowid in groups
         ]
+
+    def typed_counts(self, filters: Filters) -> list[TypedCount]:
+        where, params = self._where(filters)
+        # From the typed replies (the partial index choices_typed) to their attempts:
+        # the cost follows how much was typed, not how many replies there are.
+        rows = self._rows(
+            "SELECT a.scenario_id, a.content_hash, c.node, c.matched, count(*),"
+            " sum(c.matched IS NULL OR c.matched <> c.choice)"
+            " FROM choices c JOIN attempts a ON a.uuid = c.attempt_uuid"
+            f" JOIN trainees t ON t.id = a.trainee_id{and_where(where, 'c.typed IS NOT NULL')}"
+            " GROUP BY a.scenario_id, a.content_hash, c.node, c.matched",
+            params,
+        )
+        return typed_order(TypedCount(*row) for row in rows)
 
     def day_totals(self, filters: Filters) -> list[DayTotals]:
         where, params = self._where(filters)

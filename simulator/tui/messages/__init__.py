@@ -8,7 +8,7 @@ what the trainee asked for.
 from simulator.tui.messages.conversation import ConversationFinished, LeaveRequested
 from simulator.tui.messages.debrief import BackToScenarios, ExpertReplayRequested, RetryRequested
 from simulator.tui.messages.picker import PlayRequested, ResumeRequested, ScenarioChosen
-from simulator.tui.messages.replies import ReplyChosen
+from simulator.tui.messages.replies import ReplyChosen, ReplyTyped
 
 __all__ = [
     "BackToScenarios",
@@ -17,6 +17,7 @@ __all__ = [
     "LeaveRequested",
     "PlayRequested",
     "ReplyChosen",
+    "ReplyTyped",
     "ResumeRequested",
     "RetryRequested",
     "ScenarioChosen",

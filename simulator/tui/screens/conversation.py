@@ -5,6 +5,16 @@ screen" box above the transcript until a later node replaces it. Replies are
 listed in the session's shown order (shuffled per attempt when the scenario
 asks); keys 1–9 follow what is on screen.
 
+Say mode (``--say``, or ctrl+t during the call) hides the list while the
+trainee types a reply in their own words (`SayBox`). Enter matches it to the
+nearest authored reply, off the UI thread when the matcher loads a model, and
+the box says what the customer hears and how close the match is; the list
+comes back below it. Enter (on the heard reply, highlighted) says it, a
+number or another highlighted reply says that one instead, Esc rephrases with
+the text kept. Text that cannot be matched is never guessed for: the box says
+so and the trainee picks or rephrases. The reply said goes through the
+session like a picked one (`Session.say_shown`).
+
 The same screen plays a live attempt, an author preview (``--from``/``--watch``,
 with the author view on ``a``) and the expert path as a replay (``e`` on the
 debrief: it steps on a timer or on ``space`` and records nothing).
@@ -24,9 +34,10 @@ import contextlib
 import functools
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -36,16 +47,24 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from simulator.engine import Conversation, Event
+from simulator.matching import Match
 from simulator.problems import Problem
 from simulator.terminal import visible, visible_line
-from simulator.tui.messages import ConversationFinished, LeaveRequested, ReplyChosen
+from simulator.tui.messages import ConversationFinished, LeaveRequested, ReplyChosen, ReplyTyped
 from simulator.tui.session import Session
 from simulator.tui.widgets.feedback import FeedbackPanel
 from simulator.tui.widgets.more import MorePanel
 from simulator.tui.widgets.reply_list import ReplyList, ShownReply
+from simulator.tui.widgets.say_box import (
+    SayBox,
+    heard_content,
+    keys_hint,
+    scores_line,
+    unmatched_content,
+)
 from simulator.tui.widgets.status import CallStatus, Countdown
 from simulator.tui.widgets.title_bar import TitleBar
 from simulator.tui.widgets.transcript import Transcript
@@ -60,6 +79,9 @@ CHROME_ROWS = 3  # the title bar, the status line and the footer
 MIN_TRANSCRIPT = 3  # rows the transcript keeps however many replies there are
 MAX_ON_SCREEN = 4  # text rows of "On your screen" before it scrolls
 MIN_COACH = 3  # rows the coach keeps (with "more ↓") when space is short
+LOADING = "Loading the {} matcher (once, about a second) — you can type meanwhile."
+LISTENING = "Matching what you typed…"
+LOADING_THEN_LISTENING = "Loading the {} matcher (once, about a second), then matching…"
 
 
 def problems_content(problems: Sequence[Problem], path: str) -> Content:
@@ -92,8 +114,12 @@ class ConversationScreen(Screen[None]):
         Binding("space,n", "step", "Next step"),
         Binding("p", "pause", "Pause/run"),
         Binding("a", "toggle_author", "Author view"),
+        Binding("escape", "rephrase", "Rephrase"),
         Binding("escape", "leave", "Leave call"),
         Binding("escape", "close_replay", "Back to the debrief"),
+        # ctrl+t: a key typing never produces (Input leaves it alone).
+        Binding("ctrl+t", "say(True)", "Type replies"),
+        Binding("ctrl+t", "say(False)", "Pick replies"),
     ]
 
     author: reactive[bool] = reactive(False)
@@ -120,6 +146,10 @@ class ConversationScreen(Screen[None]):
         self._stepper: Timer | None = None
         self._time_left: float | None = None  # the countdown, frozen while another screen is up
         self.on_screen = Content("")  # what "On your screen" shows now
+        self.saying = False  # say mode: replies are typed, the list is the override
+        self.heard: Match | None = None  # a typed reply waiting to be confirmed
+        self._hearing: tuple[int, str] | None = None  # (turn, text) being matched in a thread
+        self._binding_state: tuple[bool, ...] = ()  # what the footer's keys were drawn for
 
     # -- layout ----------------------------------------------------------------
 
@@ -132,6 +162,7 @@ class ConversationScreen(Screen[None]):
             yield Static("", id="on-screen-text")
         yield Transcript(id="transcript")
         yield FeedbackPanel(id="feedback")
+        yield SayBox(id="say")
         yield ReplyList(id="replies")
         yield Footer()
 
@@ -155,6 +186,10 @@ class ConversationScreen(Screen[None]):
         if self.replay is not None:
             self._stepper = self.set_interval(REPLAY_STEP_SECONDS, self._auto_step)
         self.query_one(ReplyList).focus()
+        if self.session is not None and self.session.settings.say:
+            self.action_say(True, quiet=True)
+        else:
+            self._show_say()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("step", "pause"):
@@ -163,7 +198,15 @@ class ConversationScreen(Screen[None]):
             return (
                 self.session is not None and self.session.settings.preview and self.replay is None
             )
-        if action in ("reply", "leave"):
+        if action == "say":
+            can = self.replay is None and self.session is not None and \
+                self.session.matcher is not None and not self.session.finished  # fmt: skip
+            return can and parameters[0] != self.saying
+        if action == "rephrase":
+            return self.heard is not None or self._hearing is not None
+        if action == "reply":
+            return self.replay is None and (not self.saying or self.heard is not None)
+        if action == "leave":
             return self.replay is None
         if action == "close_replay":
             return self.replay is not None
@@ -196,6 +239,9 @@ class ConversationScreen(Screen[None]):
         session.on_error = tell
         if session.record_error:  # recording could not even start
             tell(session.record_error)
+        if session.matcher_note:
+            self.notify(session.matcher_note, title="Say it your way", severity="warning",
+                        timeout=10)  # fmt: skip
 
     def _begin(self) -> None:
         """Draw the conversation from its start (replaying any events already made)."""
@@ -204,6 +250,8 @@ class ConversationScreen(Screen[None]):
         self.title = scenario.title
         self.sub_title = f"with {scenario.customer.name}"
         self._hear_recording_errors(self.session)
+        self.heard = None  # (a reload restarts the call: nothing typed is pending)
+        self._hearing = None
         self.query_one(Transcript).clear()
         self._show_node(self.conv.start)
         for event in self.conv.events:
@@ -268,6 +316,7 @@ class ConversationScreen(Screen[None]):
             author=self.author,
         )
         replies.disabled = self.replay is not None
+        self._show_say()
         self._arm_timer()
         self.fit()
         # A reply key counts only once these replies have been drawn (and the
@@ -283,6 +332,8 @@ class ConversationScreen(Screen[None]):
     def watch_author(self) -> None:
         if self.session is not None and self.is_mounted:
             self._refresh_state()
+            if self.heard is not None:  # the heard box shows (or hides) every reply's score
+                self._show_heard(self.heard)
 
     # -- sharing the height -------------------------------------------------------
 
@@ -295,7 +346,8 @@ class ConversationScreen(Screen[None]):
     def fit(self, size: Size | None = None) -> None:
         """Share the rows between the panels so that every reply is on screen.
 
-        In order: every reply (and its header); the customer's latest words
+        In order: say mode's box (the input, or what the customer hears);
+        every reply (and its header); the customer's latest words
         (at least `MIN_TRANSCRIPT` rows); "On your screen" (up to
         `MAX_ON_SCREEN` rows of text); the coach (what is left, at least
         `MIN_COACH` rows, with "more ↓" when cut); the rest of the transcript.
@@ -310,23 +362,43 @@ class ConversationScreen(Screen[None]):
         problems = self.query_one("#problems")
         if problems.display:
             rows -= problems.outer_size.height
+        say = self.query_one(SayBox)
+        if say.display:
+            say_rows = min(say.rows(width - 2), max(2, rows - MIN_TRANSCRIPT))
+            _set_height(say, say_rows)
+            rows -= say_rows
         replies = self.query_one(ReplyList)
-        replies_rows = min(replies.needed_rows, max(3, rows - MIN_TRANSCRIPT))
-        _set_height(replies, replies_rows)
-        left = rows - replies_rows
+        if self.saying and not replies.display:  # typing: the list is out of the way
+            left = rows
+        else:
+            replies_rows = min(replies.needed_rows, max(3, rows - MIN_TRANSCRIPT))
+            _set_height(replies, replies_rows)
+            left = rows - replies_rows
+        # A panel left too few rows for a line inside its borders steps out of the way
+        # (its borders alone would take the customer's rows).
         panel = self.query_one("#on-screen", MorePanel)
-        if panel.display:
+        if self.on_screen.plain:
             text_rows = len(self.on_screen.wrap(max(1, width - 4)))
             screen_rows = min(text_rows, MAX_ON_SCREEN) + 2  # its border
             screen_rows = max(0, min(screen_rows, left - MIN_TRANSCRIPT))
-            _set_height(panel, screen_rows)
-            left -= screen_rows
+            panel.display = screen_rows >= 3
+            if panel.display:
+                _set_height(panel, screen_rows)
+                left -= screen_rows
         coach = self.query_one(FeedbackPanel)
-        if coach.display:
+        if coach.content.plain:
             needed = len(coach.content.wrap(max(1, width - 2))) + 1  # its top border
             latest = max(MIN_TRANSCRIPT, self.query_one(Transcript).latest_rows)
             coach_rows = min(needed, max(MIN_COACH, left - latest), max(0, left - MIN_TRANSCRIPT))
+            # Cut short, it needs its "more ↓" border too: a line between two borders.
+            coach.display = coach_rows >= min(needed, 3)
             _set_height(coach, max(0, coach_rows))
+            # When the note fits, no scrollbar and no "more ↓" (FeedbackPanel.update_cue):
+            # left over from a shorter panel (while a typed reply was confirmed), they
+            # would take the room it needs, and so stay.
+            overflow = "hidden" if coach_rows >= needed else "auto"
+            if coach.styles.overflow_y != overflow:
+                coach.styles.overflow_y = overflow
             coach.call_after_refresh(coach.update_cue)
         if panel.display:
             panel.call_after_refresh(panel.update_cue)
@@ -347,10 +419,208 @@ class ConversationScreen(Screen[None]):
         if self.answerable:
             self._answer(message.position, by_key=False)
 
+    # -- say mode: typed replies ----------------------------------------------------
+
+    def action_say(self, on: bool, quiet: bool = False) -> None:
+        """Switch say mode on (type your reply) or off (pick from the list)."""
+        session = self.session
+        if session is None or session.matcher is None or self.replay is not None:
+            return
+        self.saying = on
+        session.settings = replace(session.settings, say=on)  # a retry keeps the choice
+        self.heard = None
+        self._hearing = None
+        box = self.query_one(SayBox)
+        if on:
+            box.typing()
+            if not session.matcher.ready:
+                box.note(LOADING.format(session.matcher.name))
+                self._load_matcher()
+        self._show_say()
+        self.fit()
+        if not quiet:
+            self.notify("Type your reply in your own words." if on else
+                        "Pick your reply from the list.", timeout=3)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="matcher")
+    def _load_matcher(self) -> None:
+        """Load the matcher's model off the UI thread (once: later calls return at once)."""
+        session = self.session
+        if session is None or session.matcher is None:
+            return
+        try:
+            session.matcher.load()
+        except Exception as exc:  # a broken install must not take the call with it
+            with contextlib.suppress(RuntimeError):  # the app has closed
+                self.app.call_from_thread(self._matcher_failed, str(exc))
+            return
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self._matcher_loaded)
+
+    def _matcher_loaded(self) -> None:
+        if self.saying and self.query_one(SayBox).face == "typing":
+            self.query_one(SayBox).note("")
+            self.fit()
+
+    def _matcher_failed(self, why: str) -> None:
+        self.notify(f"Typed replies are off: the reply matcher could not load ({why}).",
+                    title="Say it your way", severity="error", timeout=10)  # fmt: skip
+        if self.saying:
+            self.action_say(False, quiet=True)
+
+    def _show_say(self) -> None:
+        """The say box and the reply list as say mode's state asks (the list is the override).
+
+        The widget that takes the keys is enabled and focused before the other is
+        disabled, so the focus moves once (each move redraws the footer).
+        """
+        box = self.query_one(SayBox)
+        field = box.query_one(Input)
+        replies = self.query_one(ReplyList)
+        live = self.session is not None and not self.session.finished and self.replay is None
+        box.display = self.saying and live
+        typing = box.display and box.face == "typing"
+        if self.heard is None:
+            replies.set_heading(None)
+        if not self.saying:
+            replies.display = self.replay is None or not self.replay_done
+            replies.can_focus = True
+            replies.disabled = self.replay is not None or self.broken
+            if live and not replies.disabled and isinstance(self.focused, Input | None):
+                replies.focus()  # back from typing: the list has the keys
+        elif self.heard is None:
+            field.disabled = not typing
+            if typing and not field.has_focus:
+                box.focus_input()  # now, so no key is lost; and again once drawn (at mount
+                self.call_after_refresh(self._focus_typing)  # the box is not focusable yet)
+            # While typing, the list is hidden and cannot take the focus; a key that still
+            # reaches it says nothing (`_answer`). (Not `disabled`: restyling the whole
+            # list for it was a fifth of the time to show what was heard.)
+            replies.display = False
+            replies.can_focus = False
+        else:
+            replies.display = True
+            replies.can_focus = True
+            replies.disabled = self.broken
+            count = len(self.conv.choices)
+            best = self.heard.best
+            if best is None:
+                replies.set_heading(f"Pick the reply you meant — press {keys_hint(count)}")
+                replies.highlighted = None  # nothing is guessed: Enter says nothing yet
+            else:
+                replies.set_heading(f"Or say another — press {keys_hint(count)}")
+                replies.highlighted = self._position(best.number) - 1
+            replies.focus()
+        # A hidden input must never take the focus (and the keys: space, digits).
+        field.disabled = not typing
+        self._bindings_for_say()
+
+    def _bindings_for_say(self) -> None:
+        """Refresh the footer's keys when what they depend on has changed (only then)."""
+        state = (self.saying, self.heard is None, self._hearing is None,
+                 self.session is not None and self.session.finished)  # fmt: skip
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
+
+    def _focus_typing(self) -> None:
+        if self.saying and self.heard is None and self._hearing is None:
+            box = self.query_one(SayBox)
+            if box.display and not box.query_one(Input).has_focus:
+                box.focus_input()
+
+    def _position(self, number: int) -> int:
+        """Where authored reply ``number`` is shown (1-based: its key)."""
+        assert self.session is not None
+        return self.session.shown().index(number) + 1
+
+    @on(ReplyTyped)
+    def _reply_typed(self, message: ReplyTyped) -> None:
+        """Enter in the say box: match the text (in a thread when the matcher is heavy)."""
+        session = self.session
+        box = self.query_one(SayBox)
+        if session is None or session.matcher is None or session.finished or not self.saying:
+            return
+        if not self.answerable or self.broken or box.face != "typing":
+            self.app.bell()
+            return
+        text = message.text.strip()
+        if not any(ch.isalnum() for ch in text):
+            box.note("Type what you would say to the customer, then press Enter.")
+            self.fit()
+            return
+        if session.matcher.light:
+            self._show_heard(session.hear(text))
+            return
+        self._hearing = (self.conv.turn, text)
+        waiting = LISTENING if session.matcher.ready else LOADING_THEN_LISTENING
+        box.listening(waiting.format(session.matcher.name))
+        self.fit()
+        self._hear(self.conv.turn, text)
+
+    @work(thread=True, exclusive=True, group="hear")
+    def _hear(self, turn: int, text: str) -> None:
+        """Match ``text`` off the UI thread (the model loads here the first time)."""
+        session = self.session
+        assert session is not None
+        try:
+            found = session.hear(text)
+        except Exception as exc:
+            with contextlib.suppress(RuntimeError):
+                self.app.call_from_thread(self._matcher_failed, str(exc))
+            return
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self._heard_in_thread, turn, text, found)
+
+    def _heard_in_thread(self, turn: int, text: str, found: Match) -> None:
+        # A silence (the timer) or a switch out of say mode meanwhile: the answer is stale.
+        if self._hearing != (turn, text) or self.session is None or self.session.finished:
+            return
+        self._hearing = None
+        self._show_heard(found)
+
+    def _show_heard(self, found: Match) -> None:
+        """Say what the typed text was heard as (or that it was not), and offer the list."""
+        assert self.session is not None
+        box = self.query_one(SayBox)
+        count = len(self.conv.choices)
+        best = found.best
+        positions = {n: i for i, n in enumerate(self.session.shown(), 1)}
+        author = scores_line(found, positions) if self.author else None
+        if best is None:
+            box.heard(lambda width: unmatched_content(found, count, width, author), matched=False)
+        else:
+            said, key = self.conv.text(best.choice.say), positions[best.number]
+            box.heard(lambda width: heard_content(found, said, key, count, width, author),
+                      matched=True)  # fmt: skip
+        self.heard = found
+        self._show_say()
+        self.fit()
+        # Enter or a number counts only once what was heard is on screen (the answer
+        # time still runs from when the customer's line was shown).
+        self.answerable = False
+        self.call_after_refresh(self._heard_drawn)
+
+    def _heard_drawn(self) -> None:
+        if self.session is not None and not self.session.finished:
+            self.answerable = True
+
+    def action_rephrase(self) -> None:
+        """Back to the input, the text kept, to say it another way (or stop matching it)."""
+        if self.heard is None and self._hearing is None:
+            return
+        self.heard = None
+        self._hearing = None  # a match still running in its thread is dropped
+        self.query_one(SayBox).typing()
+        self._show_say()
+        self.fit()
+
     def _answer(self, position: int, *, by_key: bool) -> bool:
         """Make the reply shown at ``position``; False (and a bell) when it cannot be made."""
         if self.session is None or self.replay is not None or self.session.finished:
             return False
+        if self.saying and self.heard is None:
+            return False  # typing: the list is hidden, and nothing is said from it unseen
         replies = self.query_one(ReplyList)
         if self.broken or not 1 <= position <= len(self.conv.choices):
             self.app.bell()
@@ -362,12 +632,20 @@ class ConversationScreen(Screen[None]):
             self.notify(f"Reply {position} was out of view — read it, then press {position} again.")
             return False
         self.answerable = False
-        self._apply(self.session.choose_shown(position))
+        heard, self.heard = self.heard, None
+        if self.saying and heard is not None:
+            self._apply(self.session.say_shown(heard, position))
+        else:
+            self._apply(self.session.choose_shown(position))
         return True
 
     def _apply(self, event: Event) -> None:
         assert self.session is not None
         self._show_event(event)
+        if self.saying:  # a new turn (or a silence): back to an input, cleared after a reply
+            self.heard = None
+            self._hearing = None
+            self.query_one(SayBox).typing(text=None if event.choice is None else "")
         feedback = self.query_one(FeedbackPanel)
         if self.replay is not None or not self.session.settings.assessment:
             feedback.show_event(event)
@@ -514,6 +792,13 @@ class ConversationScreen(Screen[None]):
             ("Leave this call", "Back to the scenarios; the call stays saved to resume",
              self.action_leave),
         ]  # fmt: skip
+        if self.check_action("say", (True,)):
+            out.append(("Say it your way: type your replies (ctrl+t)",
+                        "Type what you would say; it is matched to the nearest reply",
+                        lambda: self.action_say(True)))  # fmt: skip
+        if self.check_action("say", (False,)):
+            out.append(("Pick replies from the list (ctrl+t)", "Stop typing your replies",
+                        lambda: self.action_say(False)))  # fmt: skip
         if self.check_action("toggle_author", ()):
             out.append(("Toggle the author view", "Node ids, points, mood deltas, tags",
                         self.action_toggle_author))  # fmt: skip

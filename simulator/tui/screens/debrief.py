@@ -107,17 +107,36 @@ def tomorrow_content(conv: Conversation) -> Content:
     return Content("\n").join(lines)
 
 
+def typed_lines(turn: TurnReview) -> list[Content]:
+    """A typed turn: what was typed, the reply it was heard as, and the reply said."""
+    typed = turn.typed
+    assert typed is not None
+    lines = [Content.assemble(("You typed: ", "bold"), f"“{visible(typed.text)}”")]
+    if typed.heard_as is None:
+        lines.append(Content.assemble(("Heard as: ", "bold"), ("no match", "italic")))
+        lines.append(Content.assemble(("You chose: ", "bold"), visible(turn.said)))
+    elif typed.overridden:
+        lines.append(Content.assemble(("Heard as: ", "bold"), visible(typed.heard_as)))
+        lines.append(Content.assemble(("You chose instead: ", "bold"), visible(turn.said)))
+    else:
+        lines.append(Content.assemble(("Heard as: ", "bold"), visible(typed.heard_as),
+                                      ("  ✓ you confirmed it", "$text-muted")))  # fmt: skip
+    return lines
+
+
 def turn_content(turn: TurnReview) -> Content:
     """One turn of the review."""
-    said = Content.assemble(("You said: ", "bold"), "(nothing — time ran out)"
-                            if turn.silence else visible(turn.said))  # fmt: skip
     lines = [
         Content.assemble(
             (f"Turn {turn.seq}", "bold underline"),
             f"  mood {turn.mood_before} → {turn.mood_after} ({mood_word(turn.mood_after)})",
         ),
-        said,
     ]
+    if turn.typed is not None:
+        lines += typed_lines(turn)
+    else:
+        lines.append(Content.assemble(("You said: ", "bold"), "(nothing — time ran out)"
+                                      if turn.silence else visible(turn.said)))  # fmt: skip
     if turn.reaction:
         lines.append(Content.assemble(("They said: ", "bold"), visible(turn.reaction)))
     if turn.critical:
@@ -128,6 +147,8 @@ def turn_content(turn: TurnReview) -> Content:
     if turn.strongest is not None:
         lines.append(Content.assemble(("The strongest reply here was: ", "bold"),
                                       visible(turn.strongest)))  # fmt: skip
+    elif turn.typed is not None:
+        lines.append(Content.styled("That was the strongest reply here.", "$text-success"))
     return Content("\n").join(lines)
 
 
@@ -247,7 +268,7 @@ class DebriefScreen(Screen[None]):
                 f"{conv.seconds} s of call time", classes="section",
             )  # fmt: skip
             with Vertical(id="turns"):
-                for turn in review_turns(conv):
+                for turn in review_turns(conv, self.session.typed):
                     yield Static(turn_content(turn), classes="turn")
         yield Footer()
 

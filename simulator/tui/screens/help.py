@@ -33,7 +33,14 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("1 – 9", "say the reply with that number (only once it is on screen)"),
         ("↑ ↓  Enter", "or choose with the arrows, or click a reply"),
         ("Tab", "move to the coach's note to scroll it when it says \"more ↓\""),
+        ("ctrl+t", "say it your way: type your replies (again: back to the list)"),
         ("Esc", "leave the call — it stays saved, and ctrl+r picks it up again"),
+    )),
+    ("Saying it your way (ctrl+t, or talkdown play --say)", (
+        ("type  Enter", "type what you would say; Enter shows what the customer hears"),
+        ("Enter", "say that reply"),
+        ("1 – 9  ↑ ↓", "say another reply from the list instead"),
+        ("Esc", "rephrase: back to your words, to say it another way"),
     )),
     ("After a call (the debrief)", (
         ("r", "try the same scenario again"),
@@ -62,6 +69,10 @@ SCORING = (
      "The coach and the debrief name them: \"This call would fail a quality check\"."),
     ("The customer's mood", "0 is calm, 100 is furious. Good replies bring it down; if it "
      "reaches the scenario's limit the customer hangs up and the call is lost."),
+    ("Saying it your way", "What you type is matched, on this computer, to the nearest "
+     "reply the scenario offers, and that reply is scored. You always see what the "
+     "customer hears before it is said; if your words are not close enough to one reply, "
+     "nothing is said until you pick or rephrase."),
     ("Practice, assessment, timed", "Practice shows the coach after every reply. An "
      "assessment holds all feedback until the end. Timed play gives you a few seconds a "
      "turn: saying nothing counts as apathy."),

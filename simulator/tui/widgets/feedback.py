@@ -87,5 +87,9 @@ class FeedbackPanel(MorePanel, can_focus=False):
         self.display = False
 
     def update_cue(self) -> None:
-        super().update_cue()
+        if self.styles.overflow_y == "hidden":  # the screen gave it every row it needs
+            self.remove_class("-more")
+            self.border_subtitle = ""
+        else:
+            super().update_cue()
         self.can_focus = self.more_below or self.has_focus  # Tab reaches it only when useful

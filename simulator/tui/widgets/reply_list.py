@@ -17,6 +17,7 @@ from simulator.tui.messages import ReplyChosen
 
 INDENT = 3  # "1. " — wrapped lines of a reply line up under its text
 SCROLLBAR = 2  # wrap as if the scrollbar were there: it comes and goes with the height
+PADDING = 2  # the list's left and right padding (conversation.tcss, #replies)
 
 
 class ShownReply(NamedTuple):
@@ -83,21 +84,31 @@ class ReplyList(OptionList):
         self._author = False
         self._width = 0
         self.rows: tuple[int, ...] = ()  # screen rows each shown reply takes
+        self.heading: str | None = None  # a title instead of "Your reply — press 1–N"
 
     def show_replies(self, choices: Sequence[ShownReply], *, author: bool = False) -> None:
         """Offer ``choices`` in this order; the author view adds a line of facts under each."""
         self._choices = tuple(choices)
         self._author = author
-        self._width = self.scrollable_content_region.width or self.app.size.width - 4
+        # Hidden (say mode, while typing), it has no width yet: take the one it will have
+        # (the screen's, less its padding), so showing it needs no second layout.
+        self._width = self.scrollable_content_region.width or self.app.size.width - PADDING
         wrap = self._width - (0 if self.show_vertical_scrollbar else SCROLLBAR)
         prompts = [reply_prompt(n, c, wrap, author=author) for n, c in enumerate(self._choices, 1)]
         self.rows = tuple(len(p.split("\n")) for p in prompts)
         self.set_options(Option(p, id=f"reply-{n}") for n, p in enumerate(prompts, 1))
-        self.border_title = (
-            f"Your reply — press 1–{len(prompts)}" if len(prompts) > 1 else "Your reply — press 1"
-        ) if prompts else ""  # fmt: skip
+        self.set_heading(self.heading)
         if prompts:
             self.highlighted = 0
+
+    def set_heading(self, heading: str | None) -> None:
+        """Title the list ``heading`` (None: "Your reply — press 1–N")."""
+        self.heading = heading
+        count = len(self._choices)
+        default = "" if not count else (
+            f"Your reply — press 1–{count}" if count > 1 else "Your reply — press 1"
+        )  # fmt: skip
+        self.border_title = heading if heading is not None else default
 
     def fully_visible(self, index: int) -> bool:
         """True when every row of reply ``index`` (0-based) is inside the visible region."""
@@ -118,7 +129,7 @@ class ReplyList(OptionList):
         if self._choices and self.scrollable_content_region.width != self._width:
             highlighted = self.highlighted
             self.show_replies(self._choices, author=self._author)
-            self.highlighted = highlighted
+            self.highlighted = highlighted  # (None stays None: nothing is picked for anyone)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
