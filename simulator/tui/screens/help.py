@@ -21,13 +21,16 @@ from textual.widgets import Footer, Label, Static
 from simulator.tags import SIN_ADVICE, SINS, TECHNIQUES
 from simulator.tui.widgets.more import MorePanel
 
+#: The picker's key for the trainer view (in a call, ctrl+t switches say mode instead).
+TRAINER_KEY = ("ctrl+t", "the trainer view (the cohort's results)")
+
 KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Choosing a scenario", (
         ("type", "filter the list (title, tag, channel)"),
         ("↑ ↓  Enter", "choose, then play"),
         ("ctrl+r", "resume a call you left"),
         ("ctrl+p", "more: play as an assessment, play timed, switch mode, theme"),
-        ("ctrl+t", "the trainer view (the cohort's results)"),
+        TRAINER_KEY,
     )),
     ("On a call", (
         ("1 – 9", "say the reply with that number (only once it is on screen)"),
@@ -89,11 +92,12 @@ def hang(head: Content, text: str, width: int, indent: int) -> list[Content]:
 def help_content(width: int = 76, *, trainer_view: bool = True) -> Content:
     """The whole help text, wrapped to ``width`` with hanging indents.
 
-    ``trainer_view=False`` leaves out ctrl+t (a classroom session has no trainer view).
+    ``trainer_view=False`` leaves out the trainer view's key (a classroom session
+    has no trainer view).
     """
     lines: list[Content] = [Content.styled("Keys", "bold underline")]
     for heading, all_keys in KEYS:
-        keys = [k for k in all_keys if trainer_view or k[0] != "ctrl+t"]
+        keys = [k for k in all_keys if trainer_view or k != TRAINER_KEY]
         lines.append(Content.styled(heading, "bold"))
         key_width = 2 + max(len(k) for k, _ in keys) + 2
         for key, what in keys:
