@@ -39,7 +39,7 @@ from typing import Final, TextIO
 from simulator.export.progress import Tick, Ticker
 from simulator.export.safety import cell, neutralise
 from simulator.formatting import rounded
-from simulator.results import Filters, ResultsView
+from simulator.results import AttemptRecord, Filters, ResultsView
 
 ATTEMPT_COLUMNS: Final = (
     "uuid", "trainee", "cohort", "scenario_id", "scenario_title", "mode", "timed_seconds",
@@ -112,30 +112,44 @@ def sheet_score(value: float | None) -> float | None:
     return rounded(value, 2)
 
 
+def attempt_row(a: AttemptRecord, sins_cells: dict[str, str]) -> tuple[object, ...]:
+    """One attempt's cells, in `ATTEMPT_COLUMNS` order (*sins_cells* caches decoded sins)."""
+    sins = sins_cells.get(a.sins)
+    if sins is None:
+        if len(sins_cells) >= _CACHE:
+            sins_cells.clear()
+        sins = sins_cells[a.sins] = sins_text(a.sins)
+    safe = cell
+    return (
+        safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
+        safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
+        sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
+        a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
+        sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
+        _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
+        safe(a.outcome),
+    )  # fmt: skip
+
+
 def write_attempts_csv(
     view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
 ) -> int:
-    """Write one CSV row per matching attempt to *out*; return how many."""
+    """Write one CSV row per matching attempt to *out*; return how many.
+
+    The view may hand over finished lines (SQLite builds them in C, to the
+    rules above, for speed: see simulator/results/sqlite/csv_lines.py); any
+    record it hands over instead is formatted here.
+    """
     writer = csv.writer(out)
     writer.writerow(ATTEMPT_COLUMNS)
     ticker = Ticker(tick)
-    safe = cell
+    write = out.write
     sins_cells: dict[str, str] = {}
-    for a in view.attempts(filters):
-        sins = sins_cells.get(a.sins)
-        if sins is None:
-            if len(sins_cells) >= _CACHE:
-                sins_cells.clear()
-            sins = sins_cells[a.sins] = sins_text(a.sins)
-        writer.writerow((
-            safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
-            safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
-            sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
-            a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
-            sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
-            _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
-            safe(a.outcome),
-        ))  # fmt: skip
+    for item in view.attempt_csv(filters):
+        if isinstance(item, str):
+            write(item)
+        else:
+            writer.writerow(attempt_row(item, sins_cells))
         ticker.step()
     return ticker.done()
 

@@ -64,6 +64,15 @@ class ResultsView(Protocol):
         """The matching attempts, by start time then uuid, streamed."""
         ...
 
+    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
+        """`attempts`, each as its finished CSV line where the backend can build it.
+
+        A backend may build lines itself (SQLite does, for speed); each item is
+        then either the exact line `export.csv_export` would write, or the
+        record for Python to format. Returning only records is always correct.
+        """
+        ...
+
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         """The matching attempts' replies, in `attempts` order then ``seq``, streamed."""
         ...

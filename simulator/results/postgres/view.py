@@ -135,6 +135,9 @@ class PostgresView:
         sql, params = export_sql(filters)
         return map(AttemptRecord._make, self._stream(sql, params))
 
+    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
+        return self.attempts(filters)
+
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
         return map(ReplyRecord._make, self._stream(sql, params))

@@ -28,6 +28,7 @@ from simulator.results.rows import (
     format_utc,
     parse_utc,
 )
+from simulator.results.sqlite.csv_lines import LINES_SQL
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
 
 __all__ = ["SqliteView"]
@@ -109,6 +110,22 @@ class SqliteView:
     def attempts(self, filters: Filters) -> Iterator[AttemptRecord]:
         sql, params = export_sql(filters)
         return map(AttemptRecord._make, self._rows(sql, params))
+
+    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
+        where, params = filter_clauses(filters, format_utc)
+        try:
+            cursor = self._conn.execute(LINES_SQL + where + ORDER, params)
+        except sqlite3.OperationalError:
+            # An SQLite without the JSON or date functions the lines need
+            # (older than 3.38): every attempt goes the Python way.
+            yield from self.attempts(filters)
+            return
+        one = ATTEMPTS_SQL + " WHERE a.uuid = ?"
+        for line, uuid in self._stream(cursor):
+            if line is None:  # a cell only Python formats exactly (see csv_lines)
+                yield AttemptRecord._make(next(self._rows(one, (uuid,))))
+            else:
+                yield line
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
