@@ -31,15 +31,16 @@ position the reply had on screen when the replies were shuffled, and
 from __future__ import annotations
 
 import csv
+import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import floor
 from typing import Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
 from simulator.export.safety import cell, neutralise
 from simulator.formatting import rounded
-from simulator.results import AttemptRecord, Filters, ResultsView
+from simulator.results import AttemptRecord, CsvLines, Filters, ResultsView
 
 ATTEMPT_COLUMNS: Final = (
     "uuid", "trainee", "cohort", "scenario_id", "scenario_title", "mode", "timed_seconds",
@@ -84,7 +85,11 @@ def duration_seconds(started: str, finished: str | None, mode: str = "") -> floa
     """
     if finished is None or mode == "batch":
         return None
-    delta = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+    return rounded_seconds(datetime.fromisoformat(finished) - datetime.fromisoformat(started))
+
+
+def rounded_seconds(delta: timedelta) -> float:
+    """*delta* in seconds, to the millisecond: the ``duration`` cell's number."""
     return round(delta.total_seconds(), 3)
 
 
@@ -131,12 +136,62 @@ def attempt_row(a: AttemptRecord, sins_cells: dict[str, str]) -> tuple[object, .
     )  # fmt: skip
 
 
+# ----------------------------------------------------------------- cells, for a backend's lines
+#
+# A backend that builds lines itself (`ResultsView.attempt_csv`) takes the cells
+# it cannot print itself from these: the rules above, CSV-encoded by the same
+# writer, one group of adjacent cells at a time (a backend caches them per
+# distinct value).
+
+
+def cells_text(*values: object) -> str:
+    """*values* as consecutive cells, exactly as this module's writer writes them (no line end)."""
+    buffer = io.StringIO()
+    # The trailing empty cell keeps a lone "" from being written as a quoted "".
+    csv.writer(buffer).writerow((*values, None))
+    return buffer.getvalue()[:-3]
+
+
+def trainee_cells(name: object, cohort: object) -> str:
+    """The ``trainee`` and ``cohort`` cells."""
+    return cells_text(cell(name), cell(cohort))
+
+
+def scenario_cells(scenario_id: object, title: object) -> str:
+    """The ``scenario_id`` and ``scenario_title`` cells."""
+    return cells_text(cell(scenario_id), cell(title))
+
+
+def sins_cell(summary: str) -> str:
+    """The ``sins`` cell from the stored summary."""
+    return cells_text(sins_text(summary))
+
+
+def critical_cell(count: int, stored: str) -> str:
+    """The ``critical`` cell from the stored count and reasons."""
+    return cells_text(cell(critical_text(count, stored)))
+
+
+def outcome_cell(outcome: object) -> str:
+    """The ``outcome`` cell."""
+    return cells_text(cell(outcome))
+
+
+def duration_cell(delta: timedelta) -> str:
+    """The ``duration`` cell of a non-batch attempt that ran *delta*.
+
+    The writer writes a float as its ``repr`` (never quoted); computed here
+    without it, as a backend may need one per attempt.
+    """
+    return repr(rounded_seconds(delta))
+
+
 def write_attempts_csv(
     view: ResultsView, filters: Filters, out: TextIO, *, tick: Tick | None = None
 ) -> int:
     """Write one CSV row per matching attempt to *out*; return how many.
 
-    The view may hand over finished lines (SQLite builds them in C, to the
+    The view may hand over runs of finished lines (SQLite builds them, to the
     rules above, for speed: see simulator/results/sqlite/csv_lines.py); any
     record it hands over instead is formatted here.
     """
@@ -146,11 +201,12 @@ def write_attempts_csv(
     write = out.write
     sins_cells: dict[str, str] = {}
     for item in view.attempt_csv(filters):
-        if isinstance(item, str):
-            write(item)
+        if isinstance(item, CsvLines):
+            write(item.text)
+            ticker.steps(item.attempts)
         else:
             writer.writerow(attempt_row(item, sins_cells))
-        ticker.step()
+            ticker.step()
     return ticker.done()
 
 

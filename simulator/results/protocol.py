@@ -34,6 +34,7 @@ from simulator.results.rows import (
     AttemptRow,
     ChoiceRow,
     CohortTotals,
+    CsvLines,
     DayTotals,
     ImportOutcome,
     OverallPoint,
@@ -64,12 +65,14 @@ class ResultsView(Protocol):
         """The matching attempts, by start time then uuid, streamed."""
         ...
 
-    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
-        """`attempts`, each as its finished CSV line where the backend can build it.
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
+        """`attempts` for the CSV export: runs of finished lines where the backend can build them.
 
-        A backend may build lines itself (SQLite does, for speed); each item is
-        then either the exact line `export.csv_export` would write, or the
-        record for Python to format. Returning only records is always correct.
+        A backend may build lines itself, for speed: each `CsvLines` then holds
+        exactly what `simulator.export.csv_export` would write for those
+        attempts, and any attempt it cannot vouch for comes as its record, in
+        order, for the exporter to format. Returning only records is always
+        correct.
         """
         ...
 

@@ -39,6 +39,7 @@ __all__ = [
     "ChoiceRow",
     "CohortTotals",
     "CriticalReply",
+    "CsvLines",
     "DayTotals",
     "ImportOutcome",
     "OverallPoint",
@@ -287,6 +288,17 @@ class AttemptRecord(NamedTuple):
     critical: str  # JSON array of {"node", "choice", "reason"}
     sins: str  # JSON object {sin: count}, names sorted ("{}" when none)
     techniques: str  # JSON object {technique: count}
+
+
+class CsvLines(NamedTuple):
+    """A run of finished attempts-CSV lines a backend built itself (see `ResultsView.attempt_csv`).
+
+    ``text`` is the lines of ``attempts`` attempts, each ending ``\\r\\n``, byte for
+    byte what `simulator.export.csv_export` writes for them.
+    """
+
+    text: str
+    attempts: int
 
 
 class ReplyRecord(NamedTuple):

@@ -19,6 +19,7 @@ from simulator.results.filters import Filters
 from simulator.results.rows import (
     AttemptRecord,
     CohortTotals,
+    CsvLines,
     DayTotals,
     OverallPoint,
     ReplyCount,
@@ -135,7 +136,7 @@ class PostgresView:
         sql, params = export_sql(filters)
         return map(AttemptRecord._make, self._stream(sql, params))
 
-    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
         return self.attempts(filters)
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:

@@ -17,6 +17,7 @@ from simulator.results.filters import Filters
 from simulator.results.rows import (
     AttemptRecord,
     CohortTotals,
+    CsvLines,
     DayTotals,
     OverallPoint,
     ReplyCount,
@@ -28,8 +29,8 @@ from simulator.results.rows import (
     format_utc,
     parse_utc,
 )
-from simulator.results.sqlite.csv_lines import LINES_SQL
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
+from simulator.results.sqlite.csv_lines import attempt_lines, scores_are_real
 
 __all__ = ["SqliteView"]
 
@@ -111,21 +112,18 @@ class SqliteView:
         sql, params = export_sql(filters)
         return map(AttemptRecord._make, self._rows(sql, params))
 
-    def attempt_csv(self, filters: Filters) -> Iterator[str | AttemptRecord]:
-        where, params = filter_clauses(filters, format_utc)
-        try:
-            cursor = self._conn.execute(LINES_SQL + where + ORDER, params)
-        except sqlite3.OperationalError:
-            # An SQLite without the JSON or date functions the lines need
-            # (older than 3.38): every attempt goes the Python way.
-            yield from self.attempts(filters)
-            return
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
+        if not scores_are_real(self._rows):
+            return self.attempts(filters)
+        where, params = self._where(filters)
         one = ATTEMPTS_SQL + " WHERE a.uuid = ?"
-        for line, uuid in self._stream(cursor):
-            if line is None:  # a cell only Python formats exactly (see csv_lines)
-                yield AttemptRecord._make(next(self._rows(one, (uuid,))))
-            else:
-                yield line
+        return attempt_lines(
+            self._rows,
+            lambda uuid: AttemptRecord._make(next(self._rows(one, (uuid,)))),
+            filters,
+            where,
+            params,
+        )
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
