@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import random
 import sqlite3
 import tempfile
+import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from scoring.vocabulary import ENDINGS
 from simulator.export.csv_export import (
     ATTEMPT_COLUMNS,
     attempt_row,
@@ -37,9 +40,10 @@ from simulator.export.csv_export import (
     sheet_score,
     write_attempts_csv,
 )
-from simulator.results import AttemptRecord, CsvLines, Filters, format_utc, open_store
+from simulator.results import AttemptRecord, CsvLines, DbTarget, Filters, format_utc, open_store
 from simulator.results.rows import summary_json
 from simulator.results.sqlite.csv_lines import tie_free
+from tests.conftest import PG_SKIP, pg_server, with_search_path
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -206,7 +210,7 @@ def write_attempts(path: Path, rows: list[dict[str, Any]], trainees: list[tuple[
 ALL = Filters()
 
 
-def reference(path: Path, filters: Filters = ALL) -> str:
+def reference(path: DbTarget, filters: Filters = ALL) -> str:
     """The Python writer's attempts CSV: `attempt_row` for every record."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
@@ -218,14 +222,14 @@ def reference(path: Path, filters: Filters = ALL) -> str:
     return out.getvalue()
 
 
-def fast(path: Path, filters: Filters = ALL) -> str:
+def fast(path: DbTarget, filters: Filters = ALL) -> str:
     out = io.StringIO(newline="")
     with open_store(path) as store, store.snapshot() as view:
         write_attempts_csv(view, filters, out)
     return out.getvalue()
 
 
-def outcome(export: Any, path: Path) -> tuple[str, str]:
+def outcome(export: Any, path: DbTarget) -> tuple[str, str]:
     """("ok", text) or ("error", the exception's type name)."""
     try:
         return "ok", export(path)
@@ -233,7 +237,7 @@ def outcome(export: Any, path: Path) -> tuple[str, str]:
         return "error", type(exc).__name__
 
 
-def items(path: Path, filters: Filters = ALL) -> list[CsvLines | AttemptRecord]:
+def items(path: DbTarget, filters: Filters = ALL) -> list[CsvLines | AttemptRecord]:
     with open_store(path) as store, store.snapshot() as view:
         return list(view.attempt_csv(filters))
 
@@ -473,3 +477,209 @@ def test_duration_cell_is_the_writers_cell_for_the_rounded_seconds() -> None:
         timedelta(days=400, microseconds=7),
     ):
         assert duration_cell(delta) == cells_text(rounded_seconds(delta))
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+#
+# The server's columns are typed, so what a tampered database can hold there is
+# values, not types: NaN, infinities, -0 and ties for scores, times outside years
+# 1-9999, a finish before the start, and (with its CHECKs dropped) modes,
+# statuses and endings outside the closed sets.
+
+pg = pytest.mark.postgresql
+#: Text PostgreSQL stores (no NUL).
+pg_text = st.one_of(
+    st.text(
+        alphabet=st.sampled_from([c for c in [*HOSTILE, *"abyz019"] if c != "\0"]), max_size=10
+    ),
+    st.sampled_from(["Ann", "O'Brien, Pat", '"Quoted" Q', "=SUM(A1)", "-2", "+1", "@x", "Zoë"]),
+)
+
+
+def write_pg(url: str, rows: list[dict[str, Any]], trainees: list[tuple[str, str]]) -> None:
+    """*rows* straight into a fresh talkdown schema (its closed-set CHECKs dropped)."""
+    import psycopg
+
+    open_store(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in ("attempts_mode_check", "attempts_status_check", "attempts_ending_check",
+                     "attempts_check"):  # fmt: skip
+            conn.execute(f"ALTER TABLE attempts DROP CONSTRAINT IF EXISTS {name}")
+        for i, (name, cohort) in enumerate(trainees):
+            conn.execute(
+                "INSERT INTO trainees (id, name, cohort, created_at) VALUES (%s, %s, %s, %s)",
+                (i + 1, name, cohort, "2024-01-01T00:00:00Z"),
+            )
+        for n, row in enumerate(rows):
+            values = {**row, "trainee_id": 1 + n % len(trainees)}
+            values.update(content_hash="c" * 64, start_node="n0", app_version=None,
+                          updated_at=row["started_at"], techniques="{}")  # fmt: skip
+            values["passed"] = None if row["passed"] is None else bool(row["passed"])
+            columns = ", ".join(values)
+            marks = ", ".join(["%s"] * len(values))
+            conn.execute(
+                f"INSERT INTO attempts ({columns}) VALUES ({marks})", list(values.values())
+            )
+
+
+@st.composite
+def pg_attempt(draw: st.DrawFn, odd: bool) -> dict[str, Any]:
+    """One attempts row for PostgreSQL; *odd*: one or two values talkdown never writes."""
+    row = draw(attempt(odd=False))
+    row.update(
+        uuid=draw(st.uuids(version=4).map(str)),
+        scenario_id=draw(pg_text), scenario_title=draw(pg_text),
+        outcome=draw(st.one_of(st.none(), pg_text)),
+        ending=None if row["status"] != "completed" else draw(st.sampled_from(ENDINGS)),
+    )  # fmt: skip
+    count, critical = draw(critical_lists())
+    if "\\u0000" not in critical:  # (json refuses a NUL escape into text)
+        row.update(critical_count=count, critical=critical)
+    else:
+        row.update(critical_count=0, critical="[]")
+    if odd:
+        strange = {
+            **{name: st.one_of(st.sampled_from(
+                [*TIES, -16.665, -0.0, -5.5, 1e7, math.nan, math.inf, -math.inf]), tie_scores)
+               for name in ("empathy", "assertiveness", "speed", "overall")},
+            "started_at": st.sampled_from(["10000-01-01T00:00:00Z", "0001-01-01T00:00:00Z BC"]),
+            "finished_at": st.sampled_from(["2000-01-01T00:00:00.0005Z", "1999-12-31T23:59:59Z",
+                                            "2200-01-01T00:00:00Z"]),
+            "mode": pg_text, "status": pg_text, "ending": pg_text,
+            "sins": st.sampled_from(['{"b":1,"a":2}', "[]", '{"x":"2"}', '{"=x":true}']),
+            "critical": st.sampled_from([(1, "[1, 2]"), (1, '[{"reason": 5}]'), (0, "{}")]),
+        }  # fmt: skip
+        for column in draw(st.lists(st.sampled_from(sorted(strange)), max_size=2)):
+            value = draw(strange[column])
+            if column == "critical":
+                row["critical_count"], row["critical"] = value
+            else:
+                row[column] = value
+    return row
+
+
+@pytest.fixture
+def pg_targets() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL schemas (``--db`` URLs), dropped after; skips without a server."""
+    import psycopg
+
+    server = pg_server()
+    if server is None:
+        pytest.skip(PG_SKIP)
+    schemas: list[str] = []
+
+    def make() -> str:
+        schemas.append(f"test_{uuid.uuid4().hex[:16]}")
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schemas[-1]}")
+        return with_search_path(server, schemas[-1])
+
+    yield make
+    with psycopg.connect(server, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pg
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(pg_attempt(odd=False), min_size=1, max_size=10),
+    trainees=st.lists(st.tuples(pg_text, pg_text), min_size=1, max_size=3, unique=True),
+)
+def test_postgresql_builds_the_reference_lines(
+    pg_targets: Callable[[], str], rows: list[dict[str, Any]], trainees: list[tuple[str, str]]
+) -> None:
+    """Talkdown-shaped attempts, hostile text included: every line built by the server, exact."""
+    url = pg_targets()
+    write_pg(url, rows, trainees)
+    assert fast(url) == reference(url)
+    assert all(isinstance(item, CsvLines) for item in items(url))
+
+
+@pg
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(rows=st.lists(pg_attempt(odd=True), min_size=1, max_size=8))
+def test_postgresql_odd_values_export_exactly_as_the_reference(
+    pg_targets: Callable[[], str], rows: list[dict[str, Any]]
+) -> None:
+    """Ties, NaN, -0, far years, negative durations, odd JSON: the same bytes, or the same error."""
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    assert outcome(fast, url) == outcome(reference, url)
+
+
+PG_CLEAN: dict[str, Any] = {**CLEAN, "uuid": "00000000-0000-4000-8000-000000000001"}
+PG_ODD = [
+    *(("empathy", v) for v in (16.665, 3.125, -16.665, -0.0, 0.0, 1e7, math.nan, math.inf)),
+    ("started_at", "10000-01-01T00:00:00Z"),
+    ("started_at", "0001-01-01T00:00:00Z BC"),
+    ("finished_at", "10000-01-01T00:00:00Z"),
+    ("finished_at", "2024-03-01T09:00:00Z"),  # before the start
+    ("finished_at", "2024-03-01T09:00:00.249600Z"),  # 0.0004 s before it: -0.0 to Python
+    ("finished_at", "2024-03-01T09:01:31.750500Z"),  # a duration tie: 91.5005 s
+    ("finished_at", "2024-03-01T09:00:01.250500Z"),  # 1.0005 s, a tie Python rounds down
+    ("mode", "a,b"), ("status", "=x"), ("ending", "=soon"), ("ending", "x,y"),
+    ("sins", '{"b":1,"a":2}'), ("sins", '{"x":"2"}'), ("critical", "[1, 2]"),
+]  # fmt: skip
+
+
+@pg
+@pytest.mark.parametrize(("column", "value"), PG_ODD, ids=repr)
+def test_postgresql_one_odd_value_goes_the_reference_way(
+    pg_targets: Callable[[], str], column: str, value: object
+) -> None:
+    rows = [
+        {**PG_CLEAN, "uuid": f"00000000-0000-4000-8000-00000000000{n}",
+         "started_at": f"2024-03-0{n + 1}T09:00:00.250000Z",
+         "finished_at": f"2024-03-0{n + 1}T09:01:31.750400Z"}
+        for n in range(3)
+    ]  # fmt: skip
+    rows[1][column] = value
+    if column == "finished_at":
+        rows[1]["started_at"] = "2024-03-01T09:00:00.250000Z"
+    if column == "started_at":  # a start the reference only slices
+        rows[1]["finished_at"] = None
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    assert outcome(fast, url) == outcome(reference, url)
+    got = items(url)
+    assert [item.attempts for item in got if isinstance(item, CsvLines)] in ([1, 1], [2], [3])
+
+
+@pg
+def test_postgresql_prints_every_two_decimal_score_as_python_writes_it(
+    pg_targets: Callable[[], str],
+) -> None:
+    """The server's score cell equals ``repr(sheet_score(x))`` wherever `tie_free` lets it print."""
+    import psycopg
+
+    from simulator.results.postgres.csv_lines import score_text
+    from simulator.results.postgres.csv_lines import tie_free as pg_tie_free
+
+    values = []
+    for c in range(10001):
+        exact = c / 100
+        values += [exact, exact + 1e-12, max(0.0, exact - 1e-12), (c + 0.5) / 100]
+    url = pg_targets()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET extra_float_digits = 1")
+        printed = conn.execute(
+            f"SELECT x, CASE WHEN {pg_tie_free('x')} THEN {score_text('x')} END"
+            " FROM unnest(%s::float8[]) x",
+            (values,),
+        ).fetchall()
+    held_back = 0
+    for value, text in printed:
+        if text is None:
+            held_back += 1
+            continue
+        assert text == repr(sheet_score(value)), value
+    assert held_back == 10001

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
+from simulator.results.postgres.csv_lines import attempt_lines
 from simulator.results.rows import (
     AttemptRecord,
     CohortTotals,
@@ -113,6 +114,19 @@ class PostgresView:
                 with contextlib.suppress(psycopg.Error):
                     cursor.close()
 
+    def _chunks(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of *sql* as the server sends them, `_FETCH` rows a round trip.
+
+        Unlike `_stream`'s cursor, the server may run the query in parallel;
+        the connection is busy until the last row is read.
+        """
+        import psycopg
+
+        try:
+            yield from self._conn.cursor().stream(sql, params, size=_FETCH)
+        except psycopg.Error as exc:
+            raise self._fault(exc) from None
+
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         import psycopg
 
@@ -137,7 +151,8 @@ class PostgresView:
         return map(AttemptRecord._make, self._stream(sql, params))
 
     def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
-        return self.attempts(filters)
+        where, params = _where(filters)
+        return attempt_lines(self._all, self._chunks, where, params)
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
