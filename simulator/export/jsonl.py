@@ -37,19 +37,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any, Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
-from simulator.results import AttemptRecord, Filters, ReplyRecord, ResultsView
+from simulator.results import AttemptRecord, Filters, ReplyRecord, ResultsView, StoredReply
 from simulator.terminal import dumps_json, escape_json_text
 
 #: The ``format`` key of every line; bump the number on an incompatible change.
 FORMAT: Final = "talkdown-attempt/1"
 
 Record = dict[str, Any]
+_SEQ: Final = itemgetter(1)
+#: Lines per write.
+_BATCH: Final = 256
 
 
-def choice_record(row: ReplyRecord) -> Record:
+def choice_record(row: StoredReply | ReplyRecord) -> Record:
     """One reply as exported (decoded)."""
     return {
         "seq": row.seq,
@@ -106,17 +110,18 @@ def attempt_record(row: AttemptRecord, choices: list[Record]) -> Record:
 
 def _grouped(
     view: ResultsView, filters: Filters
-) -> Iterator[tuple[AttemptRecord, list[ReplyRecord]]]:
-    """Matching attempts with their replies, one at a time (merge of two streams)."""
-    replies = view.replies(filters)
+) -> Iterator[tuple[AttemptRecord, list[StoredReply]]]:
+    """Matching attempts with their replies by ``seq``, one at a time (merge of two streams)."""
+    replies = view.stored_replies(filters)
     pending = next(replies, None)
     for row in view.attempts(filters):
         key = row.uuid
-        mine: list[ReplyRecord] = []
+        mine: list[StoredReply] = []
         # Both streams share one order, so this attempt's replies come next.
-        while pending is not None and pending.attempt_uuid == key:
+        while pending is not None and pending[0] == key:
             mine.append(pending)
             pending = next(replies, None)
+        mine.sort(key=_SEQ)  # (a backend may hand them over in another order)
         yield row, mine
 
 
@@ -153,25 +158,26 @@ def _flag(value: bool | None) -> str:
     return "null" if value is None else ("true" if value else "false")
 
 
-def _compact(stored: str) -> str:
-    """A stored JSON array (written with ``", "``/``": "``) in the export's compact form.
+def reply_json(row: StoredReply) -> str:
+    """``dumps(choice_record(row))`` without decoding anything (before C1 escaping).
 
-    Tags are vocabulary words, and critical lists are re-dumped below when
-    they hold anything, so this textual squeeze is exact.
+    A million replies go through here: the fields are unpacked once and the
+    helpers above inlined. The stored tags array is written with ``", "``;
+    squeezing that text is exact, as tags are vocabulary words.
     """
-    return stored.replace(", ", ",")
-
-
-def reply_json(row: ReplyRecord) -> str:
-    """``dumps(choice_record(row))`` without decoding anything (before C1 escaping)."""
+    (_, seq, node, choice, say, empathy, assertiveness, tags, mood_before, mood_after,
+     seconds, latency_ms, next_node, recorded_at, critical, shown) = row  # fmt: skip
+    text = _text
     return (
-        f'{{"seq":{row.seq},"node":{_text(row.node)},"choice":{_number(row.choice)},'
-        f'"say":{_text(row.say)},"empathy":{row.empathy},"assertiveness":{row.assertiveness},'
-        f'"tags":{_compact(row.tags)},"mood_before":{row.mood_before},'
-        f'"mood_after":{row.mood_after},"seconds":{row.seconds},'
-        f'"latency_ms":{_number(row.latency_ms)},"next_node":{_opt_text(row.next_node)},'
-        f'"recorded_at":{_text(row.recorded_at)},"critical":{_opt_text(row.critical)},'
-        f'"shown":{_number(row.shown)}}}'
+        f'{{"seq":{seq},"node":{text(node)},'
+        f'"choice":{"null" if choice is None else repr(choice)},"say":{text(say)},'
+        f'"empathy":{empathy},"assertiveness":{assertiveness},"tags":{tags.replace(", ", ",")},'
+        f'"mood_before":{mood_before},"mood_after":{mood_after},"seconds":{seconds},'
+        f'"latency_ms":{"null" if latency_ms is None else repr(latency_ms)},'
+        f'"next_node":{"null" if next_node is None else text(next_node)},'
+        f'"recorded_at":{text(recorded_at)},'
+        f'"critical":{"null" if critical is None else text(critical)},'
+        f'"shown":{"null" if shown is None else repr(shown)}}}'
     )
 
 
@@ -182,29 +188,34 @@ def _critical_json(row: AttemptRecord) -> str:
     return json.dumps(json.loads(row.critical), ensure_ascii=False, separators=(",", ":"))
 
 
-def line(row: AttemptRecord, replies: list[ReplyRecord]) -> str:
+def line(row: AttemptRecord, replies: list[StoredReply]) -> str:
     """``dumps(attempt_record(...))`` of one attempt, built straight from the records."""
-    text = (
-        f'{{"format":"{FORMAT}","uuid":{_text(row.uuid)},'
-        f'"trainee":{{"name":{_text(row.trainee)},"cohort":{_text(row.cohort)},'
-        f'"email":{_opt_text(row.email)}}},'
-        f'"scenario":{{"id":{_text(row.scenario_id)},"title":{_text(row.scenario_title)},'
-        f'"content_hash":{_text(row.content_hash)}}},'
-        f'"mode":{_text(row.mode)},"timed_seconds":{_number(row.timed_seconds)},'
-        f'"start_node":{_text(row.start_node)},"started_at":{_text(row.started_at)},'
-        f'"finished_at":{_opt_text(row.finished_at)},"updated_at":{_text(row.updated_at)},'
-        f'"status":{_text(row.status)},"ending":{_opt_text(row.ending)},'
-        f'"ending_node":{_opt_text(row.ending_node)},'
-        f'"scores":{{"empathy":{_number(row.empathy)},'
-        f'"assertiveness":{_number(row.assertiveness)},"speed":{_number(row.speed)},'
-        f'"overall":{_number(row.overall)}}},'
-        f'"passed":{_flag(row.passed)},"seconds":{row.seconds},"turns":{row.turns},'
-        f'"app_version":{_opt_text(row.app_version)},'
-        f'"shuffle_seed":{_number(row.shuffle_seed)},"outcome":{_opt_text(row.outcome)},'
+    (uuid, trainee, cohort, email, scenario_id, title, content_hash, mode, timed_seconds,
+     start_node, started_at, finished_at, updated_at, status, ending, ending_node, empathy,
+     assertiveness, speed, overall, passed, seconds, turns, app_version, shuffle_seed, outcome,
+     _, _, _, _) = row  # fmt: skip
+    text = _text
+    body = (
+        f'{{"format":"{FORMAT}","uuid":{text(uuid)},'
+        f'"trainee":{{"name":{text(trainee)},"cohort":{text(cohort)},'
+        f'"email":{_opt_text(email)}}},'
+        f'"scenario":{{"id":{text(scenario_id)},"title":{text(title)},'
+        f'"content_hash":{text(content_hash)}}},'
+        f'"mode":{text(mode)},"timed_seconds":{_number(timed_seconds)},'
+        f'"start_node":{text(start_node)},"started_at":{text(started_at)},'
+        f'"finished_at":{_opt_text(finished_at)},"updated_at":{text(updated_at)},'
+        f'"status":{text(status)},"ending":{_opt_text(ending)},'
+        f'"ending_node":{_opt_text(ending_node)},'
+        f'"scores":{{"empathy":{_number(empathy)},'
+        f'"assertiveness":{_number(assertiveness)},"speed":{_number(speed)},'
+        f'"overall":{_number(overall)}}},'
+        f'"passed":{_flag(passed)},"seconds":{seconds},"turns":{turns},'
+        f'"app_version":{_opt_text(app_version)},'
+        f'"shuffle_seed":{_number(shuffle_seed)},"outcome":{_opt_text(outcome)},'
         f'"critical":{_critical_json(row)},'
         f'"choices":[{",".join(map(reply_json, replies))}]}}'
     )
-    return escape_json_text(text)
+    return escape_json_text(body)
 
 
 def write_jsonl(
@@ -212,8 +223,14 @@ def write_jsonl(
 ) -> int:
     """Write matching attempts as JSON Lines to *out*; return how many."""
     ticker = Ticker(tick)
-    write = out.write
+    lines: list[str] = []
     for row, replies in _grouped(view, filters):
-        write(line(row, replies) + "\n")
-        ticker.step()
+        lines.append(line(row, replies))
+        if len(lines) >= _BATCH:
+            out.write("\n".join(lines) + "\n")
+            ticker.steps(len(lines))
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+        ticker.steps(len(lines))
     return ticker.done()

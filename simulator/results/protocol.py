@@ -42,6 +42,7 @@ from simulator.results.rows import (
     ReplyRecord,
     ScenarioStats,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
@@ -78,6 +79,14 @@ class ResultsView(Protocol):
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         """The matching attempts' replies, in `attempts` order then ``seq``, streamed."""
+        ...
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        """`replies` without their attempt's trainee and scenario (less to read: JSON Lines).
+
+        Each attempt's replies come together, in `attempts` order; by ``seq``
+        only as far as a backend finds it free (a reader sorts each attempt's few).
+        """
         ...
 
     def trainee_totals(self, filters: Filters) -> list[TraineeTotals]:

@@ -26,10 +26,12 @@ from simulator.results.rows import (
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
     as_utc,
+    records,
 )
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
 
@@ -68,6 +70,14 @@ FROM attempts a JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 
 ORDER: Final = " ORDER BY a.started_at, a.uuid"
+
+#: `StoredReply`'s columns, in its order (the trainees join keeps the attempts' set).
+STORED_REPLIES_SQL: Final = f"""
+SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
+       c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node,
+       {utc_text("c.recorded_at")}, c.critical, c.shown
+FROM attempts a JOIN choices c ON c.attempt_uuid = a.uuid
+JOIN trainees t ON t.id = a.trainee_id"""
 
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:
@@ -148,7 +158,7 @@ class PostgresView:
 
     def attempts(self, filters: Filters) -> Iterator[AttemptRecord]:
         sql, params = export_sql(filters)
-        return map(AttemptRecord._make, self._stream(sql, params))
+        return map(records(AttemptRecord), self._stream(sql, params))
 
     def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
         where, params = _where(filters)
@@ -156,7 +166,12 @@ class PostgresView:
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
-        return map(ReplyRecord._make, self._stream(sql, params))
+        return map(records(ReplyRecord), self._stream(sql, params))
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        where, params = _where(filters)
+        sql = STORED_REPLIES_SQL + where + ORDER + ", c.seq"
+        return map(records(StoredReply), self._stream(sql, params))
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         rows = self._all(

@@ -43,7 +43,7 @@ from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
 from simulator.results.rows import MODES, STATUSES, AttemptRecord, CsvLines
 
-__all__ = ["attempt_lines", "lines_sql", "scores_are_real", "tie_free"]
+__all__ = ["attempt_lines", "lines_sql", "scores_are_real", "started_ties_sql", "tie_free"]
 
 Rows = Callable[[str, Sequence[Any]], Iterator[Any]]
 
@@ -267,17 +267,11 @@ def attempt_lines(
     # The reference cell rules; imported here, as the export package imports this one.
     from simulator.export import csv_export as rules
 
-    # Only trainee filters need the trainees table to decide which attempts match;
-    # without them the checks below look at every attempt (a superset: still sound).
-    join = " JOIN trainees t ON t.id = a.trainee_id" if _by_trainee(filters) else ""
+    join = _join(filters)
     shapes_ok = all(
         _shape_ok(shape) for shape in rows(f"{_SHAPES} FROM attempts a{join}{where}", params)
     )
-    (ties,) = next(rows(
-        f"SELECT EXISTS (SELECT 1 FROM attempts a{join}{where}"
-        " GROUP BY a.started_at HAVING count(*) > 1)",
-        params,
-    ))  # fmt: skip
+    (ties,) = next(rows(started_ties_sql(filters, where), params))
     # Without two attempts started at the same moment, start order alone is the
     # export's order (start, then uuid), and SQLite reads it off the index
     # instead of sorting every row.
@@ -345,5 +339,23 @@ def scores_are_real(rows: Rows) -> bool:
     return all(declared.get(name) == "REAL" for name in SCORES)
 
 
-def _by_trainee(filters: Filters) -> bool:
-    return bool(filters.cohort is not None or filters.cohorts or filters.trainee is not None)
+def _join(filters: Filters) -> str:
+    """The trainees join where trainee filters need it.
+
+    Without them, a check looks at every attempt: a superset of the matching
+    ones, so what holds for it holds for them.
+    """
+    by_trainee = filters.cohort is not None or filters.cohorts or filters.trainee is not None
+    return " JOIN trainees t ON t.id = a.trainee_id" if by_trainee else ""
+
+
+def started_ties_sql(filters: Filters, where: str) -> str:
+    """SQL: whether two matching attempts started at the same moment (one row, 0 or 1).
+
+    Without such ties, ordering by start alone is the exports' order (start,
+    then uuid), which SQLite reads off the start index without sorting.
+    """
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM attempts a{_join(filters)}{where}"
+        " GROUP BY a.started_at HAVING count(*) > 1)"
+    )

@@ -23,14 +23,16 @@ from simulator.results.rows import (
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
     format_utc,
     parse_utc,
+    records,
 )
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
-from simulator.results.sqlite.csv_lines import attempt_lines, scores_are_real
+from simulator.results.sqlite.csv_lines import attempt_lines, scores_are_real, started_ties_sql
 
 __all__ = ["SqliteView"]
 
@@ -56,6 +58,14 @@ FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
 JOIN trainees t ON t.id = a.trainee_id"""
 
 ORDER: Final = " ORDER BY a.started_at, a.uuid"
+
+#: `StoredReply`'s columns, in its order (the trainees join keeps the attempts' set).
+STORED_REPLIES_SQL: Final = """
+SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
+       c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node, c.recorded_at,
+       c.critical, c.shown
+FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
+JOIN trainees t ON t.id = a.trainee_id"""
 
 
 def export_sql(filters: Filters) -> tuple[str, list[Any]]:
@@ -110,7 +120,7 @@ class SqliteView:
 
     def attempts(self, filters: Filters) -> Iterator[AttemptRecord]:
         sql, params = export_sql(filters)
-        return map(AttemptRecord._make, self._rows(sql, params))
+        return map(records(AttemptRecord), self._rows(sql, params))
 
     def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
         if not scores_are_real(self._rows):
@@ -127,7 +137,16 @@ class SqliteView:
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
-        return map(ReplyRecord._make, self._rows(sql, params))
+        return map(records(ReplyRecord), self._rows(sql, params))
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        where, params = self._where(filters)
+        # Without two attempts started at one moment, start order alone keeps each
+        # attempt's replies together (read by its primary key: by seq), and SQLite
+        # need not sort a million replies by uuid and seq.
+        (ties,) = next(self._rows(started_ties_sql(filters, where), params))
+        order = ORDER + ", c.seq" if ties else " ORDER BY a.started_at"
+        return map(records(StoredReply), self._rows(STORED_REPLIES_SQL + where + order, params))
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         for row in self._rows(
