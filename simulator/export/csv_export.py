@@ -191,9 +191,10 @@ def write_attempts_csv(
 ) -> int:
     """Write one CSV row per matching attempt to *out*; return how many.
 
-    The view may hand over runs of finished lines (SQLite builds them, to the
-    rules above, for speed: see simulator/results/sqlite/csv_lines.py); any
-    record it hands over instead is formatted here.
+    The view may hand over runs of finished lines, built to the rules above
+    for speed (simulator/results/sqlite/csv_lines.py and
+    simulator/results/postgres/csv_lines.py); any record it hands over
+    instead is formatted here, the reference way.
     """
     writer = csv.writer(out)
     writer.writerow(ATTEMPT_COLUMNS)

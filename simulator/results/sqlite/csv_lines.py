@@ -302,8 +302,8 @@ def attempt_lines(
                     "", "", "", sins[summary], critical[stored], outcomes[outcome],
                 )  # fmt: skip
             else:
-                # A batch attempt's template has no duration slot; computing it
-                # anyway keeps this loop short (and it is no error for Python).
+                # A batch attempt's template prints no duration (its slot is
+                # %.0s); computing one anyway keeps this loop short.
                 took = fromiso(finished) - fromiso(started)
                 line = template % (
                     uuid, trainees[trainee_id], scenarios[scenario, title], started, started[11:],
