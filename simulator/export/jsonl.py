@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import groupby
 from operator import itemgetter
 from typing import Any, Final, TextIO
 
@@ -48,29 +49,33 @@ from simulator.terminal import dumps_json, escape_json_text
 FORMAT: Final = "talkdown-attempt/1"
 
 Record = dict[str, Any]
+_UUID: Final = itemgetter(0)
 _SEQ: Final = itemgetter(1)
+_DONE: Final[tuple[None, Iterator[StoredReply]]] = (None, iter(()))
 #: Lines per write.
 _BATCH: Final = 256
 
 
 def choice_record(row: StoredReply | ReplyRecord) -> Record:
-    """One reply as exported (decoded)."""
+    """One reply as exported (decoded); *row* is `StoredReply` or a longer `ReplyRecord`."""
+    (_, seq, node, choice, say, empathy, assertiveness, tags, mood_before, mood_after,
+     seconds, latency_ms, next_node, recorded_at, critical, shown) = row[:16]  # fmt: skip
     return {
-        "seq": row.seq,
-        "node": row.node,
-        "choice": row.choice,
-        "say": row.say,
-        "empathy": row.empathy,
-        "assertiveness": row.assertiveness,
-        "tags": json.loads(row.tags),
-        "mood_before": row.mood_before,
-        "mood_after": row.mood_after,
-        "seconds": row.seconds,
-        "latency_ms": row.latency_ms,
-        "next_node": row.next_node,
-        "recorded_at": row.recorded_at,
-        "critical": row.critical,
-        "shown": row.shown,
+        "seq": seq,
+        "node": node,
+        "choice": choice,
+        "say": say,
+        "empathy": empathy,
+        "assertiveness": assertiveness,
+        "tags": json.loads(tags),
+        "mood_before": mood_before,
+        "mood_after": mood_after,
+        "seconds": seconds,
+        "latency_ms": latency_ms,
+        "next_node": next_node,
+        "recorded_at": recorded_at,
+        "critical": critical,
+        "shown": shown,
     }
 
 
@@ -112,17 +117,17 @@ def _grouped(
     view: ResultsView, filters: Filters
 ) -> Iterator[tuple[AttemptRecord, list[StoredReply]]]:
     """Matching attempts with their replies by ``seq``, one at a time (merge of two streams)."""
-    replies = view.stored_replies(filters)
-    pending = next(replies, None)
+    # Both streams share one order, so an attempt's replies are the next group
+    # (none for an attempt without replies); a backend may hand a group's
+    # replies over in any order.
+    groups = groupby(view.stored_replies(filters), key=_UUID)
+    key, group = next(groups, _DONE)
     for row in view.attempts(filters):
-        key = row.uuid
-        mine: list[StoredReply] = []
-        # Both streams share one order, so this attempt's replies come next.
-        while pending is not None and pending[0] == key:
-            mine.append(pending)
-            pending = next(replies, None)
-        mine.sort(key=_SEQ)  # (a backend may hand them over in another order)
-        yield row, mine
+        if key == row[0]:
+            yield row, sorted(group, key=_SEQ)
+            key, group = next(groups, _DONE)
+        else:
+            yield row, []
 
 
 def iter_records(view: ResultsView, filters: Filters) -> Iterator[Record]:

@@ -82,7 +82,7 @@ class ResultsView(Protocol):
         ...
 
     def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
-        """`replies` without their attempt's trainee and scenario (less to read: JSON Lines).
+        """`replies`' stored fields as plain tuples, without the attempt's trainee (JSON Lines).
 
         Each attempt's replies come together, in `attempts` order; by ``seq``
         only as far as a backend finds it free (a reader sorts each attempt's few).

@@ -304,25 +304,15 @@ class CsvLines(NamedTuple):
     attempts: int
 
 
-class StoredReply(NamedTuple):
-    """One reply as stored (the leading fields of `ReplyRecord`): what JSON Lines writes of it."""
-
-    attempt_uuid: str
-    seq: int
-    node: str
-    choice: int | None
-    say: str
-    empathy: int
-    assertiveness: int
-    tags: str  # JSON array of tag names, as stored
-    mood_before: int
-    mood_after: int
-    seconds: int
-    latency_ms: float | None
-    next_node: str | None
-    recorded_at: str  # stored UTC text
-    critical: str | None
-    shown: int | None
+#: One reply as stored, without its attempt's trainee and scenario: what JSON Lines
+#: writes of it. `ReplyRecord`'s leading fields, as a plain tuple (a million are read,
+#: so no object per row beyond the driver's): attempt_uuid, seq, node, choice, say,
+#: empathy, assertiveness, tags (the stored JSON array), mood_before, mood_after,
+#: seconds, latency_ms, next_node, recorded_at (stored UTC text), critical, shown.
+StoredReply = tuple[
+    str, int, str, int | None, str, int, int, str, int, int, int, float | None, str | None, str,
+    str | None, int | None,
+]  # fmt: skip
 
 
 class ReplyRecord(NamedTuple):

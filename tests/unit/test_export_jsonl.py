@@ -64,7 +64,7 @@ def test_replies_group_under_their_attempt_by_seq(store_target: DbTarget) -> Non
                     latency_ms=None, next_node=None, recorded_at=start + timedelta(seconds=seq),
                 )  # fmt: skip
     with open_store(store_target) as store, store.snapshot() as view:
-        grouped = [(row.uuid, [(r.attempt_uuid, r.seq) for r in rs])
+        grouped = [(row.uuid, [(r[0], r[1]) for r in rs])
                    for row, rs in _grouped(view, Filters())]  # fmt: skip
         ordered = [(r.attempt_uuid, r.seq) for r in view.replies(Filters())]
         uuids = [row.uuid for row in view.attempts(Filters())]

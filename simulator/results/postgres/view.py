@@ -38,7 +38,7 @@ from simulator.results.sql import and_where, filter_clauses, picks_by_trainee
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PostgresView", "export_sql", "replies_sql"]
+__all__ = ["PostgresView", "export_sql", "replies_sql", "stored_replies_sql"]
 
 _FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 #: Rows a server-side cursor fetches per round trip.
@@ -95,6 +95,12 @@ def replies_sql(filters: Filters) -> tuple[str, list[Any]]:
     """The SELECT the replies are exported from."""
     where, params = _where(filters)
     return REPLIES_SQL + where + ORDER + ", c.seq", params
+
+
+def stored_replies_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The SELECT JSON Lines reads the replies with (the benchmark dumps it bare)."""
+    where, params = _where(filters)
+    return STORED_REPLIES_SQL + where + ORDER + ", c.seq", params
 
 
 class PostgresView:
@@ -169,9 +175,9 @@ class PostgresView:
         return map(records(ReplyRecord), self._stream(sql, params))
 
     def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
-        where, params = _where(filters)
-        sql = STORED_REPLIES_SQL + where + ORDER + ", c.seq"
-        return map(records(StoredReply), self._stream(sql, params))
+        sql, params = stored_replies_sql(filters)
+        rows: Iterator[StoredReply] = self._stream(sql, params)
+        return rows
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         rows = self._all(

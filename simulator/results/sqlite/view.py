@@ -80,6 +80,16 @@ def replies_sql(filters: Filters) -> tuple[str, list[Any]]:
     return REPLIES_SQL + where + ORDER + ", c.seq", params
 
 
+def stored_replies_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The SELECT JSON Lines reads the replies with (the benchmark dumps it bare).
+
+    (`SqliteView.stored_replies` orders it by start alone when no two matching
+    attempts share a start: the same rows in the same order, unsorted.)
+    """
+    where, params = filter_clauses(filters, format_utc)
+    return STORED_REPLIES_SQL + where + ORDER + ", c.seq", params
+
+
 class SqliteView:
     """`ResultsView` over one SQLite read transaction."""
 
@@ -146,7 +156,8 @@ class SqliteView:
         # need not sort a million replies by uuid and seq.
         (ties,) = next(self._rows(started_ties_sql(filters, where), params))
         order = ORDER + ", c.seq" if ties else " ORDER BY a.started_at"
-        return map(records(StoredReply), self._rows(STORED_REPLIES_SQL + where + order, params))
+        rows: Iterator[StoredReply] = self._rows(STORED_REPLIES_SQL + where + order, params)
+        return rows
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         for row in self._rows(
