@@ -23,8 +23,9 @@ median is printed):
   Target: ≤ 1.5×.
 * **JSON Lines export** (``--format jsonl``, attempts with their replies,
   re-importable) against the backend's own JSON dump of the same two SELECTs
-  (attempts and replies): ``sqlite3 -json``; ``COPY (SELECT row_to_json(…))``
-  through ``psql``. Target: ≤ 1.5×.
+  (the attempts, and the replies' stored fields: what the export reads):
+  ``sqlite3 -json``; ``COPY (SELECT row_to_json(…))`` through ``psql``.
+  Target: ≤ 1.5×.
 
 The data (*attempts* attempts of *replies* replies, 500 trainees) is generated
 into SQLite in one transaction, then copied into PostgreSQL with ``COPY``
@@ -205,11 +206,12 @@ def export_commands(target: str, work: Path) -> dict[str, list[list[str]]]:
     """Per measure: [talkdown's command, the bare dump's command(s)]."""
     is_pg = target.startswith("postgresql")
     if is_pg:
-        from simulator.results.postgres.view import export_sql, replies_sql
+        from simulator.results.postgres.view import export_sql, stored_replies_sql
     else:
-        from simulator.results.sqlite.view import export_sql, replies_sql
+        from simulator.results.sqlite.view import export_sql, stored_replies_sql
     attempts_sql, _ = export_sql(Filters())
-    replies_sql_text, _ = replies_sql(Filters())
+    # JSON Lines reads the replies' stored fields only (not their trainee again).
+    replies_sql_text, _ = stored_replies_sql(Filters())
     flat = " ".join(attempts_sql.split())
     flat_replies = " ".join(replies_sql_text.split())
     if is_pg:

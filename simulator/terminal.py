@@ -124,6 +124,8 @@ def escape_json_text(text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)`` or built the same way)
     with DEL, C1 controls, U+2028/U+2029 and lone surrogates written as ``\\u`` escapes.
     """
+    if text.isascii() and "\x7f" not in text:  # (isascii() is free: a flag of the string)
+        return text
     if _JSON_RAW.search(text) is None:
         return text
     return _JSON_RAW.sub(_json_escape, text)

@@ -38,15 +38,16 @@ heard); attempt rows end with ``matcher`` (name and version, e.g. ``ngram 1``).
 from __future__ import annotations
 
 import csv
+import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import floor
 from typing import Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
 from simulator.export.safety import cell, neutralise
 from simulator.formatting import rounded
-from simulator.results import Filters, ResultsView
+from simulator.results import AttemptRecord, CsvLines, Filters, ResultsView
 
 ATTEMPT_COLUMNS: Final = (
     "uuid", "trainee", "cohort", "scenario_id", "scenario_title", "mode", "timed_seconds",
@@ -94,7 +95,11 @@ def duration_seconds(started: str, finished: str | None, mode: str = "") -> floa
     """
     if finished is None or mode == "batch":
         return None
-    delta = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+    return rounded_seconds(datetime.fromisoformat(finished) - datetime.fromisoformat(started))
+
+
+def rounded_seconds(delta: timedelta) -> float:
+    """*delta* in seconds, to the millisecond: the ``duration`` cell's number."""
     return round(delta.total_seconds(), 3)
 
 
@@ -137,6 +142,75 @@ def typed_cells(
     return (cell(typed), matched, similar, _BOOL[matched != choice])
 
 
+def attempt_row(a: AttemptRecord, sins_cells: dict[str, str]) -> tuple[object, ...]:
+    """One attempt's cells, in `ATTEMPT_COLUMNS` order (*sins_cells* caches decoded sins)."""
+    sins = sins_cells.get(a.sins)
+    if sins is None:
+        if len(sins_cells) >= _CACHE:
+            sins_cells.clear()
+        sins = sins_cells[a.sins] = sins_text(a.sins)
+    safe = cell
+    return (
+        safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
+        safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
+        sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
+        a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
+        sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
+        _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
+        safe(a.outcome),
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------- cells, for a backend's lines
+#
+# A backend that builds lines itself (`ResultsView.attempt_csv`) takes the cells
+# it cannot print itself from these: the rules above, CSV-encoded by the same
+# writer, one group of adjacent cells at a time (a backend caches them per
+# distinct value).
+
+
+def cells_text(*values: object) -> str:
+    """*values* as consecutive cells, exactly as this module's writer writes them (no line end)."""
+    buffer = io.StringIO()
+    # The trailing empty cell keeps a lone "" from being written as a quoted "".
+    csv.writer(buffer).writerow((*values, None))
+    return buffer.getvalue()[:-3]
+
+
+def trainee_cells(name: object, cohort: object) -> str:
+    """The ``trainee`` and ``cohort`` cells."""
+    return cells_text(cell(name), cell(cohort))
+
+
+def scenario_cells(scenario_id: object, title: object) -> str:
+    """The ``scenario_id`` and ``scenario_title`` cells."""
+    return cells_text(cell(scenario_id), cell(title))
+
+
+def sins_cell(summary: str) -> str:
+    """The ``sins`` cell from the stored summary."""
+    return cells_text(sins_text(summary))
+
+
+def critical_cell(count: int, stored: str) -> str:
+    """The ``critical`` cell from the stored count and reasons."""
+    return cells_text(cell(critical_text(count, stored)))
+
+
+def outcome_cell(outcome: object) -> str:
+    """The ``outcome`` cell."""
+    return cells_text(cell(outcome))
+
+
+def duration_cell(delta: timedelta) -> str:
+    """The ``duration`` cell of a non-batch attempt that ran *delta*.
+
+    The writer writes a float as its ``repr`` (never quoted); computed here
+    without it, as a backend may need one per attempt.
+    """
+    return repr(rounded_seconds(delta))
+
+
 def write_attempts_csv(
     view: ResultsView,
     filters: Filters,
@@ -147,32 +221,31 @@ def write_attempts_csv(
 ) -> int:
     """Write one CSV row per matching attempt to *out*; return how many.
 
-    ``include_typed`` adds the matcher that heard the attempt's typed replies.
+    The view may hand over runs of finished lines, built to the rules above
+    for speed (simulator/results/sqlite/csv_lines.py and
+    simulator/results/postgres/csv_lines.py); any record it hands over
+    instead is formatted here, the reference way. ``include_typed`` adds the
+    matcher that heard the attempt's typed replies; those rows are all
+    formatted here (the backends' lines have no such column).
     """
     writer = csv.writer(out)
     writer.writerow(ATTEMPT_COLUMNS + (TYPED_ATTEMPT_COLUMNS if include_typed else ()))
     ticker = Ticker(tick)
-    safe = cell
+    write = out.write
     sins_cells: dict[str, str] = {}
-    for a in view.attempts(filters):
-        sins = sins_cells.get(a.sins)
-        if sins is None:
-            if len(sins_cells) >= _CACHE:
-                sins_cells.clear()
-            sins = sins_cells[a.sins] = sins_text(a.sins)
-        row: tuple[object, ...] = (
-            safe(a.uuid), safe(a.trainee), safe(a.cohort), safe(a.scenario_id),
-            safe(a.scenario_title), safe(a.mode), a.timed_seconds, sheet_time(a.started_at),
-            sheet_time(a.finished_at), duration_seconds(a.started_at, a.finished_at, a.mode),
-            a.seconds, safe(a.status), safe(a.ending), sheet_score(a.empathy),
-            sheet_score(a.assertiveness), sheet_score(a.speed), sheet_score(a.overall),
-            _BOOL[a.passed], a.turns, sins, safe(critical_text(a.critical_count, a.critical)),
-            safe(a.outcome),
-        )  # fmt: skip
-        if include_typed:
-            row += (safe(matcher_text(a.matcher, a.matcher_version)),)
-        writer.writerow(row)
-        ticker.step()
+    if include_typed:
+        for a in view.attempts(filters):
+            row = (*attempt_row(a, sins_cells), cell(matcher_text(a.matcher, a.matcher_version)))
+            writer.writerow(row)
+            ticker.step()
+        return ticker.done()
+    for item in view.attempt_csv(filters):
+        if isinstance(item, CsvLines):
+            write(item.text)
+            ticker.steps(item.attempts)
+        else:
+            writer.writerow(attempt_row(item, sins_cells))
+            ticker.step()
     return ticker.done()
 
 

@@ -45,42 +45,52 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final, TextIO
 
 from simulator.export.progress import Tick, Ticker
-from simulator.results import AttemptRecord, Filters, ReplyRecord, ResultsView
+from simulator.results import AttemptRecord, Filters, ResultsView, StoredReply
 from simulator.terminal import dumps_json, escape_json_text
 
 #: The ``format`` key of every line; bump the number on an incompatible change.
 FORMAT: Final = "talkdown-attempt/1"
 
 Record = dict[str, Any]
+_UUID: Final = itemgetter(0)
+_SEQ: Final = itemgetter(1)
+_DONE: Final[tuple[None, Iterator[StoredReply]]] = (None, iter(()))
+#: Lines per write.
+_BATCH: Final = 256
 
 
-def choice_record(row: ReplyRecord, include_typed: bool = False) -> Record:
+def choice_record(row: StoredReply, include_typed: bool = False) -> Record:
     """One reply as exported (decoded); ``include_typed`` adds what was typed."""
+    (_, seq, node, choice, say, empathy, assertiveness, tags, mood_before, mood_after,
+     seconds, latency_ms, next_node, recorded_at, critical, shown, typed, matched,
+     similarity) = row  # fmt: skip
     record: Record = {
-        "seq": row.seq,
-        "node": row.node,
-        "choice": row.choice,
-        "say": row.say,
-        "empathy": row.empathy,
-        "assertiveness": row.assertiveness,
-        "tags": json.loads(row.tags),
-        "mood_before": row.mood_before,
-        "mood_after": row.mood_after,
-        "seconds": row.seconds,
-        "latency_ms": row.latency_ms,
-        "next_node": row.next_node,
-        "recorded_at": row.recorded_at,
-        "critical": row.critical,
-        "shown": row.shown,
+        "seq": seq,
+        "node": node,
+        "choice": choice,
+        "say": say,
+        "empathy": empathy,
+        "assertiveness": assertiveness,
+        "tags": json.loads(tags),
+        "mood_before": mood_before,
+        "mood_after": mood_after,
+        "seconds": seconds,
+        "latency_ms": latency_ms,
+        "next_node": next_node,
+        "recorded_at": recorded_at,
+        "critical": critical,
+        "shown": shown,
     }
     if include_typed:
-        record["typed"] = row.typed
-        record["matched"] = row.matched
-        record["similarity"] = row.similarity
-        record["overridden"] = None if row.typed is None else row.matched != row.choice
+        record["typed"] = typed
+        record["matched"] = matched
+        record["similarity"] = similarity
+        record["overridden"] = None if typed is None else matched != choice
     return record
 
 
@@ -132,18 +142,19 @@ def matcher_record(row: AttemptRecord) -> Record | None:
 
 def _grouped(
     view: ResultsView, filters: Filters
-) -> Iterator[tuple[AttemptRecord, list[ReplyRecord]]]:
-    """Matching attempts with their replies, one at a time (merge of two streams)."""
-    replies = view.replies(filters)
-    pending = next(replies, None)
+) -> Iterator[tuple[AttemptRecord, list[StoredReply]]]:
+    """Matching attempts with their replies by ``seq``, one at a time (merge of two streams)."""
+    # Both streams share one order, so an attempt's replies are the next group
+    # (none for an attempt without replies); a backend may hand a group's
+    # replies over in any order.
+    groups = groupby(view.stored_replies(filters), key=_UUID)
+    key, group = next(groups, _DONE)
     for row in view.attempts(filters):
-        key = row.uuid
-        mine: list[ReplyRecord] = []
-        # Both streams share one order, so this attempt's replies come next.
-        while pending is not None and pending.attempt_uuid == key:
-            mine.append(pending)
-            pending = next(replies, None)
-        yield row, mine
+        if key == row[0]:
+            yield row, sorted(group, key=_SEQ)
+            key, group = next(groups, _DONE)
+        else:
+            yield row, []
 
 
 def iter_records(
@@ -182,35 +193,34 @@ def _flag(value: bool | None) -> str:
     return "null" if value is None else ("true" if value else "false")
 
 
-def _compact(stored: str) -> str:
-    """A stored JSON array (written with ``", "``/``": "``) in the export's compact form.
+def reply_json(row: StoredReply, include_typed: bool = False) -> str:
+    """``dumps(choice_record(row, include_typed))`` without decoding (before C1 escaping).
 
-    Tags are vocabulary words, and critical lists are re-dumped below when
-    they hold anything, so this textual squeeze is exact.
+    A million replies go through here: the fields are unpacked once and the
+    helpers above inlined. The stored tags array is written with ``", "``;
+    squeezing that text is exact, as tags are vocabulary words.
     """
-    return stored.replace(", ", ",")
-
-
-def _typed_json(row: ReplyRecord) -> str:
-    """The ``--include-typed`` keys of a reply, as `choice_record` writes them."""
-    overridden = None if row.typed is None else row.matched != row.choice
+    (_, seq, node, choice, say, empathy, assertiveness, tags, mood_before, mood_after,
+     seconds, latency_ms, next_node, recorded_at, critical, shown, typed, matched,
+     similarity) = row  # fmt: skip
+    text = _text
+    extra = ""
+    if include_typed:
+        overridden = None if typed is None else matched != choice
+        extra = (
+            f',"typed":{_opt_text(typed)},"matched":{_number(matched)},'
+            f'"similarity":{_number(similarity)},"overridden":{_flag(overridden)}'
+        )
     return (
-        f',"typed":{_opt_text(row.typed)},"matched":{_number(row.matched)},'
-        f'"similarity":{_number(row.similarity)},"overridden":{_flag(overridden)}'
-    )
-
-
-def reply_json(row: ReplyRecord, include_typed: bool = False) -> str:
-    """``dumps(choice_record(row, include_typed))`` without decoding (before C1 escaping)."""
-    typed = _typed_json(row) if include_typed else ""
-    return (
-        f'{{"seq":{row.seq},"node":{_text(row.node)},"choice":{_number(row.choice)},'
-        f'"say":{_text(row.say)},"empathy":{row.empathy},"assertiveness":{row.assertiveness},'
-        f'"tags":{_compact(row.tags)},"mood_before":{row.mood_before},'
-        f'"mood_after":{row.mood_after},"seconds":{row.seconds},'
-        f'"latency_ms":{_number(row.latency_ms)},"next_node":{_opt_text(row.next_node)},'
-        f'"recorded_at":{_text(row.recorded_at)},"critical":{_opt_text(row.critical)},'
-        f'"shown":{_number(row.shown)}{typed}}}'
+        f'{{"seq":{seq},"node":{text(node)},'
+        f'"choice":{"null" if choice is None else repr(choice)},"say":{text(say)},'
+        f'"empathy":{empathy},"assertiveness":{assertiveness},"tags":{tags.replace(", ", ",")},'
+        f'"mood_before":{mood_before},"mood_after":{mood_after},"seconds":{seconds},'
+        f'"latency_ms":{"null" if latency_ms is None else repr(latency_ms)},'
+        f'"next_node":{"null" if next_node is None else text(next_node)},'
+        f'"recorded_at":{text(recorded_at)},'
+        f'"critical":{"null" if critical is None else text(critical)},'
+        f'"shown":{"null" if shown is None else repr(shown)}{extra}}}'
     )
 
 
@@ -227,30 +237,40 @@ def _matcher_json(row: AttemptRecord) -> str:
     return f',"matcher":{{"name":{_text(row.matcher)},"version":{_opt_text(row.matcher_version)}}}'
 
 
-def line(row: AttemptRecord, replies: list[ReplyRecord], include_typed: bool = False) -> str:
+def line(row: AttemptRecord, replies: list[StoredReply], include_typed: bool = False) -> str:
     """``dumps(attempt_record(...))`` of one attempt, built straight from the records."""
+    (uuid, trainee, cohort, email, scenario_id, title, content_hash, mode, timed_seconds,
+     start_node, started_at, finished_at, updated_at, status, ending, ending_node, empathy,
+     assertiveness, speed, overall, passed, seconds, turns, app_version, shuffle_seed, outcome,
+     *_) = row  # fmt: skip
+    text = _text
     matcher = _matcher_json(row) if include_typed else ""
-    text = (
-        f'{{"format":"{FORMAT}","uuid":{_text(row.uuid)},'
-        f'"trainee":{{"name":{_text(row.trainee)},"cohort":{_text(row.cohort)},'
-        f'"email":{_opt_text(row.email)}}},'
-        f'"scenario":{{"id":{_text(row.scenario_id)},"title":{_text(row.scenario_title)},'
-        f'"content_hash":{_text(row.content_hash)}}},'
-        f'"mode":{_text(row.mode)},"timed_seconds":{_number(row.timed_seconds)},'
-        f'"start_node":{_text(row.start_node)},"started_at":{_text(row.started_at)},'
-        f'"finished_at":{_opt_text(row.finished_at)},"updated_at":{_text(row.updated_at)},'
-        f'"status":{_text(row.status)},"ending":{_opt_text(row.ending)},'
-        f'"ending_node":{_opt_text(row.ending_node)},'
-        f'"scores":{{"empathy":{_number(row.empathy)},'
-        f'"assertiveness":{_number(row.assertiveness)},"speed":{_number(row.speed)},'
-        f'"overall":{_number(row.overall)}}},'
-        f'"passed":{_flag(row.passed)},"seconds":{row.seconds},"turns":{row.turns},'
-        f'"app_version":{_opt_text(row.app_version)},'
-        f'"shuffle_seed":{_number(row.shuffle_seed)},"outcome":{_opt_text(row.outcome)},'
-        f'"critical":{_critical_json(row)}{matcher},'
-        f'"choices":[{",".join(reply_json(r, include_typed) for r in replies)}]}}'
+    choices = (
+        ",".join([reply_json(r, True) for r in replies])
+        if include_typed
+        else ",".join(map(reply_json, replies))
     )
-    return escape_json_text(text)
+    body = (
+        f'{{"format":"{FORMAT}","uuid":{text(uuid)},'
+        f'"trainee":{{"name":{text(trainee)},"cohort":{text(cohort)},'
+        f'"email":{_opt_text(email)}}},'
+        f'"scenario":{{"id":{text(scenario_id)},"title":{text(title)},'
+        f'"content_hash":{text(content_hash)}}},'
+        f'"mode":{text(mode)},"timed_seconds":{_number(timed_seconds)},'
+        f'"start_node":{text(start_node)},"started_at":{text(started_at)},'
+        f'"finished_at":{_opt_text(finished_at)},"updated_at":{text(updated_at)},'
+        f'"status":{text(status)},"ending":{_opt_text(ending)},'
+        f'"ending_node":{_opt_text(ending_node)},'
+        f'"scores":{{"empathy":{_number(empathy)},'
+        f'"assertiveness":{_number(assertiveness)},"speed":{_number(speed)},'
+        f'"overall":{_number(overall)}}},'
+        f'"passed":{_flag(passed)},"seconds":{seconds},"turns":{turns},'
+        f'"app_version":{_opt_text(app_version)},'
+        f'"shuffle_seed":{_number(shuffle_seed)},"outcome":{_opt_text(outcome)},'
+        f'"critical":{_critical_json(row)}{matcher},'
+        f'"choices":[{choices}]}}'
+    )
+    return escape_json_text(body)
 
 
 def write_jsonl(
@@ -266,8 +286,14 @@ def write_jsonl(
     ``include_typed`` adds what was typed (personal data: only on request).
     """
     ticker = Ticker(tick)
-    write = out.write
+    lines: list[str] = []
     for row, replies in _grouped(view, filters):
-        write(line(row, replies, include_typed) + "\n")
-        ticker.step()
+        lines.append(line(row, replies, include_typed))
+        if len(lines) >= _BATCH:
+            out.write("\n".join(lines) + "\n")
+            ticker.steps(len(lines))
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+        ticker.steps(len(lines))
     return ticker.done()

@@ -30,6 +30,15 @@ class Ticker:
                 self._tick(self._pending)
                 self._pending = 0
 
+    def steps(self, n: int) -> None:
+        """*n* more rows done at once."""
+        self.count += n
+        if self._tick is not None:
+            self._pending += n
+            if self._pending >= EVERY:
+                self._tick(self._pending)
+                self._pending = 0
+
     def done(self) -> int:
         """Flush the last ticks; return the total count."""
         if self._tick is not None and self._pending:

@@ -34,6 +34,7 @@ from simulator.results.rows import (
     AttemptRow,
     ChoiceRow,
     CohortTotals,
+    CsvLines,
     DayTotals,
     ImportOutcome,
     OverallPoint,
@@ -41,6 +42,7 @@ from simulator.results.rows import (
     ReplyRecord,
     ScenarioStats,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
@@ -65,8 +67,27 @@ class ResultsView(Protocol):
         """The matching attempts, by start time then uuid, streamed."""
         ...
 
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
+        """`attempts` for the CSV export: runs of finished lines where the backend can build them.
+
+        A backend may build lines itself, for speed: each `CsvLines` then holds
+        exactly what `simulator.export.csv_export` would write for those
+        attempts, and any attempt it cannot vouch for comes as its record, in
+        order, for the exporter to format. Returning only records is always
+        correct.
+        """
+        ...
+
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         """The matching attempts' replies, in `attempts` order then ``seq``, streamed."""
+        ...
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        """`replies`' stored fields as plain tuples, without the attempt's trainee (JSON Lines).
+
+        Each attempt's replies come together, in `attempts` order; by ``seq``
+        only as far as a backend finds it free (a reader sorts each attempt's few).
+        """
         ...
 
     def trainee_totals(self, filters: Filters) -> list[TraineeTotals]:

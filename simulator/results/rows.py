@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, NamedTuple
+from functools import partial
+from typing import Any, Final, Literal, NamedTuple, TypeVar, cast
 
 from scoring.vocabulary import ENDINGS
 from simulator.tags import SINS, TECHNIQUES
@@ -39,6 +40,7 @@ __all__ = [
     "ChoiceRow",
     "CohortTotals",
     "CriticalReply",
+    "CsvLines",
     "DayTotals",
     "ImportOutcome",
     "OverallPoint",
@@ -46,6 +48,7 @@ __all__ = [
     "ReplyRecord",
     "ScenarioStats",
     "ScenarioTotals",
+    "StoredReply",
     "TraineePicks",
     "TraineeRow",
     "TraineeTotals",
@@ -54,6 +57,7 @@ __all__ = [
     "format_utc",
     "parse_critical",
     "parse_utc",
+    "records",
     "summaries",
 ]
 
@@ -306,6 +310,29 @@ class AttemptRecord(NamedTuple):
     matcher_version: str | None
 
 
+class CsvLines(NamedTuple):
+    """A run of finished attempts-CSV lines a backend built itself (see `ResultsView.attempt_csv`).
+
+    ``text`` is the lines of ``attempts`` attempts, each ending ``\\r\\n``, byte for
+    byte what `simulator.export.csv_export` writes for them.
+    """
+
+    text: str
+    attempts: int
+
+
+#: One reply as stored, without its attempt's trainee and scenario: what JSON Lines
+#: writes of it. `ReplyRecord`'s leading fields, as a plain tuple (a million are read,
+#: so no object per row beyond the driver's): attempt_uuid, seq, node, choice, say,
+#: empathy, assertiveness, tags (the stored JSON array), mood_before, mood_after,
+#: seconds, latency_ms, next_node, recorded_at (stored UTC text), critical, shown,
+#: typed, matched, similarity (say mode; None when picked).
+StoredReply = tuple[
+    str, int, str, int | None, str, int, int, str, int, int, int, float | None, str | None, str,
+    str | None, int | None, str | None, int | None, float | None,
+]  # fmt: skip
+
+
 class ReplyRecord(NamedTuple):
     """One reply as stored and exported, with its attempt's trainee and scenario."""
 
@@ -331,6 +358,17 @@ class ReplyRecord(NamedTuple):
     typed: str | None  # say mode: what was typed (personal data: exported only on request)
     matched: int | None
     similarity: float | None
+
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+def records(kind: type[R]) -> Callable[[Iterable[Any]], R]:
+    """Makes rows (the fields of *kind*, in order) *kind*: ``kind._make`` less its length check.
+
+    Exports make a million of these; the queries select exactly the fields.
+    """
+    return cast(Callable[[Iterable[Any]], R], partial(tuple.__new__, kind))
 
 
 # --------------------------------------------------------------------------- aggregates

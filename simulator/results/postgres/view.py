@@ -16,26 +16,30 @@ from typing import TYPE_CHECKING, Any, Final
 
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
+from simulator.results.postgres.csv_lines import attempt_lines
 from simulator.results.rows import (
     AttemptRecord,
     CohortTotals,
+    CsvLines,
     DayTotals,
     OverallPoint,
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
     TypedCount,
     as_utc,
+    records,
 )
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee, typed_order
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PostgresView", "export_sql", "replies_sql"]
+__all__ = ["PostgresView", "export_sql", "replies_sql", "stored_replies_sql"]
 
 _FROM: Final = "FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 #: Rows a server-side cursor fetches per round trip.
@@ -69,6 +73,15 @@ JOIN trainees t ON t.id = a.trainee_id"""
 
 ORDER: Final = " ORDER BY a.started_at, a.uuid"
 
+#: `StoredReply`'s columns, in its order (the trainees join keeps the attempts' set).
+STORED_REPLIES_SQL: Final = f"""
+SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
+       c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node,
+       {utc_text("c.recorded_at")}, c.critical, c.shown,
+       c.typed, c.matched, c.similarity
+FROM attempts a JOIN choices c ON c.attempt_uuid = a.uuid
+JOIN trainees t ON t.id = a.trainee_id"""
+
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:
     where, params = filter_clauses(filters, as_utc)
@@ -85,6 +98,12 @@ def replies_sql(filters: Filters) -> tuple[str, list[Any]]:
     """The SELECT the replies are exported from."""
     where, params = _where(filters)
     return REPLIES_SQL + where + ORDER + ", c.seq", params
+
+
+def stored_replies_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The SELECT JSON Lines reads the replies with (the benchmark dumps it bare)."""
+    where, params = _where(filters)
+    return STORED_REPLIES_SQL + where + ORDER + ", c.seq", params
 
 
 class PostgresView:
@@ -114,6 +133,19 @@ class PostgresView:
                 with contextlib.suppress(psycopg.Error):
                     cursor.close()
 
+    def _chunks(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of *sql* as the server sends them, `_FETCH` rows a round trip.
+
+        Unlike `_stream`'s cursor, the server may run the query in parallel;
+        the connection is busy until the last row is read.
+        """
+        import psycopg
+
+        try:
+            yield from self._conn.cursor().stream(sql, params, size=_FETCH)
+        except psycopg.Error as exc:
+            raise self._fault(exc) from None
+
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         import psycopg
 
@@ -135,11 +167,20 @@ class PostgresView:
 
     def attempts(self, filters: Filters) -> Iterator[AttemptRecord]:
         sql, params = export_sql(filters)
-        return map(AttemptRecord._make, self._stream(sql, params))
+        return map(records(AttemptRecord), self._stream(sql, params))
+
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
+        where, params = _where(filters)
+        return attempt_lines(self._all, self._chunks, where, params)
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
-        return map(ReplyRecord._make, self._stream(sql, params))
+        return map(records(ReplyRecord), self._stream(sql, params))
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        sql, params = stored_replies_sql(filters)
+        rows: Iterator[StoredReply] = self._stream(sql, params)
+        return rows
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         rows = self._all(

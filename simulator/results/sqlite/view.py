@@ -17,19 +17,23 @@ from simulator.results.filters import Filters
 from simulator.results.rows import (
     AttemptRecord,
     CohortTotals,
+    CsvLines,
     DayTotals,
     OverallPoint,
     ReplyCount,
     ReplyRecord,
     ScenarioTotals,
+    StoredReply,
     TraineePicks,
     TraineeRow,
     TraineeTotals,
     TypedCount,
     format_utc,
     parse_utc,
+    records,
 )
 from simulator.results.sql import and_where, filter_clauses, picks_by_trainee, typed_order
+from simulator.results.sqlite.csv_lines import attempt_lines, scores_are_real, started_ties_sql
 
 __all__ = ["SqliteView"]
 
@@ -57,6 +61,15 @@ JOIN trainees t ON t.id = a.trainee_id"""
 
 ORDER: Final = " ORDER BY a.started_at, a.uuid"
 
+#: `StoredReply`'s columns, in its order (the trainees join keeps the attempts' set).
+STORED_REPLIES_SQL: Final = """
+SELECT c.attempt_uuid, c.seq, c.node, c.choice, c.say, c.empathy, c.assertiveness, c.tags,
+       c.mood_before, c.mood_after, c.seconds, c.latency_ms, c.next_node, c.recorded_at,
+       c.critical, c.shown,
+       c.typed, c.matched, c.similarity
+FROM attempts a CROSS JOIN choices c ON c.attempt_uuid = a.uuid
+JOIN trainees t ON t.id = a.trainee_id"""
+
 
 def export_sql(filters: Filters) -> tuple[str, list[Any]]:
     """The SELECT the attempts are exported from (the benchmark dumps it bare)."""
@@ -68,6 +81,16 @@ def replies_sql(filters: Filters) -> tuple[str, list[Any]]:
     """The SELECT the replies are exported from."""
     where, params = filter_clauses(filters, format_utc)
     return REPLIES_SQL + where + ORDER + ", c.seq", params
+
+
+def stored_replies_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The SELECT JSON Lines reads the replies with (the benchmark dumps it bare).
+
+    (`SqliteView.stored_replies` orders it by start alone when no two matching
+    attempts share a start: the same rows in the same order, unsorted.)
+    """
+    where, params = filter_clauses(filters, format_utc)
+    return STORED_REPLIES_SQL + where + ORDER + ", c.seq", params
 
 
 class SqliteView:
@@ -110,11 +133,34 @@ class SqliteView:
 
     def attempts(self, filters: Filters) -> Iterator[AttemptRecord]:
         sql, params = export_sql(filters)
-        return map(AttemptRecord._make, self._rows(sql, params))
+        return map(records(AttemptRecord), self._rows(sql, params))
+
+    def attempt_csv(self, filters: Filters) -> Iterator[CsvLines | AttemptRecord]:
+        if not scores_are_real(self._rows):
+            return self.attempts(filters)
+        where, params = self._where(filters)
+        one = ATTEMPTS_SQL + " WHERE a.uuid = ?"
+        return attempt_lines(
+            self._rows,
+            lambda uuid: AttemptRecord._make(next(self._rows(one, (uuid,)))),
+            filters,
+            where,
+            params,
+        )
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
-        return map(ReplyRecord._make, self._rows(sql, params))
+        return map(records(ReplyRecord), self._rows(sql, params))
+
+    def stored_replies(self, filters: Filters) -> Iterator[StoredReply]:
+        where, params = self._where(filters)
+        # Without two attempts started at one moment, start order alone keeps each
+        # attempt's replies together (read by its primary key: by seq), and SQLite
+        # need not sort a million replies by uuid and seq.
+        (ties,) = next(self._rows(started_ties_sql(filters, where), params))
+        order = ORDER + ", c.seq" if ties else " ORDER BY a.started_at"
+        rows: Iterator[StoredReply] = self._rows(STORED_REPLIES_SQL + where + order, params)
+        return rows
 
     def find_trainee(self, name: str, cohort: str) -> TraineeRow | None:
         for row in self._rows(

@@ -1,0 +1,320 @@
+"""The attempts CSV from PostgreSQL: the server builds each line, Python only streams them.
+
+Why: formatting 100,000 rows in Python took 4.65 times as long as the bare
+``COPY … TO STDOUT WITH CSV`` of the same SELECT; PostgreSQL formats a row
+faster than psycopg can even hand Python its cells. So the server builds the
+whole line (in parallel where it likes), streams the lines (a few thousand a
+round trip: constant memory), and Python joins runs of them and writes them.
+
+The columns are typed (uuid, bigint, double precision, boolean, timestamptz,
+json), so the server prints most cells to `simulator.export.csv_export`'s
+rules as they come:
+
+* the uuid's canonical text, integers, ``true``/``false``;
+* times as their ISO text in UTC, cut at the second: exactly the slices
+  `csv_export.sheet_time` takes of the stored text (years 1–9999);
+* a score as ``round(x * 100) / 100`` in its shortest text, ``.0`` added to a
+  whole number: Python's ``repr(round(x, 2))`` for 0 ≤ x < 1e6 away from a
+  written tie (`tie_free`);
+* the duration from the exact microseconds between the two times, rounded
+  to milliseconds (``to_char`` of the numeric): Python's
+  ``repr(round(delta.total_seconds(), 3))`` for 0 ≤ it < 1e9 s away from a tie.
+
+The text cells (trainee and cohort, scenario id and title, sins, critical
+reasons, outcome) are computed once per distinct value, in Python, by
+`csv_export`'s own functions, so they are the reference's by construction:
+one scan lists the distinct values (``GROUPING SETS``), and the line query
+joins the cells back in. The same scan lists the modes, statuses and endings
+and whether any time lies outside years 1–9999; only if it finds something
+talkdown never writes does every line check those itself.
+
+A line the server cannot vouch for (a score at a tie, a negative duration, a
+value whose cells the reference rules reject) comes as `UNPROVEN` and the
+attempt's record as JSON instead (the connection is busy streaming, so the
+record cannot be read then), and that attempt goes the reference way, in
+order. tests/unit/test_csv_lines.py checks byte equality with the reference
+on both backends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final
+
+from scoring.vocabulary import ENDINGS, SCORES
+from simulator.results.rows import MODES, STATUSES, AttemptRecord, CsvLines
+
+__all__ = ["UNPROVEN", "attempt_lines", "lines_sql", "score_text", "tie_free"]
+
+Fetch = Callable[[str, Sequence[Any]], list[Any]]
+Stream = Callable[[str, Sequence[Any]], Iterator[Any]]
+
+#: Lines per `CsvLines`: one write each.
+_LINES: Final = 4096
+
+_FROM: Final = " FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _in_years(column: str) -> str:
+    """SQL: *column* in years 1–9999 (what Python's datetime reads, four digits wide)."""
+    return f"{column} >= '0001-01-01 00:00:00+00' AND {column} < '10000-01-01 00:00:00+00'"
+
+
+# --------------------------------------------------------------------------- the one scan
+
+_CRITICAL_TEXT: Final = "CASE WHEN a.critical_count <> 0 THEN a.critical::text END"
+_ODD_TIMES: Final = (
+    f"NOT ({_in_years('a.started_at')} AND (a.finished_at IS NULL OR {_in_years('a.finished_at')}))"
+)
+#: The one scan's GROUPING SETS: the distinct values whose cells Python computes, and the
+#: shapes of the closed-set columns and times.
+_SETS: Final = (
+    ("t.id", "t.name", "t.cohort"),
+    ("a.scenario_id", "a.scenario_title"),
+    ("a.sins::text",),
+    (_CRITICAL_TEXT,),
+    ("a.outcome",),
+    ("a.mode", "a.status", "a.ending", _ODD_TIMES),
+)
+_TRAINEE, _SCENARIO, _SINS, _CRITICAL, _OUTCOME, _SHAPE = range(len(_SETS))
+
+
+def _distinct_sql(where: str) -> str:
+    """The one scan: rows (set, *every set's expressions*), NULL outside the row's set.
+
+    GROUPING() of the sets' first expressions tells the sets apart (a listed
+    value may itself be NULL): a bit per set not grouped by, the first highest.
+    """
+    keys = ", ".join(group[0] for group in _SETS)
+    columns = ", ".join(expr for group in _SETS for expr in group)
+    sets = ", ".join(f"({', '.join(group)})" for group in _SETS)
+    return f"SELECT GROUPING({keys}), {columns}{_FROM}{where} GROUP BY GROUPING SETS ({sets})"
+
+
+def _set_of(mask: int) -> int:
+    """Which of `_SETS` a `_distinct_sql` row lists (GROUPING() is 0 only in its set's bit)."""
+    top = len(_SETS) - 1
+    return next(
+        (i for i in range(len(_SETS)) if mask == (1 << len(_SETS)) - 1 - (1 << (top - i))), -1
+    )
+
+
+# --------------------------------------------------------------------------- the line
+
+
+def tie_free(column: str) -> str:
+    """SQL: the score is NULL, or a double below 1e6 whose cell the server prints as Python does.
+
+    Rounding ``x * 100`` to the nearest integer agrees with Python's
+    ``round(x, 2)`` unless the scaled value lies within float error of
+    ``n + 0.5``; there the reference rounds the written decimal half up, so
+    2e-6 either side of a tie is left to Python (twice the reference's own
+    margin). Below 1e6 the scaled value is exact to 1e-8.
+    """
+    scaled = f"{column} * 100"
+    return (
+        f"({column} IS NULL OR {column} >= 0 AND {column} < 1e6"
+        f" AND abs({scaled} - floor({scaled}) - 0.5) > 2e-6)"
+    )
+
+
+def score_text(column: str) -> str:
+    """SQL: the cell of a `tie_free` score: ``repr(round(x, 2))`` ('' for NULL).
+
+    ``round(x * 100) / 100`` is the very double Python's ``round`` returns, and
+    a double's text (``extra_float_digits`` 1) is its shortest round-trip
+    digits, as Python's ``repr``; only a whole number lacks the ``.0``.
+    """
+    cents = f"round({column} * 100)"
+    return (
+        f"coalesce(({cents} / 100)::text"
+        f" || CASE WHEN mod({cents}::bigint, 100) = 0 THEN '.0' ELSE '' END, '')"
+    )
+
+
+def _sheet_time(column: str) -> str:
+    """SQL: `csv_export.sheet_time` of the stored form: ISO text in UTC, cut at the second."""
+    return f"left({column}::text, 19)"
+
+
+#: Exact seconds from start to finish (numeric, to the microsecond).
+_SECONDS: Final = "extract(epoch FROM a.finished_at - a.started_at)"
+
+#: The line's cells, in `csv_export.ATTEMPT_COLUMNS` order.
+_CELLS: Final = (
+    "a.uuid::text", "tc.cells", "sc.cells", "a.mode", "coalesce(a.timed_seconds::text, '')",
+    _sheet_time("a.started_at"), f"coalesce({_sheet_time('a.finished_at')}, '')",
+    "CASE WHEN a.finished_at IS NULL OR a.mode = 'batch' THEN ''"
+    f" ELSE to_char({_SECONDS}, 'FM999999990.099') END",
+    "a.seconds::text", "a.status", "coalesce(a.ending, '')",
+    *(score_text(f"a.{name}") for name in SCORES),
+    "CASE WHEN a.passed THEN 'true' WHEN NOT a.passed THEN 'false' ELSE '' END", "a.turns::text",
+    "ic.cell", "CASE WHEN a.critical_count = 0 THEN '' ELSE cc.cell END",
+    "CASE WHEN a.outcome IS NULL THEN '' ELSE oc.cell END",
+)  # fmt: skip
+
+#: What must hold, row by row, for the server's line to be the reference's.
+_PROVEN: Final = (
+    "tc.cells IS NOT NULL", "sc.cells IS NOT NULL", "ic.cell IS NOT NULL",
+    "(a.critical_count = 0 OR cc.cell IS NOT NULL)", "(a.outcome IS NULL OR oc.cell IS NOT NULL)",
+    # Python rounds the seconds as a double: exact to the microsecond below 1e9 s;
+    # at a tie (… .0005 s) its binary value decides, so that is left to Python.
+    f"(a.finished_at IS NULL OR a.mode = 'batch' OR {_SECONDS} >= 0 AND {_SECONDS} < 1e9"
+    f" AND mod({_SECONDS} * 1000000, 1000) <> 500)",
+    *(tie_free(f"a.{name}") for name in SCORES),
+)  # fmt: skip
+#: The same for the closed sets and the years, which the one scan usually vouches for.
+_SHAPES: Final = (
+    f"a.mode IN ({_quoted(MODES)})", f"a.status IN ({_quoted(STATUSES)})",
+    f"(a.ending IS NULL OR a.ending IN ({_quoted(ENDINGS)}))", f"NOT {_ODD_TIMES}",
+)  # fmt: skip
+
+#: What an unproven row starts with (a line starts with a uuid); its record as JSON follows.
+UNPROVEN: Final = "!"
+#: `AttemptRecord` as a JSON array, doubles as their text (exact: ``-0``, ``NaN``).
+_RECORD: Final = (
+    "json_build_array(a.uuid::text, t.name, t.cohort, t.email, a.scenario_id, a.scenario_title,"
+    " a.content_hash, a.mode, a.timed_seconds, a.start_node, {started}, {finished}, {updated},"
+    " a.status, a.ending, a.ending_node, a.empathy::text, a.assertiveness::text, a.speed::text,"
+    " a.overall::text, a.passed, a.seconds, a.turns, a.app_version, a.shuffle_seed, a.outcome,"
+    " a.critical_count, a.critical::text, a.sins::text, a.techniques::text, a.matcher,"
+    " a.matcher_version)::text"
+)
+_DOUBLES: Final = (16, 17, 18, 19)
+
+
+def lines_sql(checked: bool) -> str:
+    """The SELECT `attempt_lines` streams (before its WHERE and ORDER BY).
+
+    One column: the attempt's line, or `UNPROVEN` and the record. Five
+    parameters: JSON arrays of the cells per distinct trainee, scenario, sins,
+    critical reasons and outcome.
+    *checked*: every row checks the closed sets and years too (the one scan
+    found something odd there).
+    """
+    from simulator.results.postgres.view import utc_text
+
+    proven = " AND ".join([*_PROVEN, *(_SHAPES if checked else ())])
+    record = _RECORD.format(
+        started=utc_text("a.started_at"),
+        finished=utc_text("a.finished_at"),
+        updated=utc_text("a.updated_at"),
+    )
+    line = " || ',' || ".join(_CELLS) + " || E'\\r\\n'"
+    return (
+        f"SELECT CASE WHEN {proven} THEN {line} ELSE '{UNPROVEN}' || {record} END{_FROM}"
+        " LEFT JOIN json_to_recordset(%s::json) tc(id bigint, cells text) ON tc.id = a.trainee_id"
+        " LEFT JOIN json_to_recordset(%s::json) sc(id text, title text, cells text)"
+        ' ON sc.id COLLATE "C" = a.scenario_id AND sc.title COLLATE "C" = a.scenario_title'
+        " LEFT JOIN json_to_recordset(%s::json) ic(k text, cell text) ON ic.k = a.sins::text"
+        " LEFT JOIN json_to_recordset(%s::json) cc(k text, cell text)"
+        " ON a.critical_count <> 0 AND cc.k = a.critical::text"
+        " LEFT JOIN json_to_recordset(%s::json) oc(k text, cell text)"
+        ' ON oc.k COLLATE "C" = a.outcome'
+    )
+
+
+# --------------------------------------------------------------------------- Python's part
+
+
+def _cells(make: Callable[..., str], *values: Any) -> str | None:
+    """``make(*values)``, or None where the reference rules reject the values.
+
+    (Malformed JSON and the like: those attempts go the reference way, which
+    raises the reference's own error.)
+    """
+    try:
+        return make(*values)
+    except Exception:
+        return None
+
+
+def _record(text: str) -> AttemptRecord:
+    """The record an unproven row carries (`_RECORD`), typed as the view reads it."""
+    values = json.loads(text)
+    for i in _DOUBLES:
+        if values[i] is not None:
+            values[i] = float(values[i])
+    return AttemptRecord._make(values)
+
+
+def _run(lines: list[str]) -> Iterator[CsvLines | AttemptRecord]:
+    """A run of rows as lines, an unproven row as its record (lines start with a uuid)."""
+    text = "".join(lines)
+    if not text.startswith(UNPROVEN) and f"\n{UNPROVEN}" not in text:
+        yield CsvLines(text, len(lines))
+        return
+    run: list[str] = []
+    for line in lines:
+        if not line.startswith(UNPROVEN):
+            run.append(line)
+            continue
+        if run:
+            yield CsvLines("".join(run), len(run))
+            run = []
+        yield _record(line[len(UNPROVEN) :])
+    if run:
+        yield CsvLines("".join(run), len(run))
+
+
+def attempt_lines(
+    rows: Fetch, stream: Stream, where: str, params: Sequence[Any]
+) -> Iterator[CsvLines | AttemptRecord]:
+    """`ResultsView.attempt_csv` for PostgreSQL, over one REPEATABLE READ transaction.
+
+    *rows* runs a query (``%s`` parameters) and returns its rows; *stream*
+    streams a big one's rows (the connection busy meanwhile, so an unproven
+    row brings its record along); *where* and *params* are the filters'
+    clause over aliases ``a`` and ``t``.
+    """
+    # The reference cell rules; imported here, as the export package imports this one.
+    from simulator.export import csv_export as rules
+
+    maps: list[list[dict[str, Any]]] = [[] for _ in _SETS[:_SHAPE]]
+    shapes_ok = True
+    for row in rows(_distinct_sql(where), params):
+        which, values = _set_of(row[0]), row[1:]
+        if which == _TRAINEE:
+            trainee, name, cohort = values[:3]
+            maps[which].append({"id": trainee, "cells": _cells(rules.trainee_cells, name, cohort)})
+        elif which == _SCENARIO:
+            scenario, title = values[3:5]
+            cells = _cells(rules.scenario_cells, scenario, title)
+            maps[which].append({"id": scenario, "title": title, "cells": cells})
+        elif which == _SINS:
+            maps[which].append({"k": values[5], "cell": _cells(rules.sins_cell, values[5])})
+        elif which == _CRITICAL and values[6] is not None:
+            # Only attempts whose count is not 0 hand over their reasons.
+            maps[which].append({"k": values[6], "cell": _cells(rules.critical_cell, 1, values[6])})
+        elif which == _OUTCOME and values[7] is not None:
+            maps[which].append({"k": values[7], "cell": _cells(rules.outcome_cell, values[7])})
+        elif which == _SHAPE:
+            mode, status, ending, odd_times = values[8:12]
+            shapes_ok = shapes_ok and (
+                mode in MODES
+                and status in STATUSES
+                and ending in (None, *ENDINGS)
+                and not odd_times
+            )
+    # The line's text forms are the session's settings: pin the ones it relies on
+    # (and let the server sort the lines in memory: some 35 MB at 100,000 attempts).
+    rows(
+        "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
+        " set_config('extra_float_digits', '1', true), set_config('work_mem', '64MB', true)",
+        (),
+    )
+    texts = [json.dumps(each, ensure_ascii=False) for each in maps]
+    sql = f"{lines_sql(not shapes_ok)}{where} ORDER BY a.started_at, a.uuid"
+    lines: list[str] = []
+    for (line,) in stream(sql, [*texts, *params]):
+        lines.append(line)
+        if len(lines) >= _LINES:
+            yield from _run(lines)
+            lines.clear()
+    if lines:
+        yield from _run(lines)
