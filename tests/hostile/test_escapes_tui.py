@@ -29,12 +29,14 @@ from simulator.loader import load_scenario
 from simulator.recording import Recorder
 from simulator.results import sql as sql_mod
 from simulator.store import Store
-from simulator.tui.app import TalkdownApp, make_app
+from simulator.tui.app import make_app
 from simulator.tui.screens.conversation import ConversationScreen
 from simulator.tui.screens.debrief import DebriefScreen, outcome_content
 from simulator.tui.screens.identity import IdentityScreen
 from simulator.tui.screens.resume import ResumeScreen
 from simulator.tui.screens.trainer import AttemptScreen, TraineeScreen, TrainerApp, TrainerScreen
+from tests.functional.test_tui_flows import new_app
+from tests.functional.test_tui_flows import ready as settled
 from tests.hostile.helpers import CORPUS, PAYLOAD, raw_controls, terminal
 
 SIZE = (120, 50)
@@ -90,23 +92,6 @@ def hostile_dir(tmp_path: Path) -> Path:
     for name in ("escapes.yaml", "escapes-invalid.yaml"):
         shutil.copy(CORPUS / name, folder / name)
     return folder
-
-
-def new_app(folder: Path, tmp_path: Path, **kwargs: Any) -> TalkdownApp:
-    kwargs.setdefault("trainee", "Sam Doe")
-    kwargs.setdefault("cohort", "A")
-    return make_app(
-        scenario_dirs=[folder], include_shipped=False, db=tmp_path / "results.db", **kwargs
-    )
-
-
-async def settled(pilot: Any) -> None:
-    for _ in range(100):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if pilot.app.settled and pilot.app.catalog is not None:
-            return
-    raise AssertionError("the app never settled")
 
 
 async def test_picker_play_and_debrief(hostile_dir: Path, tmp_path: Path) -> None:
