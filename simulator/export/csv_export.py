@@ -239,13 +239,20 @@ def write_attempts_csv(
             writer.writerow(row)
             ticker.step()
         return ticker.done()
-    for item in view.attempt_csv(filters):
-        if isinstance(item, CsvLines):
-            write(item.text)
-            ticker.steps(item.attempts)
-        else:
-            writer.writerow(attempt_row(item, sins_cells))
-            ticker.step()
+    items = view.attempt_csv(filters)
+    try:
+        for item in items:
+            if isinstance(item, CsvLines):
+                write(item.text)
+                ticker.steps(item.attempts)
+            else:
+                writer.writerow(attempt_row(item, sins_cells))
+                ticker.step()
+    finally:
+        # However the loop ends: a backend may be reading ahead on another thread.
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
     return ticker.done()
 
 

@@ -22,6 +22,7 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,18 @@ from simulator.export.csv_export import (
     sheet_score,
     write_attempts_csv,
 )
-from simulator.results import AttemptRecord, CsvLines, DbTarget, Filters, format_utc, open_store
+from simulator.results import (
+    AttemptRecord,
+    CsvLines,
+    DbTarget,
+    Filters,
+    StoreError,
+    format_utc,
+    open_store,
+)
 from simulator.results.rows import summary_json
+from simulator.results.sql import filter_clauses
+from simulator.results.sqlite import csv_lines
 from simulator.results.sqlite.csv_lines import tie_free
 from tests.conftest import PG_SKIP, pg_server, with_search_path
 
@@ -430,6 +441,169 @@ def test_filters_select_the_same_attempts(scratch: Path) -> None:
         Filters(scenario="b,c", since=since),
     ):
         assert fast(scratch / "t.db", filters) == reference(scratch / "t.db", filters)
+
+
+# --------------------------------------------------------------------------- SQLite in chunks
+#
+# Without filters (or with --since only) and without two attempts started at one
+# moment, a worker thread reads the attempts in chunks of `_CHUNK`, each one query
+# step concatenating its rows' fields with a unit separator. These tests shrink
+# the chunks so every boundary, and the values that could break the encoding,
+# meet the reference.
+
+
+@contextmanager
+def chunks_of(size: int) -> Iterator[list[object]]:
+    """Chunks of *size* attempts; yields the list of chunk readers started meanwhile."""
+    started: list[object] = []
+
+    class Counted(csv_lines._Reader):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_lines, "_CHUNK", size)
+        patch.setattr(csv_lines, "_Reader", Counted)
+        yield started
+
+
+def starts(n: int) -> list[str]:
+    return [format_utc(T0 + timedelta(minutes=i, microseconds=7 * i)) for i in range(n)]
+
+
+def clean_rows(n: int) -> list[dict[str, Any]]:
+    """*n* talkdown-shaped attempts, a minute apart, each finished 91.5 s after its start."""
+    return [
+        {**CLEAN, "uuid": f"u{i}", "started_at": at,
+         "finished_at": format_utc(datetime.fromisoformat(at) + timedelta(seconds=91.5))}
+        for i, at in enumerate(starts(n))
+    ]  # fmt: skip
+
+
+@SETTINGS
+@given(rows=batches(odd=True), size=st.sampled_from([1, 2, 3, 5]))
+def test_chunks_of_any_size_export_exactly_as_the_reference(
+    rows: list[dict[str, Any]], size: int
+) -> None:
+    """Odd values anywhere, chunk boundaries anywhere: the reference's bytes (or its error)."""
+    with tempfile.TemporaryDirectory() as folder, chunks_of(size) as readers:
+        path = Path(folder) / "t.db"
+        write_attempts(path, rows, TRAINEES)
+        assert outcome(fast, path) == outcome(reference, path)
+        distinct = len({row["started_at"] for row in rows}) == len(rows)
+        if distinct and all(isinstance(row["started_at"], str) for row in rows):
+            assert readers, "start times all differ: the chunked path should have run"
+
+
+#: Values a tampered file may hold that the chunk's text encoding must not misread:
+#: BLOBs in text columns, NULL where talkdown never writes one, the separator itself,
+#: a NUL inside a text, and '' standing where the chunk writes '' for NULL.
+ENCODING_ODD = [
+    *(("uuid", v) for v in (None, b"u-blob", b"\xff\xfe", "a\x1fb", "nul\0in")),
+    ("scenario_id", b"s"), ("scenario_title", b"\x80title"), ("scenario_title", "t\x1f\x1ft"),
+    ("scenario_title", "before\0after"), ("started_at", b"2024-03-02T09:00:00.250000Z"),
+    ("finished_at", b"2024-03-02T09:01:31.750500Z"), ("finished_at", ""),
+    ("sins", b"{}"), ("sins", b"\xff"), ("sins", '{"a\\u001fb":2}'), ("critical", b"[]"),
+    ("critical", ""), ("outcome", b"\x00\x1f"), ("outcome", b"plain"), ("outcome", b"\xff"),
+    ("outcome", ""), ("outcome", "a\x1fb\0c"), ("outcome", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("column", "value"), ENCODING_ODD, ids=repr)
+@pytest.mark.parametrize("size", [1, 2, 4])
+def test_values_the_chunk_encoding_could_misread(
+    scratch: Path, column: str, value: object, size: int
+) -> None:
+    rows = clean_rows(5)
+    odd = rows[2]
+    if column == "critical":
+        odd["critical_count"] = 1
+    odd[column] = value
+    write_attempts(scratch / "t.db", rows, TRAINEES)
+    with chunks_of(size) as readers:
+        assert outcome(fast, scratch / "t.db") == outcome(reference, scratch / "t.db")
+        assert readers  # (a BLOB start sorts after every text one: no tie either)
+        got = items(scratch / "t.db")
+    # The attempts around the odd one still come as lines.
+    assert sum(item.attempts for item in got if isinstance(item, CsvLines)) >= 4
+
+
+def test_a_chunk_holding_the_separator_is_read_again_row_by_row(scratch: Path) -> None:
+    """A title with the separator in it: that chunk's rows come from a plain query, still fast."""
+    rows = clean_rows(7)
+    rows[4]["scenario_title"] = "Split\x1fhere"
+    write_attempts(scratch / "t.db", rows, TRAINEES)
+    with chunks_of(3) as readers:
+        got = items(scratch / "t.db")
+        assert readers
+    assert all(isinstance(item, CsvLines) for item in got)
+    assert sum(item.attempts for item in got if isinstance(item, CsvLines)) == 7
+    assert fast(scratch / "t.db") == reference(scratch / "t.db")
+    assert "Split\x1fhere" in reference(scratch / "t.db")
+
+
+def test_a_null_uuid_goes_the_reference_way_by_rowid(scratch: Path) -> None:
+    """Two attempts without a uuid (SQLite's text keys allow NULL) are both exported, in order."""
+    rows = clean_rows(4)
+    write_attempts(scratch / "t.db", rows, TRAINEES)
+    with sqlite3.connect(scratch / "t.db") as conn:
+        conn.execute("UPDATE attempts SET uuid = NULL WHERE uuid IN ('u1', 'u2')")
+    conn.close()
+    with chunks_of(2):
+        got = items(scratch / "t.db")
+        assert [item.uuid for item in got if isinstance(item, AttemptRecord)] == [None, None]
+        assert fast(scratch / "t.db") == reference(scratch / "t.db")
+
+
+def test_more_trainees_than_the_cache_holds(scratch: Path) -> None:
+    rows = clean_rows(12)
+    trainees = [(f"T{n}, {n}", f"=c{n % 3}") for n in range(5)]
+    write_attempts(scratch / "t.db", rows, trainees)
+    with chunks_of(4), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_lines, "_TRAINEES", 2)
+        assert fast(scratch / "t.db") == reference(scratch / "t.db")
+
+
+def test_stopping_early_stops_the_worker(scratch: Path) -> None:
+    rows = clean_rows(30)
+    write_attempts(scratch / "t.db", rows, TRAINEES)
+    with chunks_of(2) as readers, open_store(scratch / "t.db") as store, store.snapshot() as view:
+        lines = view.attempt_csv(ALL)
+        first = next(lines)
+        assert isinstance(first, CsvLines)
+        assert first.text.startswith("u0,")
+        worker = readers[0]._thread  # type: ignore[attr-defined]
+        assert worker.is_alive()  # reading ahead, blocked on its full queue
+        lines.close()  # type: ignore[attr-defined]
+        assert not worker.is_alive()
+
+
+def test_an_error_in_the_worker_reaches_the_reader_as_a_store_error(scratch: Path) -> None:
+    rows = clean_rows(5)
+    write_attempts(scratch / "t.db", rows, TRAINEES)
+    with chunks_of(2) as readers, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_lines, "chunk_sql", lambda where, first: "SELECT no_such_column")
+        with pytest.raises(StoreError):
+            fast(scratch / "t.db")
+        assert readers
+        assert not readers[0]._thread.is_alive()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("filters", [ALL, Filters(since=T0)], ids=["all", "since"])
+def test_each_chunk_reads_the_start_index_without_sorting(scratch: Path, filters: Filters) -> None:
+    """Every chunk query walks the start index from where the last one stopped: no sort, so
+    an export's work grows with its attempts, not with their square."""
+    write_attempts(scratch / "t.db", [{**CLEAN, "uuid": "u", "started_at": starts(1)[0]}], TRAINEES)
+    where, params = filter_clauses(filters, format_utc)
+    conn = sqlite3.connect(scratch / "t.db")
+    for first in (True, False):
+        sql = csv_lines.chunk_sql(where, first)
+        args = params if first else [*params, starts(1)[0]]
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "attempts_started" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    conn.close()
 
 
 # --------------------------------------------------------------------------- SQLite's cells

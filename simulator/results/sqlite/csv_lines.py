@@ -1,4 +1,4 @@
-"""The attempts CSV from SQLite: SQLite prints the cells it can prove, Python the rest.
+"""The attempts CSV from SQLite: SQLite prints the cells it can prove, Python the rest, at once.
 
 Why: at 100,000 attempts, formatting every cell in Python (`csv_export.attempt_row`
 and the csv module) took 3.5 times as long as the ``sqlite3`` tool's own dump
@@ -8,47 +8,69 @@ as fetched into Python, while checking a value in SQL costs several times
 more; so each cell goes where it is cheapest to get exactly right:
 
 * SQLite prints, into one ``%``-template per attempt, the cells it can print
-  without per-row checks: mode, timed_seconds, call_seconds, status, ending,
-  passed, turns (values from small closed sets and integers), and the four
-  scores with ``%!.2f`` (two decimals, trailing zeros dropped but ``.0``
-  kept: Python's ``repr(round(x, 2))`` for any score not within float error
-  of a written tie, which SQLite tests for and then withholds the template).
+  after cheap per-row checks: mode, timed_seconds, call_seconds, status,
+  ending, passed, turns (values from small closed sets and integers), and
+  the four scores with ``%!.2f`` (two decimals, trailing zeros dropped but
+  ``.0`` kept: Python's ``repr(round(x, 2))`` for any score not within float
+  error of a written tie, which SQLite tests for and then withholds the
+  template).
 * Python fills the template in with the uuid, the two sheet times (the very
   slices `csv_export.sheet_time` takes), the duration (`datetime` arithmetic,
   as the reference does it) and, cached per distinct value, the trainee,
   scenario, sins, critical and outcome cells, which `csv_export`'s own
   functions compute.
 
-SQLite's part is exact only for the values talkdown writes, so before the
-export it checks, once, that the matching attempts hold nothing else: one
-``DISTINCT`` over the closed-set columns and the integer columns' types (and
-the score columns' declared type, REAL, which makes SQLite hand out every
-score as a float). Only when that finds something odd (a database written by
-something else) does every row carry the checks itself.
+And both halves run at once, on two cores. SQLite releases Python's lock
+while it steps a statement, so a worker thread runs the queries while the
+main thread fills in the chunk before. For that, one step must yield a whole
+chunk, not a row (a thread that needs Python's lock for every row waits for
+it every time): each chunk query concatenates ``_CHUNK`` rows' fields, unit
+separator between them, in start order, and the next chunk starts after the
+last start seen (no two matching attempts share a start: that is checked
+first; with ties, or with filters on other columns, whose best plan is not
+the start index, the rows stream from one query instead). A chunk whose
+text holds a separator of its own is read again row by row.
 
 Anything the fast path cannot vouch for goes the reference way, in order: the
 exporter formats that attempt's record with `csv_export.attempt_row` (or
 raises the very error the reference raises). tests/unit/test_csv_lines.py
 checks byte equality with the reference on generated data, hostile values
-included.
+included, in chunks of every size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import contextlib
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.filters import Filters
 from simulator.results.rows import MODES, STATUSES, AttemptRecord, CsvLines
+from simulator.results.sql import and_where
 
-__all__ = ["attempt_lines", "lines_sql", "scores_are_real", "started_ties_sql", "tie_free"]
+__all__ = [
+    "attempt_lines",
+    "chunk_sql",
+    "lines_sql",
+    "scores_are_real",
+    "started_ties_sql",
+    "tie_free",
+]
 
 Rows = Callable[[str, Sequence[Any]], Iterator[Any]]
+#: Reads the records of these rowids (the attempts the fast path leaves to the reference).
+Records = Callable[[Sequence[int]], dict[int, AttemptRecord]]
 
-#: Lines per `CsvLines`: one write each, and the unit the plain-text checks run on.
-_LINES: Final = 4096
+#: Attempts per chunk (one query step, one `CsvLines` when all are proven).
+_CHUNK: Final = 4096
+#: Chunks the worker reads ahead of the formatting (memory: a few MB).
+_AHEAD: Final = 2
 #: Distinct values kept per cell cache (bounded, so hostile data cannot grow it).
 _CACHE: Final = 16384
 #: Trainees kept: a miss costs a query, so an organisation's worth.
@@ -59,6 +81,8 @@ _FORMULA_STARTS: Final = "=+-@\t\r"
 _UUID_MARKS: Final = (",", '"', "\r", "\n=", "\n+", "\n-", "\n@", "\n\t")
 #: What makes a sheet time other than its slices: quotes.
 _TIME_MARKS: Final = (",", '"', "\r", "\n")
+#: Between a chunk's fields (and rows): the ASCII unit separator.
+_SEP: Final = "\x1f"
 
 _FROM: Final = " FROM attempts a JOIN trainees t ON t.id = a.trainee_id"
 
@@ -121,54 +145,131 @@ def _quoted(values: Sequence[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-#: Per-row checks, for a database holding values talkdown never writes.
-_SHAPE_CHECKS: Final = (
-    f"a.mode IN ({_quoted(MODES)}) AND a.status IN ({_quoted(STATUSES)})"
-    f" AND (a.ending IS NULL OR a.ending IN ({_quoted(ENDINGS)}))"
-    " AND (a.passed IS NULL OR a.passed IN (0, 1))"
-    " AND typeof(a.timed_seconds) IN ('integer', 'null') AND typeof(a.seconds) = 'integer'"
-    " AND typeof(a.turns) = 'integer' AND typeof(a.critical_count) = 'integer'"
+#: What must hold, row by row, for SQLite's template and the chunk's fields to be exact:
+#: the closed sets and integers as talkdown writes them, the scores away from ties, and
+#: the text columns text (a BLOB would print as raw bytes; the chunk's '' stands for NULL,
+#: so an empty finished time or critical list must not pass for a missing one).
+_PROVEN: Final = " AND ".join(
+    [
+        f"a.mode IN ({_quoted(MODES)})",
+        f"a.status IN ({_quoted(STATUSES)})",
+        f"(a.ending IS NULL OR a.ending IN ({_quoted(ENDINGS)}))",
+        "(a.passed IS NULL OR a.passed IN (0, 1))",
+        "typeof(a.timed_seconds) IN ('integer', 'null') AND typeof(a.seconds) = 'integer'",
+        "typeof(a.turns) = 'integer' AND typeof(a.critical_count) = 'integer'",
+        "min(typeof(a.uuid), typeof(a.scenario_id), typeof(a.scenario_title),"
+        " typeof(a.started_at), typeof(a.sins)) = 'text'",
+        "(a.finished_at IS NULL OR typeof(a.finished_at) = 'text' AND a.finished_at <> '')",
+        "typeof(a.outcome) <> 'blob'",
+        "(a.critical_count = 0 OR typeof(a.critical) = 'text' AND a.critical <> '')",
+        *(tie_free(f"a.{name}") for name in SCORES),
+    ]
 )
 
-#: The shapes the matching attempts' closed-set and integer columns take.
-_SHAPES: Final = (
-    "SELECT DISTINCT a.mode, a.status, a.ending, a.passed,"
-    " typeof(a.timed_seconds), typeof(a.seconds), typeof(a.turns), typeof(a.critical_count)"
-)
-
-
-def lines_sql(checked: bool) -> str:
-    """The SELECT feeding `attempt_lines` (before its WHERE and ORDER BY).
-
-    *checked*: every row checks its own closed-set and integer cells (the
-    shapes check found a value talkdown never writes).
-    """
-    checks = " AND ".join(tie_free(f"a.{name}") for name in SCORES)
-    if checked:
-        checks = f"{_SHAPE_CHECKS} AND {checks}"
-    cells = ", ".join(
+#: SQLite's template filled in with its cells (for a `_PROVEN` row).
+_PRINTF: Final = (
+    f"printf({_templates()}, "
+    + ", ".join(
         ["a.mode", "a.timed_seconds", "a.seconds", "a.status", "a.ending"]
         + [f"a.{name}" for name in SCORES]
         + ["CASE a.passed WHEN 1 THEN 'true' WHEN 0 THEN 'false' END", "a.turns"]
     )
+    + ")"
+)
+#: The fields `_Formatter` reads per attempt, in order, before and after the template:
+#: rowid, uuid, trainee id, scenario id and title, started, finished; then the stored
+#: sins summary, the critical reasons ('' when there are none) and the outcome.
+_BEFORE: Final = (
+    "a.rowid", "a.uuid", "a.trainee_id", "a.scenario_id", "a.scenario_title", "a.started_at",
+    "a.finished_at",
+)  # fmt: skip
+_AFTER: Final = (
+    "a.sins", "CASE WHEN a.critical_count = 0 THEN '' ELSE a.critical END", "a.outcome",
+)  # fmt: skip
+_WIDTH: Final = len(_BEFORE) + 1 + len(_AFTER)
+#: The fields a `_PROVEN` row may hold NULL in (the chunk's '' stands for it).
+_NULLABLE: Final = ("a.finished_at", "a.outcome")
+
+
+def lines_sql() -> str:
+    """The SELECT `_Formatter` reads row by row (before its WHERE and ORDER BY).
+
+    The template is NULL where a row is not `_PROVEN`.
+    """
+    fields = [*_BEFORE, f"CASE WHEN {_PROVEN} THEN {_PRINTF} END", *_AFTER]
+    return f"SELECT {', '.join(fields)}{_FROM}"
+
+
+def chunk_sql(where: str, first: bool) -> str:
+    """One chunk: ``(fields, attempts, last start)`` for the next `_CHUNK` attempts by start.
+
+    Each attempt's `lines_sql` fields are joined by `_SEP` (with ``||``, which
+    keeps a NUL inside a text, unlike printf's ``%s``), NULL as ''; an
+    unproven attempt hands over its rowid alone, so a BLOB's bytes never reach
+    the text. The attempts are concatenated in the subquery's start order.
+    *where*: the filters' clause; *first*: the first chunk (afterwards one
+    parameter more, the last start seen).
+    """
+    sep = f" || char({ord(_SEP)}) || "
+    fields = [f"ifnull({f}, '')" if f in _NULLABLE else f for f in (*_BEFORE, _PRINTF, *_AFTER)]
+    rowid_alone = f"a.rowid || char({', '.join([str(ord(_SEP))] * (_WIDTH - 1))})"
+    window = where if first else and_where(where, "a.started_at > ?")
     return (
-        "SELECT a.uuid, a.trainee_id, a.scenario_id, a.scenario_title, a.started_at,"
-        f" a.finished_at, CASE WHEN {checks} THEN printf({_templates()}, {cells}) END,"
-        " a.sins, CASE WHEN a.critical_count = 0 THEN NULL ELSE a.critical END, a.outcome" + _FROM
+        f"SELECT group_concat(line, char({ord(_SEP)})), count(*), max(started) FROM ("
+        f"SELECT CASE WHEN {_PROVEN} THEN {sep.join(fields)} ELSE {rowid_alone} END AS line,"
+        f" a.started_at AS started{_FROM}{window} ORDER BY a.started_at LIMIT {_CHUNK})"
     )
 
 
-def _shape_ok(shape: Sequence[Any]) -> bool:
-    """Whether one `_SHAPES` row is one talkdown writes (so SQLite's cells are exact)."""
-    mode, status, ending, passed, timed, seconds, turns, count = shape
+def _unfiltered_by_others(filters: Filters) -> bool:
+    """Whether only ``since`` (or nothing) filters: then the start index reads the chunks.
+
+    Other filters (a cohort, a trainee, a scenario) pick rows the planner may
+    rather find through their own index and sort: once per chunk, that would
+    grow with the square of the attempts.
+    """
     return (
-        mode in MODES
-        and status in STATUSES
-        and (ending is None or ending in ENDINGS)
-        and passed in (None, 0, 1)
-        and timed in ("integer", "null")
-        and seconds == turns == count == "integer"
+        filters.cohort is None
+        and not filters.cohorts
+        and filters.trainee is None
+        and filters.scenario is None
     )
+
+
+def _join(filters: Filters) -> str:
+    """The trainees join where trainee filters need it.
+
+    Without them, a check looks at every attempt: a superset of the matching
+    ones, so what holds for it holds for them.
+    """
+    by_trainee = filters.cohort is not None or filters.cohorts or filters.trainee is not None
+    return " JOIN trainees t ON t.id = a.trainee_id" if by_trainee else ""
+
+
+def started_ties_sql(filters: Filters, where: str) -> str:
+    """SQL: whether two matching attempts started at the same moment (one row, 0 or 1).
+
+    Without such ties, ordering by start alone is the exports' order (start,
+    then uuid), which SQLite reads off the start index without sorting, and a
+    chunk can start after the last start seen.
+    """
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM attempts a{_join(filters)}{where}"
+        " GROUP BY a.started_at HAVING count(*) > 1)"
+    )
+
+
+def scores_are_real(rows: Rows) -> bool:
+    """Whether the score columns are declared REAL, so SQLite hands out every score as a float.
+
+    (Under another declared type a score could come back as an integer, which
+    Python writes without the ``.0`` that ``%!.2f`` prints.)
+    """
+    declared = {
+        str(name): str(kind).upper()
+        for name, kind in rows("SELECT name, type FROM pragma_table_info('attempts')", ())
+    }
+    return all(declared.get(name) == "REAL" for name in SCORES)
 
 
 # --------------------------------------------------------------------------- Python's part
@@ -213,149 +314,222 @@ def _times_plain(times: Sequence[Any]) -> bool:
     return not any(mark in joined for mark in _TIME_MARKS)
 
 
-class _Pending:
-    """Lines built since the last write, with what their plain-text check needs."""
+def _unplain(uuids: Sequence[Any], starts: Sequence[Any], finishes: Sequence[Any]) -> set[int]:
+    """Which rows' uuid or times need quoting (their attempts go the reference way)."""
+    if _uuids_plain(uuids) and _times_plain(starts) and _times_plain(finishes):
+        return set()
+    return {
+        i
+        for i in range(len(uuids))
+        if not (_uuids_plain(uuids[i : i + 1]) and _times_plain((starts[i], finishes[i])))
+    }
 
-    __slots__ = ("finishes", "lines", "starts", "uuids")
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.uuids: list[Any] = []
-        self.starts: list[Any] = []
-        self.finishes: list[Any] = []
+class _Batch(NamedTuple):
+    """Up to a chunk of attempts' `lines_sql` fields, and the columns checked as a whole."""
 
-    def drain(self, record: Callable[[Any], AttemptRecord]) -> Iterator[CsvLines | AttemptRecord]:
-        """The pending lines; a row whose uuid or times need quoting goes as its record."""
-        lines, uuids, starts, finishes = self.lines, self.uuids, self.starts, self.finishes
-        if not lines:
+    rows: Iterable[Sequence[Any]]
+    rowids: Sequence[Any]
+    uuids: Sequence[Any]
+    trainees: Sequence[Any]
+    starts: Sequence[Any]
+    finishes: Sequence[Any]
+
+
+def _fetched(rows: Sequence[Sequence[Any]]) -> _Batch:
+    """A batch of rows as a cursor returns them."""
+    columns = list(zip(*rows, strict=True))
+    finishes = [finished or "" for finished in columns[6]]
+    return _Batch(rows, columns[0], columns[1], columns[2], columns[5], finishes)
+
+
+def _split(text: str, count: int) -> _Batch | None:
+    """A chunk's text as its batch (every field text), or None if a field holds `_SEP`."""
+    flat = text.split(_SEP)
+    if len(flat) != count * _WIDTH:
+        return None
+    rows = zip(*[iter(flat)] * _WIDTH, strict=True)
+    return _Batch(rows, flat[0::_WIDTH], flat[1::_WIDTH], flat[2::_WIDTH], flat[5::_WIDTH],
+                  flat[6::_WIDTH])  # fmt: skip
+
+
+class _Formatter:
+    """Fills SQLite's templates in, a batch at a time; the rest goes as records."""
+
+    def __init__(self, rows: Rows, records: Records) -> None:
+        # The reference cell rules; imported here, as the export package imports this one.
+        from simulator.export import csv_export as rules
+
+        self._rows = rows
+        self._records = records
+        self._trainees: dict[Any, str] = {}
+        self._trainee_cells = rules.trainee_cells
+        self._scenarios = _Cells(lambda key: rules.scenario_cells(*key))
+        self._sins = _Cells(rules.sins_cell)
+        # '' for no critical reply (the query hands over the reasons only when there are some).
+        self._critical = _Cells(lambda stored: rules.critical_cell(1, stored) if stored else "")
+        self._outcomes = _Cells(rules.outcome_cell)
+        self._durations = _Cells(rules.duration_cell)
+
+    def _know(self, keys: Iterable[Any]) -> None:
+        """Read the cells of the batch's trainees not known yet, in one query."""
+        keys = set(keys)
+        missing = keys.difference(self._trainees)
+        if len(self._trainees) + len(missing) > _TRAINEES:
+            self._trainees.clear()
+            missing = keys
+        ids: dict[int, Any] = {}
+        for key in missing:
+            try:
+                ids[int(key)] = key
+            except (TypeError, ValueError):  # an unproven row's '' (it goes the reference way)
+                continue
+        if not ids:
             return
-        if _uuids_plain(uuids) and _times_plain(starts) and _times_plain(finishes):
+        found = self._rows(
+            "SELECT id, name, cohort FROM trainees WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(ids)),),
+        )
+        for trainee_id, name, cohort in found:
+            self._trainees[ids[trainee_id]] = self._trainee_cells(name, cohort)
+
+    def lines(self, batch: _Batch) -> Iterator[CsvLines | AttemptRecord]:
+        """The batch's attempts: runs of lines, and the records of those left to the reference."""
+        self._know(batch.trainees)
+        trainees, scenarios, sins = self._trainees, self._scenarios, self._sins
+        critical, outcomes, durations = self._critical, self._outcomes, self._durations
+        fromiso = datetime.fromisoformat
+        lines: list[str] = []
+        odd: list[int] = []
+        for row in batch.rows:
+            _, uuid, trainee, scenario, title, started, finished, template, sums, stored, out = row
+            try:
+                if not finished:
+                    line = template % (
+                        uuid, trainees[trainee], scenarios[scenario, title], started,
+                        started[11:], "", "", "", sins[sums], critical[stored],
+                        outcomes[out],
+                    )  # fmt: skip
+                else:
+                    # A batch attempt's template prints no duration (its slot is
+                    # %.0s); computing one anyway keeps this loop short.
+                    took = fromiso(finished) - fromiso(started)
+                    line = template % (
+                        uuid, trainees[trainee], scenarios[scenario, title], started,
+                        started[11:], finished, finished[11:], durations[took], sins[sums],
+                        critical[stored], outcomes[out],
+                    )  # fmt: skip
+            except Exception:  # anything unproven goes the reference way
+                # A template SQLite withheld (None or ''), a time Python cannot
+                # read, a summary the reference rules reject: the exporter
+                # formats the record (or raises the reference's own error).
+                odd.append(len(lines))
+                line = ""
+            lines.append(line)
+        odd_rows = set(odd) | _unplain(batch.uuids, batch.starts, batch.finishes)
+        if not odd_rows:
             yield CsvLines("".join(lines), len(lines))
-        else:
-            run: list[str] = []
-            for i, line in enumerate(lines):
-                if _uuids_plain(uuids[i : i + 1]) and _times_plain(
-                    starts[i : i + 1] + finishes[i : i + 1]
-                ):
-                    run.append(line)
-                    continue
-                if run:
-                    yield CsvLines("".join(run), len(run))
-                    run = []
-                yield record(uuids[i])
+            return
+        records = self._records([int(batch.rowids[i]) for i in sorted(odd_rows)])
+        run: list[str] = []
+        for i, line in enumerate(lines):
+            if i not in odd_rows:
+                run.append(line)
+                continue
             if run:
                 yield CsvLines("".join(run), len(run))
-        lines.clear()
-        uuids.clear()
-        starts.clear()
-        finishes.clear()
+                run = []
+            yield records[int(batch.rowids[i])]
+        if run:
+            yield CsvLines("".join(run), len(run))
+
+
+class _Reader:
+    """Runs the chunk queries on a worker thread, up to `_AHEAD` chunks ahead.
+
+    The worker shares the snapshot's connection (one read transaction, so
+    every chunk sees the same data); SQLite serialises the two threads'
+    statements on it, and the main thread's few queries (trainees, records)
+    wait at most one chunk.
+    """
+
+    def __init__(self, rows: Rows, where: str, params: Sequence[Any]) -> None:
+        self._rows = rows
+        self._where = where
+        self._params = list(params)
+        self._queue: queue.Queue[tuple[str, int, Any, Any] | BaseException | None] = queue.Queue(
+            _AHEAD
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="talkdown-csv-chunks", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last: Any = None
+        first = True
+        try:
+            while not self._stop.is_set():
+                params = self._params if first else [*self._params, last]
+                text, count, newest = next(self._rows(chunk_sql(self._where, first), params))
+                if not count:
+                    self._queue.put(None)
+                    return
+                self._queue.put((text, count, None if first else last, newest))
+                first, last = False, newest
+        except BaseException as exc:  # handed to the main thread, in order
+            self._queue.put(exc)
+
+    def chunks(self) -> Iterator[tuple[str, int, Any, Any]]:
+        """``(text, attempts, start after (None: from the first), last start)`` per chunk."""
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (at most one chunk's query)."""
+        self._stop.set()
+        while self._thread.is_alive():
+            # A worker blocked on a full queue needs a free place to notice the stop.
+            with contextlib.suppress(queue.Empty):
+                self._queue.get_nowait()
+            self._thread.join(0.01)
 
 
 def attempt_lines(
-    rows: Rows,
-    record: Callable[[Any], AttemptRecord],
-    filters: Filters,
-    where: str,
-    params: Sequence[Any],
+    rows: Rows, records: Records, filters: Filters, where: str, params: Sequence[Any]
 ) -> Iterator[CsvLines | AttemptRecord]:
     """`ResultsView.attempt_csv` for SQLite, over one read transaction.
 
-    *rows* runs a query (``?`` parameters) on the snapshot; *record* reads one
-    attempt's `AttemptRecord` by uuid; *where* and *params* are the filters'
-    clause over aliases ``a`` and ``t``.
+    *rows* runs a query (``?`` parameters) on the snapshot; *records* reads
+    attempts' `AttemptRecord` by rowid; *where* and *params* are the filters'
+    clause over aliases ``a`` and ``t``. Close the iterator if you stop early
+    (the worker thread stops with it).
     """
-    # The reference cell rules; imported here, as the export package imports this one.
-    from simulator.export import csv_export as rules
-
-    join = _join(filters)
-    shapes_ok = all(
-        _shape_ok(shape) for shape in rows(f"{_SHAPES} FROM attempts a{join}{where}", params)
-    )
+    formatter = _Formatter(rows, records)
     (ties,) = next(rows(started_ties_sql(filters, where), params))
-    # Without two attempts started at the same moment, start order alone is the
-    # export's order (start, then uuid), and SQLite reads it off the index
-    # instead of sorting every row.
-    order = " ORDER BY a.started_at, a.uuid" if ties else " ORDER BY a.started_at"
-
-    def trainee(trainee_id: Any) -> str:
-        name, cohort = next(rows("SELECT name, cohort FROM trainees WHERE id = ?", (trainee_id,)))
-        return rules.trainee_cells(name, cohort)
-
-    trainees = _Cells(trainee, _TRAINEES)
-    scenarios = _Cells(lambda key: rules.scenario_cells(*key))
-    sins = _Cells(rules.sins_cell)
-    # The query hands over the stored reasons only when the count is not 0.
-    critical = _Cells(lambda stored: "" if stored is None else rules.critical_cell(1, stored))
-    outcomes = _Cells(rules.outcome_cell)
-    durations = _Cells(rules.duration_cell)
-    fromiso = datetime.fromisoformat
-    pending = _Pending()
-    lines, uuids, starts, finishes = pending.lines, pending.uuids, pending.starts, pending.finishes
-    for row in rows(lines_sql(not shapes_ok) + where + order, params):
-        uuid, trainee_id, scenario, title, started, finished, template, summary, stored, outcome = (
-            row
-        )
-        try:
-            if finished is None:
-                line = template % (
-                    uuid, trainees[trainee_id], scenarios[scenario, title], started, started[11:],
-                    "", "", "", sins[summary], critical[stored], outcomes[outcome],
-                )  # fmt: skip
-            else:
-                # A batch attempt's template prints no duration (its slot is
-                # %.0s); computing one anyway keeps this loop short.
-                took = fromiso(finished) - fromiso(started)
-                line = template % (
-                    uuid, trainees[trainee_id], scenarios[scenario, title], started, started[11:],
-                    finished, finished[11:], durations[took], sins[summary], critical[stored],
-                    outcomes[outcome],
-                )  # fmt: skip
-        except Exception:  # anything unproven goes the reference way
-            # A template SQLite withheld (None), a time Python cannot read, a
-            # summary the reference rules reject: the exporter formats the
-            # record (or raises the reference's own error), after the lines so far.
-            yield from pending.drain(record)
-            yield record(uuid)
-            continue
-        lines.append(line)
-        uuids.append(uuid)
-        starts.append(started)
-        finishes.append(finished or "")
-        if len(lines) >= _LINES:
-            yield from pending.drain(record)
-    yield from pending.drain(record)
-
-
-def scores_are_real(rows: Rows) -> bool:
-    """Whether the score columns are declared REAL, so SQLite hands out every score as a float.
-
-    (Under another declared type a score could come back as an integer, which
-    Python writes without the ``.0`` that ``%!.2f`` prints.)
-    """
-    declared = {
-        str(name): str(kind).upper()
-        for name, kind in rows("SELECT name, type FROM pragma_table_info('attempts')", ())
-    }
-    return all(declared.get(name) == "REAL" for name in SCORES)
-
-
-def _join(filters: Filters) -> str:
-    """The trainees join where trainee filters need it.
-
-    Without them, a check looks at every attempt: a superset of the matching
-    ones, so what holds for it holds for them.
-    """
-    by_trainee = filters.cohort is not None or filters.cohorts or filters.trainee is not None
-    return " JOIN trainees t ON t.id = a.trainee_id" if by_trainee else ""
-
-
-def started_ties_sql(filters: Filters, where: str) -> str:
-    """SQL: whether two matching attempts started at the same moment (one row, 0 or 1).
-
-    Without such ties, ordering by start alone is the exports' order (start,
-    then uuid), which SQLite reads off the start index without sorting.
-    """
-    return (
-        f"SELECT EXISTS (SELECT 1 FROM attempts a{_join(filters)}{where}"
-        " GROUP BY a.started_at HAVING count(*) > 1)"
-    )
+    if ties or not _unfiltered_by_others(filters) or sqlite3.threadsafety != 3:
+        # Without two attempts started at the same moment, start order alone is
+        # the export's order (start, then uuid), and SQLite reads it off the index
+        # instead of sorting every row.
+        order = " ORDER BY a.started_at, a.uuid" if ties else " ORDER BY a.started_at"
+        cursor = rows(lines_sql() + where + order, params)
+        while fetched := [row for _, row in zip(range(_CHUNK), cursor, strict=False)]:
+            yield from formatter.lines(_fetched(fetched))
+        return
+    reader = _Reader(rows, where, params)
+    try:
+        for text, count, after, last in reader.chunks():
+            batch = _split(text, count)
+            if batch is None:  # a field holds the separator: read these rows one by one
+                window = where if after is None else and_where(where, "a.started_at > ?")
+                window = and_where(window, "a.started_at <= ?")
+                bounds = [*params, *(() if after is None else (after,)), last]
+                again = list(rows(lines_sql() + window + " ORDER BY a.started_at", bounds))
+                batch = _fetched(again)
+            yield from formatter.lines(batch)
+    finally:
+        reader.close()

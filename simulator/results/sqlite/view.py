@@ -139,14 +139,16 @@ class SqliteView:
         if not scores_are_real(self._rows):
             return self.attempts(filters)
         where, params = self._where(filters)
-        one = ATTEMPTS_SQL + " WHERE a.uuid = ?"
-        return attempt_lines(
-            self._rows,
-            lambda uuid: AttemptRecord._make(next(self._rows(one, (uuid,)))),
-            filters,
-            where,
-            params,
+        return attempt_lines(self._rows, self._records_by_rowid, filters, where, params)
+
+    def _records_by_rowid(self, rowids: Sequence[int]) -> dict[int, AttemptRecord]:
+        """The attempts' records by rowid, in one query (those the CSV lines leave to Python)."""
+        found = self._rows(
+            f"SELECT a.rowid, {ATTEMPTS_SQL.strip().removeprefix('SELECT')}"
+            " WHERE a.rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(rowids)),),
         )
+        return {row[0]: AttemptRecord._make(row[1:]) for row in found}
 
     def replies(self, filters: Filters) -> Iterator[ReplyRecord]:
         sql, params = replies_sql(filters)
