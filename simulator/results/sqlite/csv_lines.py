@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -219,6 +220,14 @@ def chunk_sql(where: str, first: bool) -> str:
         f"SELECT CASE WHEN {_PROVEN} THEN {sep.join(fields)} ELSE {rowid_alone} END AS line,"
         f" a.started_at AS started{_FROM}{window} ORDER BY a.started_at LIMIT {_CHUNK})"
     )
+
+
+def _cores() -> int:
+    """The CPUs this process may run on (one: the worker thread would only add switches)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _unfiltered_by_others(filters: Filters) -> bool:
@@ -511,7 +520,8 @@ def attempt_lines(
     """
     formatter = _Formatter(rows, records)
     (ties,) = next(rows(started_ties_sql(filters, where), params))
-    if ties or not _unfiltered_by_others(filters) or sqlite3.threadsafety != 3:
+    serial = ties or not _unfiltered_by_others(filters)
+    if serial or sqlite3.threadsafety != 3 or _cores() < 2:
         # Without two attempts started at the same moment, start order alone is
         # the export's order (start, then uuid), and SQLite reads it off the index
         # instead of sorting every row.
