@@ -36,6 +36,7 @@ Generating it is fixture-making, not talkdown, so it writes the tables directly.
 from __future__ import annotations
 
 import argparse
+import compileall
 import multiprocessing
 import os
 import random
@@ -196,9 +197,12 @@ def measure_writes(target: str, writers: int, replies_each: int) -> tuple[float,
 
 
 def _timed(command: list[str], out: Path) -> float:
+    # Bytecode caching on, as in an installed copy (some shells set
+    # PYTHONDONTWRITEBYTECODE, which would compile talkdown's modules every run).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     began = time.perf_counter()
     with out.open("wb") as sink:
-        subprocess.run(command, stdout=sink, check=True, env={**os.environ, "NO_COLOR": "1"})
+        subprocess.run(command, stdout=sink, check=True, env={**env, "NO_COLOR": "1"})
     return time.perf_counter() - began
 
 
@@ -262,6 +266,9 @@ def main() -> None:
     parser.add_argument("--writers", default="1,10,50")
     parser.add_argument("--replies-per-writer", type=int, default=200)
     args = parser.parse_args()
+    # Our package's bytecode, as pip writes it at install (site-packages has its own).
+    for package in ("simulator", "scoring"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     for tool in ("sqlite3",) + (("psql",) if os.environ.get("TALKDOWN_BENCH_PG") else ()):
         if shutil.which(tool) is None:
             sys.exit(f"bench_store: needs the {tool} command-line tool (apt-get install {tool})")

@@ -74,7 +74,8 @@ class ResultsView(Protocol):
         exactly what `simulator.export.csv_export` would write for those
         attempts, and any attempt it cannot vouch for comes as its record, in
         order, for the exporter to format. Returning only records is always
-        correct.
+        correct. A caller that stops early closes the iterator (a backend may
+        be reading ahead on another thread until then).
         """
         ...
 
