@@ -683,3 +683,39 @@ def test_postgresql_prints_every_two_decimal_score_as_python_writes_it(
             continue
         assert text == repr(sheet_score(value)), value
     assert held_back == 10001
+
+
+@pg
+def test_postgresql_filters_select_the_same_attempts(pg_targets: Callable[[], str]) -> None:
+    """Filters on the trainee's and on the attempt's columns: the reference's rows, exactly.
+
+    The server reads the trainees' cells from their own table (only those with a
+    matching attempt) and joins the trainees into the one scan only for filters
+    that name them, so each kind of filter is checked, and a trainee whose
+    attempts are all filtered out (``=cmd`` under ``cohort="c1"``) must not matter.
+    """
+    rng = random.Random(7)
+    rows = [
+        {**PG_CLEAN, "uuid": f"00000000-0000-4000-8000-{n:012d}",
+         "scenario_id": rng.choice(["a", "b,c"]), "mode": rng.choice(["practice", "batch"]),
+         "started_at": format_utc(T0 + timedelta(hours=n)),
+         "finished_at": format_utc(T0 + timedelta(hours=n, seconds=rng.randrange(1, 99))),
+         "outcome": rng.choice([None, "o, k", "=x"]),
+         "sins": rng.choice(["{}", '{"coldness":2,"robotism":1}'])}
+        for n in range(30)
+    ]  # fmt: skip
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    since = datetime.fromisoformat(rows[15]["started_at"])
+    for filters in (
+        Filters(cohort="night, shift"),
+        Filters(trainee="=cmd"),
+        Filters(cohorts=("c1", '"q"')),
+        Filters(since=since),
+        Filters(scenario="b,c", since=since),
+        Filters(cohort="nobody"),
+    ):
+        expected = reference(url, filters)
+        assert fast(url, filters) == expected
+        assert all(isinstance(item, CsvLines) for item in items(url, filters))
+    assert reference(url, Filters(cohort="nobody")).count("\r\n") == 1  # the header alone

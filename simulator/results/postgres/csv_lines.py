@@ -39,11 +39,13 @@ on both backends.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.rows import MODES, STATUSES, AttemptRecord, CsvLines
+from simulator.results.sql import and_where
 
 __all__ = ["UNPROVEN", "attempt_lines", "lines_sql", "score_text", "tie_free"]
 
@@ -65,23 +67,31 @@ def _in_years(column: str) -> str:
     return f"{column} >= '0001-01-01 00:00:00+00' AND {column} < '10000-01-01 00:00:00+00'"
 
 
-# --------------------------------------------------------------------------- the one scan
+# --------------------------------------------------------------------------- the distinct values
 
 _CRITICAL_TEXT: Final = "CASE WHEN a.critical_count <> 0 THEN a.critical::text END"
-_ODD_TIMES: Final = (
-    f"NOT ({_in_years('a.started_at')} AND (a.finished_at IS NULL OR {_in_years('a.finished_at')}))"
-)
-#: The one scan's GROUPING SETS: the distinct values whose cells Python computes, and the
-#: shapes of the closed-set columns and times.
+#: The one scan's GROUPING SETS: the attempts' distinct values whose cells Python computes.
 _SETS: Final = (
-    ("t.id", "t.name", "t.cohort"),
     ("a.scenario_id", "a.scenario_title"),
     ("a.sins::text",),
     (_CRITICAL_TEXT,),
     ("a.outcome",),
-    ("a.mode", "a.status", "a.ending", _ODD_TIMES),
 )
-_TRAINEE, _SCENARIO, _SINS, _CRITICAL, _OUTCOME, _SHAPE = range(len(_SETS))
+_SCENARIO, _SINS, _CRITICAL, _OUTCOME = range(len(_SETS))
+
+
+def _from(where: str) -> str:
+    """The attempts, joined to their trainees only where the filters name a trainee's column."""
+    joined = re.search(r"\bt\.", where) is not None
+    return (_FROM if joined else " FROM attempts a") + where
+
+
+def _trainees_sql(where: str) -> str:
+    """The trainees with a matching attempt: the small table, probed by the trainee index."""
+    return (
+        "SELECT t.id, t.name, t.cohort FROM trainees t WHERE EXISTS"
+        f" (SELECT 1 FROM attempts a{and_where(where, 'a.trainee_id = t.id')})"
+    )
 
 
 def _distinct_sql(where: str) -> str:
@@ -89,11 +99,14 @@ def _distinct_sql(where: str) -> str:
 
     GROUPING() of the sets' first expressions tells the sets apart (a listed
     value may itself be NULL): a bit per set not grouped by, the first highest.
+    Hashing the few text columns of the attempts alone is the cheap part; the
+    trainees come from their own table (`_trainees_sql`) and the closed sets
+    and years are checked row by row in the line query (a few comparisons).
     """
     keys = ", ".join(group[0] for group in _SETS)
     columns = ", ".join(expr for group in _SETS for expr in group)
     sets = ", ".join(f"({', '.join(group)})" for group in _SETS)
-    return f"SELECT GROUPING({keys}), {columns}{_FROM}{where} GROUP BY GROUPING SETS ({sets})"
+    return f"SELECT GROUPING({keys}), {columns}{_from(where)} GROUP BY GROUPING SETS ({sets})"
 
 
 def _set_of(mask: int) -> int:
@@ -168,10 +181,12 @@ _PROVEN: Final = (
     f" AND mod({_SECONDS} * 1000000, 1000) <> 500)",
     *(tie_free(f"a.{name}") for name in SCORES),
 )  # fmt: skip
-#: The same for the closed sets and the years, which the one scan usually vouches for.
+#: The closed sets and the years (the schema's checks hold the former; a tampered
+#: database may not).
 _SHAPES: Final = (
     f"a.mode IN ({_quoted(MODES)})", f"a.status IN ({_quoted(STATUSES)})",
-    f"(a.ending IS NULL OR a.ending IN ({_quoted(ENDINGS)}))", f"NOT {_ODD_TIMES}",
+    f"(a.ending IS NULL OR a.ending IN ({_quoted(ENDINGS)}))", _in_years("a.started_at"),
+    f"(a.finished_at IS NULL OR {_in_years('a.finished_at')})",
 )  # fmt: skip
 
 #: What an unproven row starts with (a line starts with a uuid); its record as JSON follows.
@@ -188,18 +203,16 @@ _RECORD: Final = (
 _DOUBLES: Final = (16, 17, 18, 19)
 
 
-def lines_sql(checked: bool) -> str:
+def lines_sql() -> str:
     """The SELECT `attempt_lines` streams (before its WHERE and ORDER BY).
 
     One column: the attempt's line, or `UNPROVEN` and the record. Five
     parameters: JSON arrays of the cells per distinct trainee, scenario, sins,
     critical reasons and outcome.
-    *checked*: every row checks the closed sets and years too (the one scan
-    found something odd there).
     """
     from simulator.results.postgres.view import utc_text
 
-    proven = " AND ".join([*_PROVEN, *(_SHAPES if checked else ())])
+    proven = " AND ".join([*_PROVEN, *_SHAPES])
     record = _RECORD.format(
         started=utc_text("a.started_at"),
         finished=utc_text("a.finished_at"),
@@ -275,32 +288,24 @@ def attempt_lines(
     # The reference cell rules; imported here, as the export package imports this one.
     from simulator.export import csv_export as rules
 
-    maps: list[list[dict[str, Any]]] = [[] for _ in _SETS[:_SHAPE]]
-    shapes_ok = True
+    trainees = [
+        {"id": trainee, "cells": _cells(rules.trainee_cells, name, cohort)}
+        for trainee, name, cohort in rows(_trainees_sql(where), params)
+    ]
+    maps: list[list[dict[str, Any]]] = [[] for _ in _SETS]
     for row in rows(_distinct_sql(where), params):
         which, values = _set_of(row[0]), row[1:]
-        if which == _TRAINEE:
-            trainee, name, cohort = values[:3]
-            maps[which].append({"id": trainee, "cells": _cells(rules.trainee_cells, name, cohort)})
-        elif which == _SCENARIO:
-            scenario, title = values[3:5]
+        if which == _SCENARIO:
+            scenario, title = values[0:2]
             cells = _cells(rules.scenario_cells, scenario, title)
             maps[which].append({"id": scenario, "title": title, "cells": cells})
         elif which == _SINS:
-            maps[which].append({"k": values[5], "cell": _cells(rules.sins_cell, values[5])})
-        elif which == _CRITICAL and values[6] is not None:
+            maps[which].append({"k": values[2], "cell": _cells(rules.sins_cell, values[2])})
+        elif which == _CRITICAL and values[3] is not None:
             # Only attempts whose count is not 0 hand over their reasons.
-            maps[which].append({"k": values[6], "cell": _cells(rules.critical_cell, 1, values[6])})
-        elif which == _OUTCOME and values[7] is not None:
-            maps[which].append({"k": values[7], "cell": _cells(rules.outcome_cell, values[7])})
-        elif which == _SHAPE:
-            mode, status, ending, odd_times = values[8:12]
-            shapes_ok = shapes_ok and (
-                mode in MODES
-                and status in STATUSES
-                and ending in (None, *ENDINGS)
-                and not odd_times
-            )
+            maps[which].append({"k": values[3], "cell": _cells(rules.critical_cell, 1, values[3])})
+        elif which == _OUTCOME and values[4] is not None:
+            maps[which].append({"k": values[4], "cell": _cells(rules.outcome_cell, values[4])})
     # The line's text forms are the session's settings: pin the ones it relies on
     # (and let the server sort the lines in memory: some 35 MB at 100,000 attempts).
     rows(
@@ -308,8 +313,8 @@ def attempt_lines(
         " set_config('extra_float_digits', '1', true), set_config('work_mem', '64MB', true)",
         (),
     )
-    texts = [json.dumps(each, ensure_ascii=False) for each in maps]
-    sql = f"{lines_sql(not shapes_ok)}{where} ORDER BY a.started_at, a.uuid"
+    texts = [json.dumps(each, ensure_ascii=False) for each in (trainees, *maps)]
+    sql = f"{lines_sql()}{where} ORDER BY a.started_at, a.uuid"
     lines: list[str] = []
     for (line,) in stream(sql, [*texts, *params]):
         lines.append(line)
