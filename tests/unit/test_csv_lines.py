@@ -628,6 +628,8 @@ PG_ODD = [
     ("finished_at", "2024-03-01T09:00:01.250500Z"),  # 1.0005 s, a tie Python rounds down
     ("mode", "a,b"), ("status", "=x"), ("ending", "=soon"), ("ending", "x,y"),
     ("sins", '{"b":1,"a":2}'), ("sins", '{"x":"2"}'), ("critical", "[1, 2]"),
+    # A NUL escape: Python's cell holds a NUL, which the server's text cannot.
+    ("sins", '{"a\\u0000b":1}'), ("critical", '[{"reason": "x\\u0000y"}]'),
 ]  # fmt: skip
 
 
@@ -719,3 +721,44 @@ def test_postgresql_filters_select_the_same_attempts(pg_targets: Callable[[], st
         assert fast(url, filters) == expected
         assert all(isinstance(item, CsvLines) for item in items(url, filters))
     assert reference(url, Filters(cohort="nobody")).count("\r\n") == 1  # the header alone
+
+
+@pg
+def test_postgresql_prints_durations_as_python_writes_them(
+    pg_targets: Callable[[], str],
+) -> None:
+    """The server's duration cell equals `duration_cell` wherever `duration_free` lets it print.
+
+    Durations from 0 to just under 1e9 s (below and past a day, where the
+    server's double is no longer Python's to the ulp), each with its
+    neighbours a microsecond either side of a millisecond tie. Exactly the
+    ties (… 500 µs) are left to Python: any other duration is 1 µs from one,
+    far more than the float error the rule allows for; so is 1e9 s and beyond.
+    """
+    import psycopg
+
+    from simulator.results.postgres.csv_lines import _DURATION, duration_free
+
+    rng = random.Random(13)
+    start = datetime(2024, 3, 1, 9, 0, 0, 250000, tzinfo=UTC)
+    micros = [0, 1, 499, 500, 501, 999, 1000, 86_399_999_500, 86_400_000_500, 999_999_999_999_500]
+    for exponent in range(3, 16):
+        for _ in range(40):
+            n = rng.randrange(10**exponent) // 1000 * 1000 + 500  # a tie ...
+            micros += [n - 1, n, n + 1, n + rng.randrange(-499, 500)]  # ... and around it
+    micros = [n for n in micros if 0 <= n < 10**15] + [10**15, 10**15 + 1, 3 * 10**15 + 1]
+    finishes = [start + timedelta(microseconds=n) for n in micros]
+    url = pg_targets()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET extra_float_digits = 1")
+        printed = conn.execute(
+            f"SELECT CASE WHEN {duration_free()} THEN {_DURATION} END FROM"
+            " (SELECT %s::timestamptz AS started_at, f AS finished_at, 'practice' AS mode"
+            "  FROM unnest(%s::timestamptz[]) WITH ORDINALITY u(f, i) ORDER BY i) a",
+            (start, finishes),
+        ).fetchall()
+    for n, finish, (text,) in zip(micros, finishes, printed, strict=True):
+        if n % 1000 == 500 or n >= 10**15:
+            assert text is None, n
+        else:
+            assert text == duration_cell(finish - start), n

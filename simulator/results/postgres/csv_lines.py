@@ -155,32 +155,64 @@ def _sheet_time(column: str) -> str:
     return f"left({column}::text, 19)"
 
 
-#: Exact seconds from start to finish (numeric, to the microsecond).
-_SECONDS: Final = "extract(epoch FROM a.finished_at - a.started_at)"
+#: Seconds from start to finish, a double: ``date_part`` of the interval is the
+#: microseconds over 1e6 (plus whole days' seconds past a day), within an ulp of
+#: the exact value, as Python's ``total_seconds()`` (exactly it below a day).
+_SECONDS: Final = "date_part('epoch', a.finished_at - a.started_at)"
+_MILLIS: Final = f"round({_SECONDS} * 1000)"
+
+
+def duration_free() -> str:
+    """SQL: the attempt's duration cell is empty, or one the server prints as Python does.
+
+    Below 1e9 s a double is within 1.2e-7 s of the exact microseconds, so
+    ``x * 1000`` lies within 2e-4 of the exact milliseconds: it rounds to the
+    integer Python's ``round(x, 3)`` keeps unless the duration ends in exactly
+    500 µs (a tie, 1e-3 from any other microsecond), where the binary value
+    decides, so that is left to Python.
+    """
+    scaled = f"{_SECONDS} * 1000"
+    return (
+        "(a.finished_at IS NULL OR a.mode = 'batch'"
+        f" OR {_SECONDS} >= 0 AND {_SECONDS} < 1e9"
+        f" AND abs({scaled} - floor({scaled}) - 0.5) > 5e-4)"
+    )
+
+
+#: The duration cell of a `duration_free` attempt: ``repr(round(x, 3))``, as `score_text`.
+_DURATION: Final = (
+    "CASE WHEN a.finished_at IS NULL OR a.mode = 'batch' THEN ''"
+    f" ELSE ({_MILLIS} / 1000)::text"
+    f" || CASE WHEN mod({_MILLIS}::bigint, 1000) = 0 THEN '.0' ELSE '' END END"
+)
+
+#: The cells Python computes, looked up by their key in a JSON object parameter
+#: (``jsonb ->>``: a binary search of the constant, parsed once; NULL where the key
+#: is missing or its cells are null, which makes the whole line NULL). Cheaper than
+#: joining tables of them: no hashing of the keys, no columns carried through joins.
+#: The parameters come in this order in the line.
+_LOOKUPS: Final = {
+    "trainee": "(%s::jsonb ->> a.trainee_id::text)",
+    "scenario": "(%s::jsonb -> a.scenario_id ->> a.scenario_title)",
+    "sins": "(%s::jsonb ->> a.sins::text)",
+    "critical": "CASE WHEN a.critical_count = 0 THEN '' ELSE %s::jsonb ->> a.critical::text END",
+    "outcome": "CASE WHEN a.outcome IS NULL THEN '' ELSE %s::jsonb ->> a.outcome END",
+}
 
 #: The line's cells, in `csv_export.ATTEMPT_COLUMNS` order.
 _CELLS: Final = (
-    "a.uuid::text", "tc.cells", "sc.cells", "a.mode", "coalesce(a.timed_seconds::text, '')",
-    _sheet_time("a.started_at"), f"coalesce({_sheet_time('a.finished_at')}, '')",
-    "CASE WHEN a.finished_at IS NULL OR a.mode = 'batch' THEN ''"
-    f" ELSE to_char({_SECONDS}, 'FM999999990.099') END",
+    "a.uuid::text", _LOOKUPS["trainee"], _LOOKUPS["scenario"], "a.mode",
+    "coalesce(a.timed_seconds::text, '')",
+    _sheet_time("a.started_at"), f"coalesce({_sheet_time('a.finished_at')}, '')", _DURATION,
     "a.seconds::text", "a.status", "coalesce(a.ending, '')",
     *(score_text(f"a.{name}") for name in SCORES),
     "CASE WHEN a.passed THEN 'true' WHEN NOT a.passed THEN 'false' ELSE '' END", "a.turns::text",
-    "ic.cell", "CASE WHEN a.critical_count = 0 THEN '' ELSE cc.cell END",
-    "CASE WHEN a.outcome IS NULL THEN '' ELSE oc.cell END",
+    _LOOKUPS["sins"], _LOOKUPS["critical"], _LOOKUPS["outcome"],
 )  # fmt: skip
 
-#: What must hold, row by row, for the server's line to be the reference's.
-_PROVEN: Final = (
-    "tc.cells IS NOT NULL", "sc.cells IS NOT NULL", "ic.cell IS NOT NULL",
-    "(a.critical_count = 0 OR cc.cell IS NOT NULL)", "(a.outcome IS NULL OR oc.cell IS NOT NULL)",
-    # Python rounds the seconds as a double: exact to the microsecond below 1e9 s;
-    # at a tie (… .0005 s) its binary value decides, so that is left to Python.
-    f"(a.finished_at IS NULL OR a.mode = 'batch' OR {_SECONDS} >= 0 AND {_SECONDS} < 1e9"
-    f" AND mod({_SECONDS} * 1000000, 1000) <> 500)",
-    *(tie_free(f"a.{name}") for name in SCORES),
-)  # fmt: skip
+#: What must hold, row by row, for the server's line to be the reference's (besides
+#: every looked-up cell being there).
+_PROVEN: Final = (duration_free(), *(tie_free(f"a.{name}") for name in SCORES))
 #: The closed sets and the years (the schema's checks hold the former; a tampered
 #: database may not).
 _SHAPES: Final = (
@@ -207,8 +239,8 @@ def lines_sql() -> str:
     """The SELECT `attempt_lines` streams (before its WHERE and ORDER BY).
 
     One column: the attempt's line, or `UNPROVEN` and the record. Five
-    parameters: JSON arrays of the cells per distinct trainee, scenario, sins,
-    critical reasons and outcome.
+    parameters (`_LOOKUPS`): JSON objects of the cells by trainee id, by
+    scenario id then title, by stored sins, critical reasons and outcome.
     """
     from simulator.results.postgres.view import utc_text
 
@@ -219,17 +251,7 @@ def lines_sql() -> str:
         updated=utc_text("a.updated_at"),
     )
     line = " || ',' || ".join(_CELLS) + " || E'\\r\\n'"
-    return (
-        f"SELECT CASE WHEN {proven} THEN {line} ELSE '{UNPROVEN}' || {record} END{_FROM}"
-        " LEFT JOIN json_to_recordset(%s::json) tc(id bigint, cells text) ON tc.id = a.trainee_id"
-        " LEFT JOIN json_to_recordset(%s::json) sc(id text, title text, cells text)"
-        ' ON sc.id COLLATE "C" = a.scenario_id AND sc.title COLLATE "C" = a.scenario_title'
-        " LEFT JOIN json_to_recordset(%s::json) ic(k text, cell text) ON ic.k = a.sins::text"
-        " LEFT JOIN json_to_recordset(%s::json) cc(k text, cell text)"
-        " ON a.critical_count <> 0 AND cc.k = a.critical::text"
-        " LEFT JOIN json_to_recordset(%s::json) oc(k text, cell text)"
-        ' ON oc.k COLLATE "C" = a.outcome'
-    )
+    return f"SELECT coalesce(CASE WHEN {proven} THEN {line} END, '{UNPROVEN}' || {record}){_FROM}"
 
 
 # --------------------------------------------------------------------------- Python's part
@@ -239,12 +261,14 @@ def _cells(make: Callable[..., str], *values: Any) -> str | None:
     """``make(*values)``, or None where the reference rules reject the values.
 
     (Malformed JSON and the like: those attempts go the reference way, which
-    raises the reference's own error.)
+    raises the reference's own error; so do cells the server's text cannot hold.)
     """
     try:
-        return make(*values)
+        made: str = make(*values)
     except Exception:
         return None
+    # A NUL (from a ``\u0000`` in stored JSON) cannot enter the server's text.
+    return None if "\0" in made else made
 
 
 def _record(text: str) -> AttemptRecord:
@@ -288,24 +312,26 @@ def attempt_lines(
     # The reference cell rules; imported here, as the export package imports this one.
     from simulator.export import csv_export as rules
 
-    trainees = [
-        {"id": trainee, "cells": _cells(rules.trainee_cells, name, cohort)}
+    trainees = {
+        str(trainee): _cells(rules.trainee_cells, name, cohort)
         for trainee, name, cohort in rows(_trainees_sql(where), params)
-    ]
-    maps: list[list[dict[str, Any]]] = [[] for _ in _SETS]
+    }
+    scenarios: dict[str, dict[str, str | None]] = {}
+    maps: list[dict[str, str | None]] = [{} for _ in _SETS]
     for row in rows(_distinct_sql(where), params):
         which, values = _set_of(row[0]), row[1:]
         if which == _SCENARIO:
             scenario, title = values[0:2]
-            cells = _cells(rules.scenario_cells, scenario, title)
-            maps[which].append({"id": scenario, "title": title, "cells": cells})
+            scenarios.setdefault(scenario, {})[title] = _cells(
+                rules.scenario_cells, scenario, title
+            )
         elif which == _SINS:
-            maps[which].append({"k": values[2], "cell": _cells(rules.sins_cell, values[2])})
+            maps[which][values[2]] = _cells(rules.sins_cell, values[2])
         elif which == _CRITICAL and values[3] is not None:
             # Only attempts whose count is not 0 hand over their reasons.
-            maps[which].append({"k": values[3], "cell": _cells(rules.critical_cell, 1, values[3])})
+            maps[which][values[3]] = _cells(rules.critical_cell, 1, values[3])
         elif which == _OUTCOME and values[4] is not None:
-            maps[which].append({"k": values[4], "cell": _cells(rules.outcome_cell, values[4])})
+            maps[which][values[4]] = _cells(rules.outcome_cell, values[4])
     # The line's text forms are the session's settings: pin the ones it relies on
     # (and let the server sort the lines in memory: some 35 MB at 100,000 attempts).
     rows(
@@ -313,7 +339,8 @@ def attempt_lines(
         " set_config('extra_float_digits', '1', true), set_config('work_mem', '64MB', true)",
         (),
     )
-    texts = [json.dumps(each, ensure_ascii=False) for each in (trainees, *maps)]
+    objects = (trainees, scenarios, maps[_SINS], maps[_CRITICAL], maps[_OUTCOME])
+    texts = [json.dumps(each, ensure_ascii=False) for each in objects]
     sql = f"{lines_sql()}{where} ORDER BY a.started_at, a.uuid"
     lines: list[str] = []
     for (line,) in stream(sql, [*texts, *params]):
