@@ -621,6 +621,8 @@ PG_ODD = [
     *(("empathy", v) for v in (16.665, 3.125, -16.665, -0.0, 0.0, 1e7, math.nan, math.inf)),
     ("started_at", "10000-01-01T00:00:00Z"),
     ("started_at", "0001-01-01T00:00:00Z BC"),
+    ("started_at", "0001-01-01T00:00:00.999999Z"),  # the first and last second the
+    ("started_at", "9999-12-31T23:59:59.999999Z"),  # server prints: cut, never rounded
     ("finished_at", "10000-01-01T00:00:00Z"),
     ("finished_at", "2024-03-01T09:00:00Z"),  # before the start
     ("finished_at", "2024-03-01T09:00:00.249600Z"),  # 0.0004 s before it: -0.0 to Python
@@ -762,3 +764,28 @@ def test_postgresql_prints_durations_as_python_writes_them(
             assert text is None, n
         else:
             assert text == duration_cell(finish - start), n
+
+
+@pg
+def test_postgresql_prints_the_edge_years_itself(pg_targets: Callable[[], str]) -> None:
+    """Starts in year 1 and year 9999, a microsecond before the next second: the server's lines.
+
+    The sheet time is cut at the second, never rounded, and keeps four year
+    digits, as `csv_export.sheet_time`'s slices of the stored text do.
+    """
+    starts = [
+        "0001-01-01T00:00:00.999999Z",
+        "0999-06-30T12:34:56.5Z",
+        "9999-12-31T23:59:59.999999Z",
+    ]
+    rows = [
+        {**PG_CLEAN, "uuid": f"00000000-0000-4000-8000-00000000000{n}", "started_at": start,
+         "finished_at": None, "status": "abandoned", "ending": None, "passed": None}
+        for n, start in enumerate(starts)
+    ]  # fmt: skip
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    text = fast(url)
+    assert text == reference(url)
+    assert [item.attempts for item in items(url) if isinstance(item, CsvLines)] == [3]
+    assert "0001-01-01 00:00:00" in text and "9999-12-31 23:59:59" in text

@@ -16,17 +16,23 @@ rules as they come:
 * a score as ``round(x * 100) / 100`` in its shortest text, ``.0`` added to a
   whole number: Python's ``repr(round(x, 2))`` for 0 ≤ x < 1e6 away from a
   written tie (`tie_free`);
-* the duration from the exact microseconds between the two times, rounded
-  to milliseconds (``to_char`` of the numeric): Python's
-  ``repr(round(delta.total_seconds(), 3))`` for 0 ≤ it < 1e9 s away from a tie.
+* the duration as the seconds' double (``date_part``) rounded to milliseconds,
+  printed like a score: Python's ``repr(round(delta.total_seconds(), 3))``
+  for 0 ≤ it < 1e9 s away from a tie (`duration_free`).
 
 The text cells (trainee and cohort, scenario id and title, sins, critical
 reasons, outcome) are computed once per distinct value, in Python, by
 `csv_export`'s own functions, so they are the reference's by construction:
-one scan lists the distinct values (``GROUPING SETS``), and the line query
-joins the cells back in. The same scan lists the modes, statuses and endings
-and whether any time lies outside years 1–9999; only if it finds something
-talkdown never writes does every line check those itself.
+the trainees come from their own small table, one scan of the attempts lists
+their distinct values (``GROUPING SETS``), and the line query looks the cells
+up in JSON objects passed as parameters. Each line checks the closed sets
+(modes, statuses, endings) and the years 1–9999 itself: a few comparisons.
+
+Where the time goes (100,000 attempts, 2 cores): the distinct scan ~40 ms
+before the line query can start; the line query ~0.2 s until its sort yields
+the first line (the server's parallel workers build and sort the lines), then
+~0.1 s of streaming. The server's cost is mostly printing (scores, times,
+uuids); Python's is the start-up.
 
 A line the server cannot vouch for (a score at a tie, a negative duration, a
 value whose cells the reference rules reject) comes as `UNPROVEN` and the
@@ -151,8 +157,13 @@ def score_text(column: str) -> str:
 
 
 def _sheet_time(column: str) -> str:
-    """SQL: `csv_export.sheet_time` of the stored form: ISO text in UTC, cut at the second."""
-    return f"left({column}::text, 19)"
+    """SQL: `csv_export.sheet_time` of the stored form: ISO text in UTC, cut at the second.
+
+    The session's zone is UTC (`attempt_lines` pins it), so the cast is the UTC
+    time; a timestamp truncated to the second prints without a fraction
+    (cheaper than printing one and cutting it off).
+    """
+    return f"date_trunc('second', {column}::timestamp)::text"
 
 
 #: Seconds from start to finish, a double: ``date_part`` of the interval is the
