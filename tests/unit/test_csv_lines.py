@@ -636,8 +636,9 @@ PG_ODD = [
     ("finished_at", "2024-03-01T09:00:01.250500Z"),  # 1.0005 s, a tie Python rounds down
     ("mode", "a,b"), ("status", "=x"), ("ending", "=soon"), ("ending", "x,y"),
     ("sins", '{"b":1,"a":2}'), ("sins", '{"x":"2"}'), ("critical", "[1, 2]"),
-    # A NUL escape: Python's cell holds a NUL, which the server's text cannot.
+    # A NUL or a lone surrogate escape: Python's cell holds what the server's text cannot.
     ("sins", '{"a\\u0000b":1}'), ("critical", '[{"reason": "x\\u0000y"}]'),
+    ("sins", '{"a\\ud800b":1}'), ("critical", '[{"reason": "x\\udfffy"}]'),
 ]  # fmt: skip
 
 

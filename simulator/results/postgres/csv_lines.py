@@ -53,7 +53,7 @@ from scoring.vocabulary import ENDINGS, SCORES
 from simulator.results.rows import MODES, STATUSES, AttemptRecord, CsvLines
 from simulator.results.sql import and_where
 
-__all__ = ["UNPROVEN", "attempt_lines", "lines_sql", "score_text", "tie_free"]
+__all__ = ["UNPROVEN", "attempt_lines", "duration_free", "lines_sql", "score_text", "tie_free"]
 
 Fetch = Callable[[str, Sequence[Any]], list[Any]]
 Stream = Callable[[str, Sequence[Any]], Iterator[Any]]
@@ -276,9 +276,11 @@ def _cells(make: Callable[..., str], *values: Any) -> str | None:
     """
     try:
         made: str = make(*values)
+        # Nor can a NUL or a lone surrogate (``\u0000``, ``\ud800`` in stored JSON)
+        # enter the server's text.
+        made.encode()
     except Exception:
         return None
-    # A NUL (from a ``\u0000`` in stored JSON) cannot enter the server's text.
     return None if "\0" in made else made
 
 
