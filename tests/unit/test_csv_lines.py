@@ -701,6 +701,12 @@ def write_pg(url: str, rows: list[dict[str, Any]], trainees: list[tuple[str, str
 def pg_attempt(draw: st.DrawFn, odd: bool) -> dict[str, Any]:
     """One attempts row for PostgreSQL; *odd*: one or two values talkdown never writes."""
     row = draw(attempt(odd=False))
+    if row["finished_at"] is not None:
+        # A duration ending in exactly 500 µs is a tie the server leaves to Python
+        # (test_postgresql_prints_durations_as_python_writes_them); one more µs.
+        started, finished = (datetime.fromisoformat(row[k]) for k in ("started_at", "finished_at"))
+        if (finished - started) // timedelta(microseconds=1) % 1000 == 500:
+            row["finished_at"] = format_utc(finished + timedelta(microseconds=1))
     row.update(
         uuid=draw(st.uuids(version=4).map(str)),
         scenario_id=draw(pg_text), scenario_title=draw(pg_text),
@@ -796,6 +802,8 @@ PG_ODD = [
     *(("empathy", v) for v in (16.665, 3.125, -16.665, -0.0, 0.0, 1e7, math.nan, math.inf)),
     ("started_at", "10000-01-01T00:00:00Z"),
     ("started_at", "0001-01-01T00:00:00Z BC"),
+    ("started_at", "0001-01-01T00:00:00.999999Z"),  # the first and last second the
+    ("started_at", "9999-12-31T23:59:59.999999Z"),  # server prints: cut, never rounded
     ("finished_at", "10000-01-01T00:00:00Z"),
     ("finished_at", "2024-03-01T09:00:00Z"),  # before the start
     ("finished_at", "2024-03-01T09:00:00.249600Z"),  # 0.0004 s before it: -0.0 to Python
@@ -803,6 +811,9 @@ PG_ODD = [
     ("finished_at", "2024-03-01T09:00:01.250500Z"),  # 1.0005 s, a tie Python rounds down
     ("mode", "a,b"), ("status", "=x"), ("ending", "=soon"), ("ending", "x,y"),
     ("sins", '{"b":1,"a":2}'), ("sins", '{"x":"2"}'), ("critical", "[1, 2]"),
+    # A NUL or a lone surrogate escape: Python's cell holds what the server's text cannot.
+    ("sins", '{"a\\u0000b":1}'), ("critical", '[{"reason": "x\\u0000y"}]'),
+    ("sins", '{"a\\ud800b":1}'), ("critical", '[{"reason": "x\\udfffy"}]'),
 ]  # fmt: skip
 
 
@@ -858,3 +869,105 @@ def test_postgresql_prints_every_two_decimal_score_as_python_writes_it(
             continue
         assert text == repr(sheet_score(value)), value
     assert held_back == 10001
+
+
+@pg
+def test_postgresql_filters_select_the_same_attempts(pg_targets: Callable[[], str]) -> None:
+    """Filters on the trainee's and on the attempt's columns: the reference's rows, exactly.
+
+    The server reads the trainees' cells from their own table (only those with a
+    matching attempt) and joins the trainees into the one scan only for filters
+    that name them, so each kind of filter is checked, and a trainee whose
+    attempts are all filtered out (``=cmd`` under ``cohort="c1"``) must not matter.
+    """
+    rng = random.Random(7)
+    rows = [
+        {**PG_CLEAN, "uuid": f"00000000-0000-4000-8000-{n:012d}",
+         "scenario_id": rng.choice(["a", "b,c"]), "mode": rng.choice(["practice", "batch"]),
+         "started_at": format_utc(T0 + timedelta(hours=n)),
+         "finished_at": format_utc(T0 + timedelta(hours=n, seconds=rng.randrange(1, 99))),
+         "outcome": rng.choice([None, "o, k", "=x"]),
+         "sins": rng.choice(["{}", '{"coldness":2,"robotism":1}'])}
+        for n in range(30)
+    ]  # fmt: skip
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    since = datetime.fromisoformat(rows[15]["started_at"])
+    for filters in (
+        Filters(cohort="night, shift"),
+        Filters(trainee="=cmd"),
+        Filters(cohorts=("c1", '"q"')),
+        Filters(since=since),
+        Filters(scenario="b,c", since=since),
+        Filters(cohort="nobody"),
+    ):
+        expected = reference(url, filters)
+        assert fast(url, filters) == expected
+        assert all(isinstance(item, CsvLines) for item in items(url, filters))
+    assert reference(url, Filters(cohort="nobody")).count("\r\n") == 1  # the header alone
+
+
+@pg
+def test_postgresql_prints_durations_as_python_writes_them(
+    pg_targets: Callable[[], str],
+) -> None:
+    """The server's duration cell equals `duration_cell` wherever `duration_free` lets it print.
+
+    Durations from 0 to just under 1e9 s (below and past a day, where the
+    server's double is no longer Python's to the ulp), each with its
+    neighbours a microsecond either side of a millisecond tie. Exactly the
+    ties (… 500 µs) are left to Python: any other duration is 1 µs from one,
+    far more than the float error the rule allows for; so is 1e9 s and beyond.
+    """
+    import psycopg
+
+    from simulator.results.postgres.csv_lines import _DURATION, duration_free
+
+    rng = random.Random(13)
+    start = datetime(2024, 3, 1, 9, 0, 0, 250000, tzinfo=UTC)
+    micros = [0, 1, 499, 500, 501, 999, 1000, 86_399_999_500, 86_400_000_500, 999_999_999_999_500]
+    for exponent in range(3, 16):
+        for _ in range(40):
+            n = rng.randrange(10**exponent) // 1000 * 1000 + 500  # a tie ...
+            micros += [n - 1, n, n + 1, n + rng.randrange(-499, 500)]  # ... and around it
+    micros = [n for n in micros if 0 <= n < 10**15] + [10**15, 10**15 + 1, 3 * 10**15 + 1]
+    finishes = [start + timedelta(microseconds=n) for n in micros]
+    url = pg_targets()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET extra_float_digits = 1")
+        printed = conn.execute(
+            f"SELECT CASE WHEN {duration_free()} THEN {_DURATION} END FROM"
+            " (SELECT %s::timestamptz AS started_at, f AS finished_at, 'practice' AS mode"
+            "  FROM unnest(%s::timestamptz[]) WITH ORDINALITY u(f, i) ORDER BY i) a",
+            (start, finishes),
+        ).fetchall()
+    for n, finish, (text,) in zip(micros, finishes, printed, strict=True):
+        if n % 1000 == 500 or n >= 10**15:
+            assert text is None, n
+        else:
+            assert text == duration_cell(finish - start), n
+
+
+@pg
+def test_postgresql_prints_the_edge_years_itself(pg_targets: Callable[[], str]) -> None:
+    """Starts in year 1 and year 9999, a microsecond before the next second: the server's lines.
+
+    The sheet time is cut at the second, never rounded, and keeps four year
+    digits, as `csv_export.sheet_time`'s slices of the stored text do.
+    """
+    starts = [
+        "0001-01-01T00:00:00.999999Z",
+        "0999-06-30T12:34:56.5Z",
+        "9999-12-31T23:59:59.999999Z",
+    ]
+    rows = [
+        {**PG_CLEAN, "uuid": f"00000000-0000-4000-8000-00000000000{n}", "started_at": start,
+         "finished_at": None, "status": "abandoned", "ending": None, "passed": None}
+        for n, start in enumerate(starts)
+    ]  # fmt: skip
+    url = pg_targets()
+    write_pg(url, rows, TRAINEES)
+    text = fast(url)
+    assert text == reference(url)
+    assert [item.attempts for item in items(url) if isinstance(item, CsvLines)] == [3]
+    assert "0001-01-01 00:00:00" in text and "9999-12-31 23:59:59" in text
