@@ -610,16 +610,34 @@ def test_each_chunk_reads_the_start_index_without_sorting(scratch: Path, filters
 # --------------------------------------------------------------------------- SQLite's cells
 
 
+def two_decimal_scores() -> list[float]:
+    """Every score from 0.00 to 100.00, its float neighbours, and the written ties between."""
+    values = []
+    for c in range(10001):
+        exact = c / 100
+        values += [exact, exact + 1e-12, max(0.0, exact - 1e-12), (c + 0.5) / 100]
+    return values
+
+
+def assert_printed_as_python(printed: list[tuple[float, str | None]]) -> None:
+    """Each (score, the database's cell or None if held back): the cell is Python's, and
+    exactly the written ties (c + 0.5) / 100 of `two_decimal_scores` are held back."""
+    held_back = 0
+    for value, text in printed:
+        if text is None:
+            held_back += 1
+            continue
+        assert text == repr(sheet_score(value)), value
+    assert held_back == 10001
+
+
 def test_sqlite_prints_every_two_decimal_score_as_python_writes_it() -> None:
     """Every score from 0.00 to 100.00, and its float neighbours, both ways to write it agree.
 
     The template's ``%!.2f`` must equal ``repr(sheet_score(x))`` wherever the
     tie test lets SQLite print (and the tie test must hold every written tie back).
     """
-    values = []
-    for c in range(10001):
-        exact = c / 100
-        values += [exact, exact + 1e-12, max(0.0, exact - 1e-12), (c + 0.5) / 100]
+    values = two_decimal_scores()
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE attempts (empathy REAL)")
     conn.executemany("INSERT INTO attempts VALUES (?)", [(v,) for v in values])
@@ -627,14 +645,7 @@ def test_sqlite_prints_every_two_decimal_score_as_python_writes_it() -> None:
         f"SELECT empathy, CASE WHEN {tie_free('a.empathy')} THEN printf('%!.2f', a.empathy) END"
         " FROM attempts a"
     ).fetchall()
-    held_back = 0
-    for value, text in printed:
-        if text is None:
-            held_back += 1
-            continue
-        assert text == repr(sheet_score(value)), value
-    # Exactly the written ties (c + 0.5) / 100 are held back.
-    assert held_back == 10001
+    assert_printed_as_python(printed)
 
 
 def test_cells_text_is_the_writers_encoding_of_those_cells() -> None:
@@ -850,10 +861,7 @@ def test_postgresql_prints_every_two_decimal_score_as_python_writes_it(
     from simulator.results.postgres.csv_lines import score_text
     from simulator.results.postgres.csv_lines import tie_free as pg_tie_free
 
-    values = []
-    for c in range(10001):
-        exact = c / 100
-        values += [exact, exact + 1e-12, max(0.0, exact - 1e-12), (c + 0.5) / 100]
+    values = two_decimal_scores()
     url = pg_targets()
     with psycopg.connect(url) as conn:
         conn.execute("SET extra_float_digits = 1")
@@ -862,13 +870,7 @@ def test_postgresql_prints_every_two_decimal_score_as_python_writes_it(
             " FROM unnest(%s::float8[]) x",
             (values,),
         ).fetchall()
-    held_back = 0
-    for value, text in printed:
-        if text is None:
-            held_back += 1
-            continue
-        assert text == repr(sheet_score(value)), value
-    assert held_back == 10001
+    assert_printed_as_python(printed)
 
 
 @pg
